@@ -1,0 +1,414 @@
+"""Read, validate and write the question bank (`content/bank/`).
+
+One schema serves the `load_bank` and `export_bank` commands and the admin's import and export:
+a question is the dict `question_to_dict` writes, and `QuestionIn` is what reading accepts. The
+shape of each record is checked by pydantic; what makes a question sound (one correct choice,
+statements that agree with the key, …) is checked by `content.rules`, which the admin uses too.
+
+Loading is all or nothing: every file is read and checked before anything is written, and the
+writes happen in one transaction.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from django.db import transaction
+from django.db.models import ProtectedError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+from content.models import Choice, Note, Question, Source, Statement, Topic
+from content.rules import Kind, question_problems
+
+BANK_DIR = Path(__file__).resolve().parent / "bank"
+BANK_SUFFIXES = (".yaml", ".yml", ".json")
+QUESTION_FIELDS = (
+    "key",
+    "topic",
+    "kind",
+    "difficulty",
+    "stem",
+    "statements",
+    "choices",
+    "explanation",
+    "note",
+    "is_trap",
+    "trap_note",
+    "status",
+)
+
+Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class StatementIn(_Record):
+    text: Text
+    is_true: StrictBool
+
+
+class ChoiceIn(_Record):
+    text: Text
+    is_correct: StrictBool
+
+
+class NoteRef(_Record):
+    """How the export names a note; on reading, only the key matters."""
+
+    key: Key
+    source: StrictStr = ""
+    heading: StrictStr = ""
+
+
+class QuestionIn(_Record):
+    key: Key
+    topic: Key
+    kind: Literal[tuple(Kind.values)]  # type: ignore[valid-type]
+    difficulty: Annotated[StrictInt, Field(ge=1, le=3)]
+    stem: Text
+    statements: list[StatementIn] = []
+    choices: list[ChoiceIn]
+    explanation: StrictStr
+    note: Key | NoteRef
+    is_trap: StrictBool = False
+    trap_note: StrictStr = ""
+    status: Literal["draft", "published"] = "published"
+
+    @property
+    def note_key(self) -> str:
+        return self.note if isinstance(self.note, str) else self.note.key
+
+
+class SourceIn(_Record):
+    key: Key
+    title: Text
+    kind: Text
+    summary: StrictStr = ""
+
+
+class TopicIn(_Record):
+    slug: Key
+    name: Text
+    description: StrictStr = ""
+    order: Annotated[StrictInt, Field(ge=0)] = 0
+
+
+class NoteIn(_Record):
+    key: Key
+    source: Key
+    topic: Key
+    heading: Text
+    section: Text
+    order: Annotated[StrictInt, Field(ge=0)] = 0
+    body: Text
+
+
+class NotesFileIn(_Record):
+    sources: list[SourceIn] = []
+    topics: list[TopicIn] = []
+    notes: list[NoteIn] = []
+
+
+class BankError(Exception):
+    """A problem in a bank file, named by file, record key and field."""
+
+    def __init__(self, message: str, *, path: str = "", key: str = "", field: str = "", kind: str = "question"):
+        self.path, self.key, self.field, self.message = path, key, field, message
+        where = [part for part in (path, f"{kind} {key!r}" if key else "", f"field {field!r}" if field else "") if part]
+        super().__init__(": ".join([*where, message]))
+
+
+@dataclass
+class Bank:
+    """Everything read from a set of bank files, checked and ready to write."""
+
+    sources: list[SourceIn] = field(default_factory=list)
+    topics: list[TopicIn] = field(default_factory=list)
+    notes: list[NoteIn] = field(default_factory=list)
+    questions: list[QuestionIn] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def bank_files(paths: Iterable[Path]) -> list[Path]:
+    """The bank files named, folders expanded (notes first, so questions can cite them)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix in BANK_SUFFIXES and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise BankError("no such file or folder", path=str(path))
+    return sorted(found, key=lambda p: (p.name != "notes.yaml", str(p)))
+
+
+def _parse_file(path: Path, label: str):
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except UnicodeDecodeError:
+        raise BankError("not UTF-8 text", path=label) from None
+    except json.JSONDecodeError as error:
+        raise BankError(f"not valid JSON (line {error.lineno}: {error.msg})", path=label) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise BankError(f"not valid YAML ({where}{getattr(error, 'problem', None) or error})", path=label) from None
+
+
+def _pydantic_error(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
+    first = error.errors()[0]
+    field_path = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("function-", "literal[")))
+    return BankError(first["msg"].lower(), path=path, key=key, field=field_path or "", kind=kind)
+
+
+def question_parse(data, *, path: str = "") -> QuestionIn:
+    """One question dict checked against the schema and the rules; raises BankError."""
+    key = data.get("key", "") if isinstance(data, dict) else ""
+    key = key if isinstance(key, str) else ""
+    if not isinstance(data, dict):
+        raise BankError("each question is a mapping of fields", path=path)
+    try:
+        question = QuestionIn.model_validate(data)
+    except ValidationError as error:
+        raise _pydantic_error(error, path=path, key=key, kind="question") from None
+    problems = question_problems(
+        kind=question.kind,
+        statements=[(s.text, s.is_true) for s in question.statements],
+        choices=[(c.text, c.is_correct) for c in question.choices],
+        explanation=question.explanation,
+        is_trap=question.is_trap,
+        trap_note=question.trap_note,
+    )
+    if problems:
+        raise BankError(problems[0].message, path=path, key=question.key, field=problems[0].field)
+    return question
+
+
+def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
+    """Read and check bank files; raises BankError at the first problem, before anything is written."""
+    bank = Bank()
+    for file in bank_files(list(paths)):
+        label = _label(file)
+        data = _parse_file(file, label)
+        if file.name.startswith("quizzes."):
+            continue  # Quizzes are read by the quiz app, which owns them.
+        if isinstance(data, dict):
+            try:
+                notes_file = NotesFileIn.model_validate(data)
+            except ValidationError as error:
+                raise _notes_error(error, data, label) from None
+            bank.sources += notes_file.sources
+            bank.topics += notes_file.topics
+            bank.notes += notes_file.notes
+        elif isinstance(data, list):
+            bank.questions += [question_parse(item, path=label) for item in data]
+        elif data is not None:
+            raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
+    _check_references(bank)
+    return bank
+
+
+def _label(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(file)
+
+
+def _notes_error(error: ValidationError, data: dict, label: str) -> BankError:
+    first = error.errors()[0]
+    loc = list(first["loc"])
+    if len(loc) >= 2 and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        item = data[section][index] if isinstance(data.get(section), list) else {}
+        key = (item.get("key") or item.get("slug") or f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
+        kind = {"sources": "source", "topics": "topic", "notes": "note"}.get(section, section)
+        return BankError(first["msg"].lower(), path=label, key=str(key), field=".".join(map(str, loc[2:])), kind=kind)
+    return BankError(first["msg"].lower(), path=label, field=".".join(map(str, loc)))
+
+
+def _check_references(bank: Bank) -> None:
+    for kind, records, attr in (
+        ("source", bank.sources, "key"),
+        ("topic", bank.topics, "slug"),
+        ("note", bank.notes, "key"),
+        ("question", bank.questions, "key"),
+    ):
+        seen: set[str] = set()
+        for record in records:
+            value = getattr(record, attr)
+            if value in seen:
+                raise BankError(f"{kind} key {value!r} appears twice in the bank", key=value, kind=kind)
+            seen.add(value)
+
+    sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
+    topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
+    notes = {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True))
+    for note in bank.notes:
+        if note.source not in sources:
+            raise BankError(f"unknown source {note.source!r}", key=note.key, field="source", kind="note")
+        if note.topic not in topics:
+            raise BankError(f"unknown topic {note.topic!r}", key=note.key, field="topic", kind="note")
+    for question in bank.questions:
+        if question.topic not in topics:
+            raise BankError(f"unknown topic {question.topic!r}", key=question.key, field="topic")
+        if question.note_key not in notes:
+            raise BankError(f"unknown note {question.note_key!r}", key=question.key, field="note")
+
+
+# --- writing to the database ---------------------------------------------------------------------
+
+
+def bank_load(*, bank: Bank) -> LoadReport:
+    """Write a checked bank to the database, updating by key; never deletes a question."""
+    report = LoadReport()
+    with transaction.atomic():
+        sources = {}
+        for s in bank.sources:
+            sources[s.key], _ = Source.objects.update_or_create(
+                key=s.key, defaults={"title": s.title, "kind": s.kind, "summary": s.summary}
+            )
+        topics = {}
+        for t in bank.topics:
+            topics[t.slug], _ = Topic.objects.update_or_create(
+                slug=t.slug, defaults={"name": t.name, "description": t.description, "order": t.order}
+            )
+        sources |= {s.key: s for s in Source.objects.exclude(key__in=sources)}
+        topics |= {t.slug: t for t in Topic.objects.exclude(slug__in=topics)}
+        for n in bank.notes:
+            Note.objects.update_or_create(
+                key=n.key,
+                defaults={
+                    "source": sources[n.source],
+                    "topic": topics[n.topic],
+                    "heading": n.heading,
+                    "section": n.section,
+                    "order": n.order,
+                    "body": n.body,
+                },
+            )
+        notes = {note.key: note for note in Note.objects.select_related("source")}
+        existing = {
+            q.key: q
+            for q in Question.objects.filter(key__in=[q.key for q in bank.questions])
+            .select_related("topic", "note__source")
+            .with_options()
+        }
+        for data in bank.questions:
+            question = existing.get(data.key)
+            note = notes[data.note_key]
+            if question is not None and question_to_dict(question) == _as_export(data, note):
+                report.unchanged += 1
+                continue
+            if question is None:
+                question = Question(key=data.key)
+                report.created += 1
+            else:
+                report.updated += 1
+            question_fill(question=question, data=data, topics=topics, notes=notes)
+            question.save()
+            question_options_save(question=question, data=data)
+    return report
+
+
+def question_fill(
+    *, question: Question, data: QuestionIn, topics: dict | None = None, notes: dict | None = None
+) -> None:
+    """Copy a question's own fields from the schema onto a model instance (not saved)."""
+    topic = (topics or {}).get(data.topic) or Topic.objects.filter(slug=data.topic).first()
+    note = (notes or {}).get(data.note_key) or Note.objects.filter(key=data.note_key).first()
+    if topic is None:
+        raise BankError(f"unknown topic {data.topic!r}", key=data.key, field="topic")
+    if note is None:
+        raise BankError(f"unknown note {data.note_key!r}", key=data.key, field="note")
+    question.topic, question.note = topic, note
+    question.kind, question.difficulty, question.stem = data.kind, data.difficulty, data.stem
+    question.explanation, question.status = data.explanation, data.status
+    question.is_trap, question.trap_note = data.is_trap, data.trap_note
+
+
+def question_options_save(*, question: Question, data: QuestionIn) -> None:
+    """Make a saved question's statements and choices those of `data`, in order.
+
+    Rows are updated in place by position, so a choice keeps its id (which answers will point at)
+    when its wording is corrected. Renumbering walks upwards, so it never collides with the
+    unique (question, order) constraint.
+    """
+    for model, related, wanted in (
+        (Statement, "statements", [{"text": s.text, "is_true": s.is_true} for s in data.statements]),
+        (Choice, "choices", [{"text": c.text, "is_correct": c.is_correct} for c in data.choices]),
+    ):
+        rows = list(getattr(question, related).order_by("order"))
+        for position, values in enumerate(wanted, start=1):
+            if position <= len(rows):
+                row = rows[position - 1]
+                changed = row.order != position or any(getattr(row, k) != v for k, v in values.items())
+                if changed:
+                    row.order = position
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    row.save()
+            else:
+                model.objects.create(question=question, order=position, **values)
+        surplus = [row.pk for row in rows[len(wanted) :]]
+        if surplus:
+            try:
+                model.objects.filter(pk__in=surplus).delete()
+            except ProtectedError:
+                raise BankError(
+                    f"students have answered this question, so its {related} cannot be removed",
+                    key=data.key,
+                    field=related,
+                ) from None
+
+
+# --- writing out ---------------------------------------------------------------------------------
+
+
+def question_to_dict(question: Question) -> dict:
+    """A question in the bank schema: exactly the keys of QUESTION_FIELDS, in that order."""
+    return {
+        "key": question.key,
+        "topic": question.topic.slug,
+        "kind": question.kind,
+        "difficulty": question.difficulty,
+        "stem": question.stem,
+        "statements": [{"text": s.text, "is_true": s.is_true} for s in question.statements.all()],
+        "choices": [{"text": c.text, "is_correct": c.is_correct} for c in question.choices.all()],
+        "explanation": question.explanation,
+        "note": {"key": question.note.key, "source": question.note.source.key, "heading": question.note.heading},
+        "is_trap": question.is_trap,
+        "trap_note": question.trap_note,
+        "status": question.status,
+    }
+
+
+def _as_export(data: QuestionIn, note: Note) -> dict:
+    exported = data.model_dump()
+    exported["note"] = {"key": note.key, "source": note.source.key, "heading": note.heading}
+    return exported
+
+
+def bank_export(questions=None) -> list[dict]:
+    questions = Question.objects.all() if questions is None else questions
+    questions = questions.select_related("topic", "note__source").with_options().order_by("key")
+    return [question_to_dict(question) for question in questions]

@@ -1,0 +1,4 @@
+"""What students do: timed quizzes, attempts, scoring and history (see DESIGN.md).
+
+It imports `content`; `content` never imports it.
+"""
