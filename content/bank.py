@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 import yaml
 from django.db import transaction
 from django.db.models import ProtectedError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
 
 from content.models import Choice, Note, Question, Source, Statement, Topic
 from content.rules import Kind, question_problems
@@ -75,14 +75,20 @@ class QuestionIn(_Record):
     statements: list[StatementIn] = []
     choices: list[ChoiceIn]
     explanation: StrictStr
-    note: Key | NoteRef
+    note: NoteRef
     is_trap: StrictBool = False
     trap_note: StrictStr = ""
     status: Literal["draft", "published"] = "published"
 
+    @field_validator("note", mode="before")
+    @classmethod
+    def _note_by_key(cls, value):
+        # Authors write the key alone; the export writes {key, source, heading}. Both mean the key.
+        return {"key": value} if isinstance(value, str) else value
+
     @property
     def note_key(self) -> str:
-        return self.note if isinstance(self.note, str) else self.note.key
+        return self.note.key
 
 
 class SourceIn(_Record):
@@ -132,6 +138,8 @@ class Bank:
     topics: list[TopicIn] = field(default_factory=list)
     notes: list[NoteIn] = field(default_factory=list)
     questions: list[QuestionIn] = field(default_factory=list)
+    # Which file each record came from, so a cross-reference problem can name it: {(kind, key): path}.
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -174,10 +182,21 @@ def _parse_file(path: Path, label: str):
         raise BankError(f"not valid YAML ({where}{getattr(error, 'problem', None) or error})", path=label) from None
 
 
+def _sentence(message: str) -> str:
+    return message[:1].lower() + message[1:]
+
+
+def _field_path(loc) -> str:
+    """('choices', 0, 'text') -> 'choices[1].text': positions count from 1, as authors do."""
+    path = ""
+    for part in loc:
+        path += f"[{part + 1}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
 def _pydantic_error(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
     first = error.errors()[0]
-    field_path = ".".join(str(part) for part in first["loc"] if not str(part).startswith(("function-", "literal[")))
-    return BankError(first["msg"].lower(), path=path, key=key, field=field_path or "", kind=kind)
+    return BankError(_sentence(first["msg"]), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
 
 
 def question_parse(data, *, path: str = "") -> QuestionIn:
@@ -219,8 +238,20 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
             bank.sources += notes_file.sources
             bank.topics += notes_file.topics
             bank.notes += notes_file.notes
+            bank.origins |= {("note", note.key): label for note in notes_file.notes}
         elif isinstance(data, list):
-            bank.questions += [question_parse(item, path=label) for item in data]
+            questions = [question_parse(item, path=label) for item in data]
+            for question in questions:
+                if ("question", question.key) in bank.origins:
+                    raise BankError(
+                        f"question key {question.key!r} appears twice in the bank "
+                        f"(also in {bank.origins['question', question.key]})",
+                        path=label,
+                        key=question.key,
+                        field="key",
+                    )
+                bank.origins["question", question.key] = label
+            bank.questions += questions
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
     _check_references(bank)
@@ -242,8 +273,8 @@ def _notes_error(error: ValidationError, data: dict, label: str) -> BankError:
         item = data[section][index] if isinstance(data.get(section), list) else {}
         key = (item.get("key") or item.get("slug") or f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
         kind = {"sources": "source", "topics": "topic", "notes": "note"}.get(section, section)
-        return BankError(first["msg"].lower(), path=label, key=str(key), field=".".join(map(str, loc[2:])), kind=kind)
-    return BankError(first["msg"].lower(), path=label, field=".".join(map(str, loc)))
+        return BankError(_sentence(first["msg"]), path=label, key=str(key), field=_field_path(loc[2:]), kind=kind)
+    return BankError(_sentence(first["msg"]), path=label, field=_field_path(loc))
 
 
 def _check_references(bank: Bank) -> None:
@@ -251,7 +282,6 @@ def _check_references(bank: Bank) -> None:
         ("source", bank.sources, "key"),
         ("topic", bank.topics, "slug"),
         ("note", bank.notes, "key"),
-        ("question", bank.questions, "key"),
     ):
         seen: set[str] = set()
         for record in records:
@@ -264,15 +294,17 @@ def _check_references(bank: Bank) -> None:
     topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
     notes = {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True))
     for note in bank.notes:
+        path = bank.origins.get(("note", note.key), "")
         if note.source not in sources:
-            raise BankError(f"unknown source {note.source!r}", key=note.key, field="source", kind="note")
+            raise BankError(f"unknown source {note.source!r}", path=path, key=note.key, field="source", kind="note")
         if note.topic not in topics:
-            raise BankError(f"unknown topic {note.topic!r}", key=note.key, field="topic", kind="note")
+            raise BankError(f"unknown topic {note.topic!r}", path=path, key=note.key, field="topic", kind="note")
     for question in bank.questions:
+        path = bank.origins.get(("question", question.key), "")
         if question.topic not in topics:
-            raise BankError(f"unknown topic {question.topic!r}", key=question.key, field="topic")
+            raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
         if question.note_key not in notes:
-            raise BankError(f"unknown note {question.note_key!r}", key=question.key, field="note")
+            raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
 
 
 # --- writing to the database ---------------------------------------------------------------------
@@ -340,7 +372,7 @@ def question_fill(
         raise BankError(f"unknown topic {data.topic!r}", key=data.key, field="topic")
     if note is None:
         raise BankError(f"unknown note {data.note_key!r}", key=data.key, field="note")
-    question.topic, question.note = topic, note
+    question.key, question.topic, question.note = data.key, topic, note
     question.kind, question.difficulty, question.stem = data.kind, data.difficulty, data.stem
     question.explanation, question.status = data.explanation, data.status
     question.is_trap, question.trap_note = data.is_trap, data.trap_note

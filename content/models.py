@@ -4,11 +4,12 @@ Questions are addressed by a stable `key` so that the bank files, the admin and 
 answers all name the same question even as its wording is edited.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
-from content.rules import CLOSING_LINE, Kind, misjudged_statements
+from content.rules import CLOSING_LINE, Kind, misjudged_statements, trap_note_problems
 
 
 class Source(models.Model):
@@ -135,6 +136,11 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    def clean(self):
+        problems = trap_note_problems(is_trap=self.is_trap, trap_note=self.trap_note or "")
+        if problems:
+            raise ValidationError({p.field: f"{p.message[:1].upper()}{p.message[1:]}." for p in problems})
+
     @property
     def closing_line(self) -> str:
         return CLOSING_LINE[self.kind]
@@ -142,6 +148,12 @@ class Question(models.Model):
     @property
     def is_statement_kind(self) -> bool:
         return self.kind != Kind.SINGLE
+
+    def labelled_statements(self) -> list[tuple[str, "Statement"]]:
+        """Statements with the labels the options use: "Statement-I" for assertion-reason, else "1"."""
+        if self.kind == Kind.ASSERTION_REASON:
+            return [(f"Statement-{'I' * n}", s) for n, s in enumerate(self.statements.all(), start=1)]
+        return [(str(n), s) for n, s in enumerate(self.statements.all(), start=1)]
 
     def correct_choice(self) -> "Choice | None":
         return next((choice for choice in self.choices.all() if choice.is_correct), None)

@@ -138,6 +138,14 @@ def misjudged_statements(kind: str, choice_text: str, truths: list[bool]) -> lis
     return None
 
 
+def trap_note_problems(*, is_trap: bool, trap_note: str) -> list[Problem]:
+    if is_trap and not trap_note.strip():
+        return [Problem("trap_note", "a trap question needs a trap note naming the misconception it tests")]
+    if not is_trap and trap_note.strip():
+        return [Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it")]
+    return []
+
+
 def question_problems(
     *,
     kind: str,
@@ -153,10 +161,7 @@ def question_problems(
         return [Problem("kind", f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}")]
     if not explanation.strip():
         problems.append(Problem("explanation", "every question needs an explanation"))
-    if is_trap and not trap_note.strip():
-        problems.append(Problem("trap_note", "a trap question needs a trap note naming the misconception it tests"))
-    if not is_trap and trap_note.strip():
-        problems.append(Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it"))
+    problems += trap_note_problems(is_trap=is_trap, trap_note=trap_note)
 
     low, high = STATEMENT_RANGE[kind]
     if not low <= len(statements) <= high:
@@ -186,7 +191,8 @@ def question_problems(
     if kind == Kind.ASSERTION_REASON and tuple(texts) != ASSERTION_REASON_CHOICES:
         return [Problem("choices", "assertion-reason choices are the four standard options, in order")]
     truths = [is_true for _, is_true in statements]
-    for number, (text, is_correct) in enumerate(choices, start=1):
+    # The key first: when it disagrees with the statements, that is the problem to report.
+    for number, (text, is_correct) in sorted(enumerate(choices, start=1), key=lambda item: not item[1][1]):
         try:
             claim = choice_claim(kind, text)
         except ValueError as error:

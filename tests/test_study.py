@@ -1,0 +1,97 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import NoteFactory, QuestionFactory, TopicFactory
+
+
+def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
+    built = []
+    for _ in range(topics):
+        topic = TopicFactory()
+        for _ in range(notes_per_topic):
+            note = NoteFactory(topic=topic)
+            QuestionFactory.create_batch(questions_per_note, note=note)
+        built.append(topic)
+    return built
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+def test_study_index_lists_topics_with_note_and_question_counts(client):
+    topic = TopicFactory(name="Partnership vs alliance", description="The classic confusion.")
+    note = NoteFactory(topic=topic, heading="A partnership is not an alliance")
+    QuestionFactory.create_batch(2, note=note)
+    QuestionFactory(note=note, status="draft")
+    html = client.get(reverse("study_index")).content.decode()
+    assert "Partnership vs alliance" in html
+    assert "1 note · 2 questions" in html
+    assert f'href="/study/{topic.slug}/#note-{note.key}">A partnership is not an alliance</a>' in html
+
+
+@pytest.mark.django_db
+def test_study_topic_shows_each_note_with_its_published_question_count(client):
+    topic = TopicFactory()
+    cited = NoteFactory(topic=topic, order=1, heading="Cited", body="An alliance obliges **mutual defence**.")
+    NoteFactory(topic=topic, order=2, heading="Not cited")
+    QuestionFactory(note=cited)
+    QuestionFactory(note=cited, status="draft")
+    response = client.get(reverse("study_topic", args=[topic.slug]))
+    html = response.content.decode()
+    assert [note.heading for note in response.context["notes"]] == ["Cited", "Not cited"]
+    assert "Tested by 1 question" in html
+    assert "No published question cites this note yet" in html
+    assert "<p>An alliance obliges <strong>mutual defence</strong>.</p>" in html
+
+
+@pytest.mark.django_db
+def test_study_topic_unknown_slug_is_404(client):
+    assert client.get(reverse("study_topic", args=["no-such-topic"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_study_topic_renders_authored_markup_without_script(client):
+    topic = TopicFactory()
+    NoteFactory(
+        topic=topic,
+        body='*ok* <script>alert("x")</script> <img src=x onerror=alert(1)> [link](javascript:alert(1))',
+    )
+    html = client.get(reverse("study_topic", args=[topic.slug])).content.decode()
+    assert "<em>ok</em>" in html
+    assert "<script>alert" not in html
+    assert "onerror" not in html
+    assert "javascript:" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["study_index", "home"])
+def test_study_listing_query_count_does_not_grow_with_content(client, url_name):
+    build_topics(1, 1, 1)
+    small = queries_for(client, reverse(url_name))
+    build_topics(6, 5, 4)
+    assert queries_for(client, reverse(url_name)) == small
+
+
+@pytest.mark.django_db
+def test_study_topic_query_count_does_not_grow_with_notes(client):
+    small_topic, large_topic = build_topics(1, 1, 1)[0], build_topics(1, 12, 5)[0]
+    assert queries_for(client, reverse("study_topic", args=[large_topic.slug])) == queries_for(
+        client, reverse("study_topic", args=[small_topic.slug])
+    )
+
+
+@pytest.mark.django_db
+def test_home_shows_bank_size_and_topics(client):
+    note = NoteFactory(topic=TopicFactory(name="India and NATO"))
+    QuestionFactory(note=note, is_trap=True, trap_note="Dialogue is not membership.")
+    QuestionFactory(note=note)
+    html = client.get(reverse("home")).content.decode()
+    assert "The bank holds <strong>2</strong> published questions, <strong>1</strong> of them trap question" in html
+    assert "India and NATO" in html
