@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from content import views as content_views
 
+admin.site.site_header = "UPSC practice: authoring"
+admin.site.site_title = "UPSC practice admin"
+admin.site.index_title = "Questions, notes and students"
+
 urlpatterns = [
     path("", content_views.home, name="home"),
     path("accounts/", include("accounts.urls")),

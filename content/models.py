@@ -29,7 +29,8 @@ class Source(models.Model):
 
 class TopicQuerySet(models.QuerySet):
     def with_published_counts(self) -> "TopicQuerySet":
-        return self.annotate(
+        # Explicit order: Django drops Meta.ordering from queries that aggregate.
+        return self.order_by("order", "name").annotate(
             note_count=Count("notes", distinct=True),
             question_count=Count("questions", filter=Q(questions__status=Question.Status.PUBLISHED), distinct=True),
         )

@@ -52,6 +52,14 @@ def test_study_topic_shows_each_note_with_its_published_question_count(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["study_index", "home"])
+def test_study_topics_are_listed_in_their_authored_order(client, url_name):
+    TopicFactory(name="Zeta first", order=1)
+    TopicFactory(name="Alpha second", order=2)
+    assert [t.name for t in client.get(reverse(url_name)).context["topics"]] == ["Zeta first", "Alpha second"]
+
+
+@pytest.mark.django_db
 def test_study_topic_unknown_slug_is_404(client):
     assert client.get(reverse("study_topic", args=["no-such-topic"])).status_code == 404
 

@@ -1,0 +1,83 @@
+"""Browser tests: Playwright driving Debian's Chromium against pytest-django's live server.
+
+Without Chromium the tests are skipped with a reason; under REQUIRE_BROWSER=1 (CI) that skip is a
+failure instead, so a missing browser can never turn the browser suite silently green.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "docs" / "screenshots"))
+WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 812}}
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test body are
+# still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "/e2e/" in f"/{item.nodeid}":
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _chromium_present():
+    if CHROMIUM.exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM}: install Debian's chromium package to run the browser tests"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"REQUIRE_BROWSER=1 and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _short_timeouts(request):
+    # Fail in seconds, not Playwright's default 30, when something is missing from a page.
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(10_000)
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot named for what it shows, to look at and to show in the README."""
+
+    def take(page, name: str):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def log_in(live_server):
+    def go(page, username: str, password: str, *, admin: bool = False):
+        page.goto(f"{live_server.url}{'/admin/login/' if admin else '/accounts/login/'}")
+        page.locator("#id_username").fill(username)
+        page.locator("#id_password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+
+    return go
