@@ -125,7 +125,7 @@ class QuestionAdmin(ImportExportModelAdmin):
         ("note__source", admin.RelatedOnlyFieldListFilter),
     )
     search_fields = ("stem", "key")
-    list_select_related = ("topic", "note")
+    list_select_related = ("topic", "note__topic")
     list_per_page = 50
     actions = ("publish", "unpublish")
     autocomplete_fields = ("note",)
@@ -148,11 +148,7 @@ class QuestionAdmin(ImportExportModelAdmin):
             '<a href="{}">{}</a> · <a href="{}" target="_blank" rel="noopener">as students see it</a>',
             reverse("admin:content_note_change", args=[question.note_id]),
             question.note.key,
-            reverse(
-                "study_topic",
-                args=[question.topic.slug if question.note.topic_id == question.topic_id else question.note.topic.slug],
-            )
-            + f"#note-{question.note.key}",
+            question.note.get_absolute_url(),
         )
 
     @admin.display(description="preview")

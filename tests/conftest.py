@@ -23,3 +23,12 @@ def student_client(client, student):
 def staff_client(client, staff):
     client.force_login(staff)
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # The live server's thread would otherwise keep its PostgreSQL connection open past the
+    # tests, and the test database could not be dropped.
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

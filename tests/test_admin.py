@@ -316,3 +316,20 @@ def test_admin_import_reports_an_invalid_row_and_writes_nothing(staff_client):
     assert invalid.number == 2
     assert invalid.error_dict == {"choices": ["exactly one choice must be correct, not 4"]}
     assert Question.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["admin:content_question_changelist", "admin:content_note_changelist"])
+def test_admin_changelists_query_count_does_not_grow_with_questions(staff_client, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(reverse(url_name)).status_code == 200
+        return len(captured)
+
+    QuestionFactory()
+    small = count()
+    QuestionFactory.create_batch(30)
+    assert count() == small

@@ -15,11 +15,10 @@ MATERIAL = Path(settings.BASE_DIR).parent / "shared" / "material"
 COPY_RUN = 7  # words in a row shared with a source text that count as copying
 
 
-@pytest.fixture(scope="module")
-def bank(django_db_setup, django_db_blocker):
+@pytest.fixture
+def bank(db):
     # Reading checks references against the (empty) test database too.
-    with django_db_blocker.unblock():
-        return bank_read([BANK_DIR])
+    return bank_read([BANK_DIR])
 
 
 @pytest.fixture
