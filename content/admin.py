@@ -6,7 +6,7 @@ question without exactly one correct choice, or whose key disagrees with its sta
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404
@@ -176,7 +176,7 @@ class QuestionAdmin(ImportExportModelAdmin):
             Question.objects.select_related("topic", "note__source", "note__topic").with_options(), pk=pk
         )
         if not self.has_view_permission(request, question):
-            raise PermissionError
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
 from content.models import Note, Question, Topic
@@ -14,10 +14,9 @@ def home(request):
 
 
 def study_index(request):
-    topics = Topic.objects.with_published_counts().prefetch_related(
-        # Headings only: the index is a table of contents, the bodies are on the topic pages.
-        "notes__source"
-    )
+    # The index is a table of contents: headings only, the bodies are on the topic pages.
+    headings = Note.objects.select_related("source").only("key", "heading", "topic_id", "order", "source__title")
+    topics = Topic.objects.with_published_counts().prefetch_related(Prefetch("notes", queryset=headings))
     return render(request, "content/study_index.html", {"topics": topics})
 
 

@@ -4,8 +4,10 @@ import pytest
 import tablib
 from django.urls import reverse
 
+from content.bank import QUESTION_FIELDS
 from content.models import Question
 from content.rules import ASSERTION_REASON_CHOICES
+from tests.conftest import queries_for
 from tests.factories import NoteFactory, QuestionFactory, StatementQuestionFactory
 
 ADD_URL = reverse("admin:content_question_add")
@@ -212,41 +214,13 @@ def test_admin_export_writes_the_bank_schema(staff_client):
         {
             "format": "0",
             "export_items": [question.pk],
-            **{
-                f"questionresource_{f}": "on"
-                for f in (
-                    "key",
-                    "topic",
-                    "kind",
-                    "difficulty",
-                    "stem",
-                    "statements",
-                    "choices",
-                    "explanation",
-                    "note",
-                    "is_trap",
-                    "trap_note",
-                    "status",
-                )
-            },
+            **{f"questionresource_{name}": "on" for name in QUESTION_FIELDS},
         },
     )
     assert response.status_code == 200, response.content[:500]
     rows = list(tablib.Dataset().load(response.content.decode(), format="csv").dict)
-    assert list(rows[0]) == [
-        "key",
-        "topic",
-        "kind",
-        "difficulty",
-        "stem",
-        "statements",
-        "choices",
-        "explanation",
-        "note",
-        "is_trap",
-        "trap_note",
-        "status",
-    ]
+    # The same columns as export_bank, whose exact keys test_bank.py spells out.
+    assert list(rows[0]) == list(QUESTION_FIELDS)
     assert json.loads(rows[0]["choices"])[1] == {"text": "1 and 3 only", "is_correct": True}
     assert json.loads(rows[0]["note"])["key"] == question.note.key
 
@@ -321,15 +295,12 @@ def test_admin_import_reports_an_invalid_row_and_writes_nothing(staff_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", ["admin:content_question_changelist", "admin:content_note_changelist"])
 def test_admin_changelists_query_count_does_not_grow_with_questions(staff_client, url_name):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as captured:
-            assert staff_client.get(reverse(url_name)).status_code == 200
-        return len(captured)
-
     QuestionFactory()
-    small = count()
+    small = queries_for(staff_client, reverse(url_name))
     QuestionFactory.create_batch(30)
-    assert count() == small
+    assert queries_for(staff_client, reverse(url_name)) == small
+
+
+@pytest.mark.django_db
+def test_admin_preview_unknown_question_is_404(staff_client):
+    assert staff_client.get(reverse("admin:content_question_preview", args=[999_999])).status_code == 404

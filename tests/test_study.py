@@ -1,8 +1,7 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.conftest import queries_for
 from tests.factories import NoteFactory, QuestionFactory, TopicFactory
 
 
@@ -15,13 +14,6 @@ def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
             QuestionFactory.create_batch(questions_per_note, note=note)
         built.append(topic)
     return built
-
-
-def queries_for(client, url) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
 
 
 @pytest.mark.django_db
