@@ -122,6 +122,9 @@ STORAGES = {
     },
 }
 
+# How long after a paper's deadline an answer already in flight is still accepted.
+QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=5)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -10,10 +10,10 @@ writes happen in one transaction.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from django.db import transaction
@@ -44,21 +44,23 @@ Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
 Text = Annotated[StrictStr, Field(min_length=1)]
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
+    """A record of a bank file: unknown fields are an error, so a typo never passes silently."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
-class StatementIn(_Record):
+class StatementIn(Record):
     text: Text
     is_true: StrictBool
 
 
-class ChoiceIn(_Record):
+class ChoiceIn(Record):
     text: Text
     is_correct: StrictBool
 
 
-class NoteRef(_Record):
+class NoteRef(Record):
     """How the export names a note; on reading, only the key matters."""
 
     key: Key
@@ -66,7 +68,7 @@ class NoteRef(_Record):
     heading: StrictStr = ""
 
 
-class QuestionIn(_Record):
+class QuestionIn(Record):
     key: Key
     topic: Key
     kind: Literal[tuple(Kind.values)]  # type: ignore[valid-type]
@@ -91,21 +93,21 @@ class QuestionIn(_Record):
         return self.note.key
 
 
-class SourceIn(_Record):
+class SourceIn(Record):
     key: Key
     title: Text
     kind: Text
     summary: StrictStr = ""
 
 
-class TopicIn(_Record):
+class TopicIn(Record):
     slug: Key
     name: Text
     description: StrictStr = ""
     order: Annotated[StrictInt, Field(ge=0)] = 0
 
 
-class NoteIn(_Record):
+class NoteIn(Record):
     key: Key
     source: Key
     topic: Key
@@ -115,7 +117,7 @@ class NoteIn(_Record):
     body: Text
 
 
-class NotesFileIn(_Record):
+class NotesFileIn(Record):
     sources: list[SourceIn] = []
     topics: list[TopicIn] = []
     notes: list[NoteIn] = []
@@ -140,6 +142,8 @@ class Bank:
     questions: list[QuestionIn] = field(default_factory=list)
     # Which file each record came from, so a cross-reference problem can name it: {(kind, key): path}.
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Records of the sections other apps register (see `BankSection`), by section name.
+    sections: dict[str, list] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,9 +151,34 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    sections: dict[str, "LoadReport"] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return "; ".join([counts, *(f"{name}: {report}" for name, report in self.sections.items())])
+
+
+@dataclass(frozen=True)
+class BankSection:
+    """Records another app keeps in the bank folder, in `<name>.yaml`: the quiz app's `quizzes.yaml`.
+
+    `content` never imports `quiz`, so the quiz app registers its section here when it is ready
+    (see `quiz/apps.py`), and the bank is still read, checked and written as one: `read` turns one
+    file's data into records, `check` sees them with the whole bank (raising BankError), and
+    `write` runs inside `bank_load`'s transaction.
+    """
+
+    name: str
+    read: Callable[[Any, str], list]
+    check: Callable[[list, "Bank"], None]
+    write: Callable[[list], LoadReport]
+
+
+SECTIONS: dict[str, BankSection] = {}
+
+
+def bank_section_register(section: BankSection) -> None:
+    SECTIONS[section.name] = section
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -194,7 +223,8 @@ def _field_path(loc) -> str:
     return path
 
 
-def _pydantic_error(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
+def bank_error_from(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
+    """The first problem pydantic found, as a BankError naming the file, record and field."""
     first = error.errors()[0]
     return BankError(_sentence(first["msg"]), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
 
@@ -208,7 +238,7 @@ def question_parse(data, *, path: str = "") -> QuestionIn:
     try:
         question = QuestionIn.model_validate(data)
     except ValidationError as error:
-        raise _pydantic_error(error, path=path, key=key, kind="question") from None
+        raise bank_error_from(error, path=path, key=key, kind="question") from None
     problems = question_problems(
         kind=question.kind,
         statements=[(s.text, s.is_true) for s in question.statements],
@@ -228,8 +258,9 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
     for file in bank_files(list(paths)):
         label = _label(file)
         data = _parse_file(file, label)
-        if file.name.startswith("quizzes."):
-            continue  # Quizzes are read by the quiz app, which owns them.
+        if file.stem in SECTIONS:
+            bank.sections.setdefault(file.stem, []).extend(SECTIONS[file.stem].read(data, label))
+            continue
         if isinstance(data, dict):
             try:
                 notes_file = NotesFileIn.model_validate(data)
@@ -255,6 +286,8 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
     _check_references(bank)
+    for name, records in bank.sections.items():
+        SECTIONS[name].check(records, bank)
     return bank
 
 
@@ -359,6 +392,8 @@ def bank_load(*, bank: Bank) -> LoadReport:
             question_fill(question=question, data=data, topics=topics, notes=notes)
             question.save()
             question_options_save(question=question, data=data)
+        for name, records in bank.sections.items():
+            report.sections[name] = SECTIONS[name].write(records)
     return report
 
 

@@ -1,16 +1,7 @@
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 
-from content.models import Note, Question, Topic
-
-
-def home(request):
-    published = Question.objects.published()
-    context = {
-        "topics": Topic.objects.with_published_counts(),
-        "bank": published.aggregate(total=Count("pk"), traps=Count("pk", filter=Q(is_trap=True))),
-    }
-    return render(request, "content/home.html", context)
+from content.models import Note, Topic
 
 
 def study_index(request):

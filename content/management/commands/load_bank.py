@@ -16,7 +16,9 @@ class Command(BaseCommand):
         try:
             bank = bank_read(paths or [BANK_DIR])
             if check:
-                self.stdout.write(f"OK: {len(bank.notes)} notes, {len(bank.questions)} questions; nothing written.")
+                counted = [f"{len(bank.notes)} notes", f"{len(bank.questions)} questions"]
+                counted += [f"{len(records)} {name}" for name, records in bank.sections.items()]
+                self.stdout.write(f"OK: {', '.join(counted)}; nothing written.")
                 return
             report = bank_load(bank=bank)
         except BankError as error:

@@ -1,0 +1,188 @@
+"""The quizzes that ship with the bank: `content/bank/quizzes.yaml`, read and written by `load_bank`.
+
+The quiz app registers this section with `content.bank` (see `quiz/apps.py`), so quizzes are
+checked with the rest of the bank and written in the same transaction. A quiz is updated by its
+slug; one that is no longer in the file is left alone, as its attempts point at it.
+"""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Max
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
+
+from content.bank import Bank, BankError, BankSection, Key, LoadReport, Record, Text, bank_error_from
+from content.models import Question, Source, Topic
+from quiz.models import Quiz, QuizQuestion
+
+Positive = Annotated[StrictInt, Field(ge=1)]
+
+
+class DrawIn(Record):
+    """A rule: which published questions a sitting draws from, and how many."""
+
+    topics: list[Key] = []
+    sources: list[Key] = []
+    difficulty: tuple[Annotated[StrictInt, Field(ge=1, le=3)], Annotated[StrictInt, Field(ge=1, le=3)]] = (1, 3)
+    traps_only: StrictBool = False
+    count: Positive | None = None
+
+    @model_validator(mode="after")
+    def _range_in_order(self):
+        if self.difficulty[0] > self.difficulty[1]:
+            raise ValueError("difficulty is [lowest, highest]")
+        return self
+
+
+class QuizIn(Record):
+    slug: Key
+    title: Text
+    instructions: StrictStr = ""
+    position: Annotated[StrictInt, Field(ge=0)] = 0
+    published: StrictBool = True
+    minutes: Annotated[Decimal, Field(gt=0, max_digits=6, decimal_places=2)] | None = None
+    seconds_per_question: Positive | None = None
+    marks: Annotated[Decimal, Field(gt=0, max_digits=5, decimal_places=2)] = Decimal(2)
+    penalty: Annotated[StrictStr, Field(pattern=r"^\d{1,3}/[1-9]\d{0,2}$")] = "1/3"
+    questions: list[Key] | None = None
+    draw: DrawIn | None = None
+    shuffle_options: StrictBool = False
+    attempts_allowed: Positive | None = None
+    explanations: Literal["after_submit", "after_close"] = "after_submit"
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each(self):
+        if (self.minutes is None) == (self.seconds_per_question is None):
+            raise ValueError("give either minutes or seconds_per_question")
+        if (self.questions is None) == (self.draw is None):
+            raise ValueError("give either questions (a fixed list) or draw (a rule)")
+        if self.questions is not None and not self.questions:
+            raise ValueError("a fixed quiz lists at least one question")
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValueError("opens_at must come before closes_at")
+        return self
+
+
+def quizzes_read(data, label: str) -> list[QuizIn]:
+    if not isinstance(data, dict) or not isinstance(data.get("quizzes"), list):
+        raise BankError("a quizzes file is a mapping with a list under 'quizzes'", path=label)
+    records = []
+    for index, item in enumerate(data["quizzes"]):
+        slug = item.get("slug") if isinstance(item, dict) and isinstance(item.get("slug"), str) else f"#{index + 1}"
+        try:
+            records.append(QuizIn.model_validate(item))
+        except ValidationError as error:
+            raise bank_error_from(error, path=label, key=slug, kind="quiz") from None
+    return records
+
+
+def quizzes_check(records: list[QuizIn], bank: Bank) -> None:
+    seen: set[str] = set()
+    questions = {q.key for q in bank.questions} | set(Question.objects.values_list("key", flat=True))
+    topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
+    sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
+    for quiz in records:
+        if quiz.slug in seen:
+            raise BankError(f"quiz slug {quiz.slug!r} appears twice in the bank", key=quiz.slug, kind="quiz")
+        seen.add(quiz.slug)
+        for field, names, known in (
+            ("questions", quiz.questions or [], questions),
+            ("draw.topics", quiz.draw.topics if quiz.draw else [], topics),
+            ("draw.sources", quiz.draw.sources if quiz.draw else [], sources),
+        ):
+            for position, name in enumerate(names, start=1):
+                if name not in known:
+                    raise BankError(f"unknown key {name!r}", key=quiz.slug, field=f"{field}[{position}]", kind="quiz")
+        if quiz.questions and len(set(quiz.questions)) != len(quiz.questions):
+            raise BankError("a question is listed twice", key=quiz.slug, field="questions", kind="quiz")
+
+
+def _fields(record: QuizIn) -> dict:
+    numerator, denominator = (int(part) for part in record.penalty.split("/"))
+    draw = record.draw or DrawIn()
+    return {
+        "title": record.title,
+        "instructions": record.instructions,
+        "position": record.position,
+        "is_published": record.published,
+        "time_limit": timedelta(minutes=float(record.minutes)) if record.minutes is not None else None,
+        "seconds_per_question": record.seconds_per_question,
+        "marks_per_correct": record.marks,
+        "penalty_numerator": numerator,
+        "penalty_denominator": denominator,
+        "selection": Quiz.Selection.FIXED if record.questions is not None else Quiz.Selection.RULE,
+        "rule_difficulty_min": draw.difficulty[0],
+        "rule_difficulty_max": draw.difficulty[1],
+        "rule_traps_only": draw.traps_only,
+        "rule_count": draw.count,
+        "shuffle_options": record.shuffle_options,
+        "attempts_allowed": record.attempts_allowed,
+        "explanations": record.explanations,
+        "opens_at": record.opens_at,
+        "closes_at": record.closes_at,
+    }
+
+
+def _state(quiz: Quiz, names) -> tuple:
+    """What the file controls about a saved quiz, to tell whether loading changes it."""
+    return (
+        {name: getattr(quiz, name) for name in names},
+        sorted(t.slug for t in quiz.rule_topics.all()),
+        sorted(s.key for s in quiz.rule_sources.all()),
+        [qq.question.key for qq in quiz.quiz_questions.order_by("order").select_related("question")],
+    )
+
+
+def quizzes_write(records: list[QuizIn]) -> LoadReport:
+    report = LoadReport()
+    for record in records:
+        fields = _fields(record)
+        wanted = (
+            fields,
+            sorted(record.draw.topics) if record.draw else [],
+            sorted(record.draw.sources) if record.draw else [],
+            list(record.questions or []),
+        )
+        quiz = Quiz.objects.filter(slug=record.slug).first()
+        if quiz is not None and _state(quiz, fields) == wanted:
+            report.unchanged += 1
+            continue
+        if quiz is None:
+            quiz = Quiz(slug=record.slug)
+            report.created += 1
+        else:
+            report.updated += 1
+        for name, value in fields.items():
+            setattr(quiz, name, value)
+        try:
+            quiz.full_clean(validate_unique=False)
+        except DjangoValidationError as error:
+            raise BankError(" ".join(error.messages), key=record.slug, kind="quiz") from None
+        quiz.save()
+        quiz.rule_topics.set(Topic.objects.filter(slug__in=record.draw.topics) if record.draw else [])
+        quiz.rule_sources.set(Source.objects.filter(key__in=record.draw.sources) if record.draw else [])
+        _fixed_questions_set(quiz, record.questions or [])
+    return report
+
+
+def _fixed_questions_set(quiz: Quiz, keys: list[str]) -> None:
+    # Sittings freeze their own questions, so a fixed list can be rewritten freely. Orders are first
+    # moved out of the way, as the new ones may swap places with the old.
+    ids = dict(Question.objects.filter(key__in=keys).values_list("key", "pk"))
+    QuizQuestion.objects.filter(quiz=quiz).exclude(question_id__in=ids.values()).delete()
+    offset = (QuizQuestion.objects.filter(quiz=quiz).aggregate(top=Max("order"))["top"] or 0) + len(keys) + 1
+    for row in QuizQuestion.objects.filter(quiz=quiz):
+        row.order += offset
+        row.save(update_fields=["order"])
+    existing = {row.question_id: row for row in QuizQuestion.objects.filter(quiz=quiz)}
+    for order, key in enumerate(keys, start=1):
+        row = existing.get(ids[key]) or QuizQuestion(quiz=quiz, question_id=ids[key])
+        row.order = order
+        row.save()
+
+
+QUIZ_SECTION = BankSection(name="quizzes", read=quizzes_read, check=quizzes_check, write=quizzes_write)

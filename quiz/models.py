@@ -1,0 +1,410 @@
+"""Quizzes, and students' sittings of them.
+
+Every state change of an attempt lives in `quiz/services.py`; this module holds the data, its
+invariants and read-only helpers. History points at authored content with PROTECT, so a question
+a student has answered can be unpublished but never deleted from under their score.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from content.models import Choice, Question, Source, Topic
+from quiz.scoring import Marking, Outcome
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self) -> "QuizQuerySet":
+        return self.filter(is_published=True)
+
+    def with_fixed_counts(self) -> "QuizQuerySet":
+        """`fixed_count`: published questions on a fixed list (a rule quiz's length needs `quiz_lengths`)."""
+        # Explicit order: Django drops Meta.ordering from queries that aggregate.
+        return self.order_by("position", "title").annotate(
+            fixed_count=Count(
+                "quiz_questions", filter=Q(quiz_questions__question__status=Question.Status.PUBLISHED), distinct=True
+            )
+        )
+
+
+class Quiz(models.Model):
+    """A timed test: a fixed list of questions, or a rule that draws them when a student starts."""
+
+    class Selection(models.TextChoices):
+        FIXED = "fixed", "A fixed, ordered list of questions"
+        RULE = "rule", "Drawn by a rule when the student starts"
+
+    class Explanations(models.TextChoices):
+        AFTER_SUBMIT = "after_submit", "Right after the student submits"
+        AFTER_CLOSE = "after_close", "Only after the quiz closes"
+
+    slug = models.SlugField(max_length=60, unique=True, help_text="Stable id, used in the address.")
+    title = models.CharField(max_length=120)
+    instructions = models.TextField(blank=True, help_text="Shown before the start. Plain text or Markdown subset.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the quiz list.")
+    is_published = models.BooleanField("published", default=False)
+
+    # Time: either a fixed limit, or a pace per question (a paper that grows with the bank).
+    time_limit = models.DurationField(null=True, blank=True, help_text="e.g. 00:12:00 for twelve minutes.")
+    seconds_per_question = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Instead of a fixed limit: UPSC's pace is 72 s (1.2 minutes) a question."
+    )
+
+    # Marking: UPSC gives 2 marks and takes one third of them for a wrong answer.
+    marks_per_correct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(2))
+    penalty_numerator = models.PositiveSmallIntegerField(default=1)
+    penalty_denominator = models.PositiveSmallIntegerField(
+        default=3, help_text="Penalty per wrong answer = numerator / denominator of the marks. 0/1 for none."
+    )
+
+    selection = models.CharField(max_length=8, choices=Selection.choices, default=Selection.FIXED)
+    questions = models.ManyToManyField(Question, through="QuizQuestion", related_name="quizzes", blank=True)
+    rule_topics = models.ManyToManyField(Topic, blank=True, related_name="+", help_text="Empty: every topic.")
+    rule_sources = models.ManyToManyField(Source, blank=True, related_name="+", help_text="Empty: every source.")
+    rule_difficulty_min = models.PositiveSmallIntegerField(default=1)
+    rule_difficulty_max = models.PositiveSmallIntegerField(default=3)
+    rule_traps_only = models.BooleanField(default=False)
+    rule_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many to draw at random. Empty: every matching question."
+    )
+
+    shuffle_options = models.BooleanField(
+        default=False, help_text="Each student sees options in their own order (assertion-reason options never move)."
+    )
+    attempts_allowed = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    explanations = models.CharField(max_length=16, choices=Explanations.choices, default=Explanations.AFTER_SUBMIT)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="No paper runs past this moment: a late start gets less time."
+    )
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(time_limit__isnull=False, seconds_per_question__isnull=True)
+                | Q(time_limit__isnull=True, seconds_per_question__isnull=False),
+                name="quiz_one_way_of_timing",
+                violation_error_message="Give either a time limit or seconds per question, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_denominator__gt=0),
+                name="quiz_penalty_denominator_positive",
+                violation_error_message="The penalty's denominator must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(marks_per_correct__gt=0),
+                name="quiz_marks_positive",
+                violation_error_message="A correct answer must earn marks.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rule_difficulty_min__gte=1, rule_difficulty_max__lte=3)
+                & Q(rule_difficulty_min__lte=models.F("rule_difficulty_max")),
+                name="quiz_rule_difficulty_range",
+                violation_error_message="The difficulty range must run from low to high within 1 to 3.",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(opens_at__lt=models.F("closes_at")),
+                name="quiz_opens_before_it_closes",
+                violation_error_message="The quiz must open before it closes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("quiz_detail", args=[self.slug])
+
+    def clean(self):
+        if self.time_limit is not None and self.time_limit <= timedelta(0):
+            raise ValidationError({"time_limit": "The time limit must be positive."})
+        if self.seconds_per_question == 0:
+            raise ValidationError({"seconds_per_question": "Give at least one second per question."})
+
+    @property
+    def marking(self) -> Marking:
+        return Marking.of(
+            marks_per_correct=self.marks_per_correct,
+            penalty_numerator=self.penalty_numerator,
+            penalty_denominator=self.penalty_denominator,
+        )
+
+    @property
+    def penalty_fraction(self) -> Fraction:
+        return Fraction(self.penalty_numerator, self.penalty_denominator)
+
+    def time_for(self, question_count: int) -> timedelta:
+        if self.time_limit is not None:
+            return self.time_limit
+        return timedelta(seconds=self.seconds_per_question * question_count)
+
+    def window_state(self, now: datetime) -> str:
+        """'upcoming', 'open' or 'closed'."""
+        if self.opens_at and now < self.opens_at:
+            return "upcoming"
+        if self.closes_at and now >= self.closes_at:
+            return "closed"
+        return "open"
+
+    def draw_filter(self) -> Q:
+        """Which published questions the rule admits (the rule's topics and sources must be prefetched)."""
+        condition = Q(status=Question.Status.PUBLISHED) & Q(
+            difficulty__gte=self.rule_difficulty_min, difficulty__lte=self.rule_difficulty_max
+        )
+        if topics := [t.pk for t in self.rule_topics.all()]:
+            condition &= Q(topic__in=topics)
+        if sources := [s.pk for s in self.rule_sources.all()]:
+            condition &= Q(note__source__in=sources)
+        if self.rule_traps_only:
+            condition &= Q(is_trap=True)
+        return condition
+
+
+def quiz_lengths(quizzes: list[Quiz]) -> dict[int, int]:
+    """How many questions each quiz would set now, in at most one query for any number of rule quizzes.
+
+    Fixed quizzes need `with_fixed_counts()`; rule quizzes their topics and sources prefetched.
+    """
+    lengths = {quiz.pk: quiz.fixed_count for quiz in quizzes if quiz.selection == Quiz.Selection.FIXED}
+    rule_quizzes = [quiz for quiz in quizzes if quiz.selection == Quiz.Selection.RULE]
+    if rule_quizzes:
+        counts = Question.objects.aggregate(
+            **{f"q{quiz.pk}": Count("pk", filter=quiz.draw_filter()) for quiz in rule_quizzes}
+        )
+        for quiz in rule_quizzes:
+            available = counts[f"q{quiz.pk}"]
+            lengths[quiz.pk] = min(available, quiz.rule_count) if quiz.rule_count else available
+    return lengths
+
+
+class QuizQuestion(models.Model):
+    """A question's place on a fixed quiz."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["quiz", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="quiz_question_once"),
+            models.UniqueConstraint(fields=["quiz", "order"], name="quiz_question_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.question.key}"
+
+
+class ExtraTime(models.Model):
+    """A student's extra-time allowance: UPSC gives eligible candidates 20 minutes per hour."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extra_time")
+    minutes_per_hour = models.PositiveSmallIntegerField(default=20)
+    reason = models.CharField(max_length=200, blank=True, help_text="For the record, e.g. the certificate seen.")
+
+    class Meta:
+        verbose_name = "extra-time allowance"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes_per_hour__gte=1, minutes_per_hour__lte=60),
+                name="extra_time_1_to_60_minutes_per_hour",
+                violation_error_message="Extra time is between 1 and 60 minutes per hour.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.minutes_per_hour} min per hour"
+
+    def stretch(self, duration: timedelta) -> timedelta:
+        return duration * (60 + self.minutes_per_hour) / 60
+
+
+class AttemptQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AttemptQuerySet":
+        """What `user` may see: their own attempts, or everyone's for staff."""
+        return self if user.is_staff else self.filter(user=user)
+
+    def in_progress(self) -> "AttemptQuerySet":
+        return self.filter(status=Attempt.Status.IN_PROGRESS)
+
+    def closed(self) -> "AttemptQuerySet":
+        return self.exclude(status=Attempt.Status.IN_PROGRESS)
+
+    def expired(self, now: datetime) -> "AttemptQuerySet":
+        """In progress, but past the deadline and the grace: to be closed with what was saved."""
+        return self.in_progress().filter(deadline__lt=now - grace())
+
+
+def grace() -> timedelta:
+    """How long after the deadline an answer in flight is still accepted."""
+    return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
+
+
+class Attempt(models.Model):
+    """One student's sitting of one quiz, with its deadline fixed at the start."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        SUBMITTED = "submitted", "Submitted"
+        TIMED_OUT = "timed_out", "Timed out"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
+    number = models.PositiveSmallIntegerField(help_text="1 for the student's first attempt at this quiz.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="When it closed, by submit or by the clock.")
+
+    # The marking scheme as it was at the start: editing the quiz never changes a sitting.
+    marks_per_correct = models.DecimalField(max_digits=5, decimal_places=2)
+    penalty_numerator = models.PositiveSmallIntegerField()
+    penalty_denominator = models.PositiveSmallIntegerField()
+
+    # Totals, stored at grading (rounded once from exact sums; see quiz/scoring.py).
+    question_count = models.PositiveSmallIntegerField(default=0)
+    correct_count = models.PositiveSmallIntegerField(default=0)
+    wrong_count = models.PositiveSmallIntegerField(default=0)
+    blank_count = models.PositiveSmallIntegerField(default=0)
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    time_taken = models.DurationField(null=True, blank=True)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_unique_number"),
+            # One open sitting per quiz and student: a second Start (another tab) resumes it.
+            models.UniqueConstraint(
+                fields=["user", "quiz"],
+                condition=Q(status="in_progress"),
+                name="attempt_one_open_per_quiz",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__gt=models.F("started_at")), name="attempt_deadline_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="in_progress", submitted_at__isnull=True)
+                | (~Q(status="in_progress") & Q(submitted_at__isnull=False, score__isnull=False)),
+                name="attempt_closed_means_graded",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "deadline"], name="attempt_status_deadline")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.quiz} #{self.number}"
+
+    def get_absolute_url(self) -> str:
+        if self.is_open:
+            return reverse("attempt_paper", args=[self.public_id])
+        return reverse("attempt_result", args=[self.public_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS
+
+    @property
+    def marking(self) -> Marking:
+        return Marking.of(
+            marks_per_correct=self.marks_per_correct,
+            penalty_numerator=self.penalty_numerator,
+            penalty_denominator=self.penalty_denominator,
+        )
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        remaining = (self.deadline - (now or timezone.now())).total_seconds()
+        return max(0, int(remaining))
+
+    def accepts_answers_at(self, now: datetime) -> bool:
+        return self.is_open and now <= self.deadline + grace()
+
+    def explanations_visible(self, now: datetime | None = None) -> bool:
+        """The key and explanations: never while open; after close, as the quiz says."""
+        if self.is_open:
+            return False
+        if self.quiz.explanations == Quiz.Explanations.AFTER_SUBMIT:
+            return True
+        return self.quiz.closes_at is not None and (now or timezone.now()) >= self.quiz.closes_at
+
+    @property
+    def accuracy(self) -> Fraction | None:
+        attempted = self.correct_count + self.wrong_count
+        return Fraction(self.correct_count, attempted) if attempted else None
+
+    @property
+    def marks_lost(self) -> Fraction:
+        return self.marking.penalty * self.wrong_count
+
+
+class AttemptQuestion(models.Model):
+    """A question of an attempt, frozen at the start with its position and its options' order."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    choice_order = models.JSONField(default=list, blank=True, help_text="Choice ids as shown; empty: authored order.")
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="attempt_question_unique_position"),
+            models.UniqueConstraint(fields=["attempt", "question"], name="attempt_question_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.question}"
+
+    def ordered_choices(self) -> list[Choice]:
+        """The question's choices as this student sees them (needs choices prefetched)."""
+        choices = list(self.question.choices.all())
+        if not self.choice_order:
+            return choices
+        rank = {pk: i for i, pk in enumerate(self.choice_order)}
+        return sorted(choices, key=lambda c: rank.get(c.pk, len(rank) + c.order))
+
+
+class Answer(models.Model):
+    """A student's answer to one question of an attempt: saved as given, marked when graded."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    choice = models.ForeignKey(Choice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    marked = models.BooleanField("marked for review", default=False)
+    first_saved_at = models.DateTimeField()
+    saved_at = models.DateTimeField()
+    # Set at grading: editing a question later never changes these (an explicit regrade does).
+    outcome = models.CharField(max_length=8, choices=[(o.value, o.value) for o in Outcome], blank=True)
+    marks = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    time_spent = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="From the previous first answer to this one's: an estimate, as all are on one page.",
+    )
+
+    class Meta:
+        ordering = ["attempt", "first_saved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="answer_one_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.question_id}: {self.choice_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.choice_id is not None

@@ -1,0 +1,368 @@
+"""Every state change of an attempt: start, save an answer, submit, expire. One function each.
+
+Each runs in one transaction and first locks the attempt's row (PostgreSQL `SELECT … FOR UPDATE`;
+SQLite's IMMEDIATE transactions take the database's write lock instead), so an autosave racing a
+submit either lands before the grading or is refused: an acknowledged answer is always graded,
+and two submits grade once.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from content.models import Choice, Question
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
+from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
+
+
+class QuizError(Exception):
+    """A request the rules refuse; `message` is meant for the student."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class QuizUnavailable(QuizError):
+    """The quiz cannot be started now (unpublished, outside its window, no attempts left, empty)."""
+
+
+class AttemptClosed(QuizError):
+    """The attempt is closed, or its deadline and grace have passed: nothing more is saved."""
+
+
+class InvalidAnswer(QuizError):
+    """The question is not on this paper, or the choice is not one of its options."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    marked: int
+    seconds_left: int
+
+
+# --- start -----------------------------------------------------------------------------------------
+
+
+def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
+    """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Attempt.objects.select_for_update().filter(user=user, quiz=quiz).in_progress().first()
+        if current is not None:
+            if current.accepts_answers_at(now):
+                return current
+            _close(current, now=now)
+        _check_can_start(quiz=quiz, user=user, now=now)
+        question_ids = _draw(quiz)
+        if not question_ids:
+            raise QuizUnavailable("This quiz has no published questions yet.")
+        time_allowed = quiz.time_for(len(question_ids))
+        allowance = ExtraTime.objects.filter(user=user).first()
+        if allowance is not None:
+            time_allowed = allowance.stretch(time_allowed)
+        deadline = now + time_allowed
+        if quiz.closes_at is not None:
+            deadline = min(deadline, quiz.closes_at)
+        number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
+        try:
+            # A savepoint: a second Start racing this one (another tab) trips the "one open
+            # attempt" constraint, and then simply resumes the attempt the first one made.
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    user=user,
+                    quiz=quiz,
+                    number=number,
+                    started_at=now,
+                    deadline=deadline,
+                    marks_per_correct=quiz.marks_per_correct,
+                    penalty_numerator=quiz.penalty_numerator,
+                    penalty_denominator=quiz.penalty_denominator,
+                    question_count=len(question_ids),
+                )
+        except IntegrityError:
+            return Attempt.objects.in_progress().get(user=user, quiz=quiz)
+        AttemptQuestion.objects.bulk_create(
+            AttemptQuestion(
+                attempt=attempt, question_id=question_id, position=position, choice_order=_choice_order(quiz, order)
+            )
+            for position, (question_id, order) in enumerate(_options_of(question_ids), start=1)
+        )
+    return attempt
+
+
+def _check_can_start(*, quiz: Quiz, user, now: datetime) -> None:
+    if not quiz.is_published:
+        raise QuizUnavailable("This quiz is not published.")
+    state = quiz.window_state(now)
+    if state == "upcoming":
+        opens = date_format(timezone.localtime(quiz.opens_at), "j F Y, H:i")
+        raise QuizUnavailable(f"This quiz opens on {opens}.")
+    if state == "closed":
+        raise QuizUnavailable("This quiz has closed; its papers can still be reviewed.")
+    if quiz.attempts_allowed is not None:
+        taken = Attempt.objects.filter(user=user, quiz=quiz).count()
+        if taken >= quiz.attempts_allowed:
+            raise QuizUnavailable(
+                f"You have used all {quiz.attempts_allowed} attempt{'s' if quiz.attempts_allowed != 1 else ''} "
+                "this quiz allows."
+            )
+
+
+def _draw(quiz: Quiz) -> list[int]:
+    """The question ids of a new sitting, in the order they will be shown."""
+    if quiz.selection == Quiz.Selection.FIXED:
+        return list(
+            quiz.quiz_questions.filter(question__status=Question.Status.PUBLISHED)
+            .order_by("order")
+            .values_list("question_id", flat=True)
+        )
+    candidates = list(Question.objects.filter(quiz.draw_filter()).order_by("pk").values_list("pk", flat=True))
+    count = min(quiz.rule_count, len(candidates)) if quiz.rule_count else len(candidates)
+    return random.sample(candidates, count)
+
+
+def _options_of(question_ids: list[int]) -> list[tuple[int, list[int]]]:
+    """Each question id with its choice ids in authored order, and whether they may be shuffled."""
+    by_question: dict[int, list[int]] = {pk: [] for pk in question_ids}
+    fixed_order = set(
+        Question.objects.filter(pk__in=question_ids, kind=Question.Kind.ASSERTION_REASON).values_list("pk", flat=True)
+    )
+    for question_id, choice_id in (
+        Choice.objects.filter(question__in=question_ids).order_by("order").values_list("question_id", "pk")
+    ):
+        by_question[question_id].append(choice_id)
+    # Assertion-reason options are a fixed, standard set in a standard order; never shuffle them.
+    return [(pk, [] if pk in fixed_order else by_question[pk]) for pk in question_ids]
+
+
+def _choice_order(quiz: Quiz, choice_ids: list[int]) -> list[int]:
+    if not quiz.shuffle_options or not choice_ids:
+        return []
+    return random.sample(choice_ids, len(choice_ids))
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+
+def answer_save(
+    *, attempt: Attempt, question_id: int, choice_id: int | None, marked: bool, now: datetime | None = None
+) -> Progress:
+    """Save one answer (None clears it) and its review mark, if the paper still accepts answers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # One query finds the question on this paper, checks the choice is one of its options and
+        # locks the attempt's row against a concurrent submit.
+        item = (
+            AttemptQuestion.objects.select_for_update(of=("attempt",))
+            .select_related("attempt")
+            .filter(attempt_id=attempt.pk, question_id=question_id)
+            .annotate(choice_ok=Exists(Choice.objects.filter(pk=choice_id or 0, question_id=OuterRef("question_id"))))
+            .first()
+        )
+        if item is None:
+            raise InvalidAnswer("That question is not on this paper.")
+        locked = item.attempt
+        refusal = _refusal(locked, now=now)
+        if refusal is None:
+            if choice_id is not None and not item.choice_ok:
+                raise InvalidAnswer("That choice is not an option of this question.")
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        attempt_id=locked.pk,
+                        question_id=question_id,
+                        choice_id=choice_id,
+                        marked=marked,
+                        first_saved_at=now,
+                        saved_at=now,
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["attempt", "question"],
+                update_fields=["choice", "marked", "saved_at"],
+            )
+            counts = Answer.objects.filter(attempt_id=locked.pk).aggregate(
+                answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
+            )
+    # Raised after the transaction, so that closing an expired attempt is kept.
+    if refusal is not None:
+        raise refusal
+    return Progress(answered=counts["answered"], marked=counts["marked"], seconds_left=locked.seconds_left(now))
+
+
+def answers_save(
+    *, attempt: Attempt, choices: dict[int, int | None], marked: dict[int, bool], now: datetime | None = None
+) -> None:
+    """Save a whole paper's form at once (the page without JavaScript). All or nothing.
+
+    `choices` maps question ids to a choice id, or None to clear; `marked` maps the question ids
+    the form showed to their review mark. Questions absent from both are left as they were.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+        refusal = _refusal(locked, now=now)
+        if refusal is None:
+            _answers_write(locked, choices=choices, marked=marked, now=now)
+    if refusal is not None:
+        raise refusal
+
+
+def _refusal(attempt: Attempt, *, now: datetime) -> AttemptClosed | None:
+    """Why a locked attempt takes no more answers, closing it if its time has run out; None if it does."""
+    if not attempt.is_open:
+        return AttemptClosed("This paper has already been submitted; nothing more can be saved.")
+    if not attempt.accepts_answers_at(now):
+        _close(attempt, now=now)
+        return AttemptClosed("Time is up: the deadline has passed, so this was not saved.")
+    return None
+
+
+def _answers_write(attempt: Attempt, *, choices: dict[int, int | None], marked: dict[int, bool], now: datetime) -> None:
+    options = dict.fromkeys(attempt.items.values_list("question_id", flat=True), None)
+    for question_id, choice_id in Choice.objects.filter(question__in=list(options)).values_list("question_id", "pk"):
+        options[question_id] = (options[question_id] or set()) | {choice_id}
+    for question_id, choice_id in choices.items():
+        if question_id not in options:
+            raise InvalidAnswer("That question is not on this paper.")
+        if choice_id is not None and choice_id not in (options[question_id] or ()):
+            raise InvalidAnswer("That choice is not an option of this question.")
+    for question_id in marked:
+        if question_id not in options:
+            raise InvalidAnswer("That question is not on this paper.")
+    saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    changed = []
+    for question_id in choices.keys() | marked.keys():
+        answer = saved.get(question_id)
+        choice_id = choices.get(question_id, answer.choice_id if answer else None)
+        is_marked = marked.get(question_id, answer.marked if answer else False)
+        if answer is None and choice_id is None and not is_marked:
+            continue  # never touched: stays "not visited"
+        if answer is not None and (answer.choice_id, answer.marked) == (choice_id, is_marked):
+            continue
+        changed.append(
+            Answer(
+                attempt=attempt,
+                question_id=question_id,
+                choice_id=choice_id,
+                marked=is_marked,
+                first_saved_at=now,
+                saved_at=now,
+            )
+        )
+    if changed:
+        Answer.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["attempt", "question"],
+            update_fields=["choice", "marked", "saved_at"],
+        )
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    choices: dict[int, int | None] | None = None,
+    marked: dict[int, bool] | None = None,
+    now: datetime | None = None,
+) -> Attempt:
+    """Close the attempt and grade it, first saving the form's answers if they are in time.
+
+    Submitting a closed attempt changes nothing and returns it: two submits grade once.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if not locked.is_open:
+            return locked
+        if locked.accepts_answers_at(now) and (choices or marked):
+            _answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
+        _close(locked, now=now)
+    return locked
+
+
+def attempt_expire(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Close an attempt whose time has run out, grading what was saved in time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if locked.is_open and not locked.accepts_answers_at(now):
+            _close(locked, now=now)
+    return locked
+
+
+def attempts_close_expired(*, now: datetime | None = None) -> int:
+    """Close every abandoned attempt past its deadline and grace; returns how many were closed."""
+    now = now or timezone.now()
+    closed = 0
+    for attempt in Attempt.objects.expired(now).only("pk"):
+        if not attempt_expire(attempt=attempt, now=now).is_open:
+            closed += 1
+    return closed
+
+
+def _close(attempt: Attempt, *, now: datetime) -> None:
+    """Grade a locked, open attempt and close it: submitted in time, or timed out."""
+    attempt.status = Attempt.Status.SUBMITTED if now < attempt.deadline else Attempt.Status.TIMED_OUT
+    attempt.submitted_at = now
+    attempt.time_taken = min(now, attempt.deadline) - attempt.started_at
+    _grade(attempt)
+    attempt.save(
+        update_fields=[
+            "status",
+            "submitted_at",
+            "time_taken",
+            "question_count",
+            "correct_count",
+            "wrong_count",
+            "blank_count",
+            "score",
+            "max_score",
+        ]
+    )
+
+
+def _grade(attempt: Attempt) -> None:
+    """Store each answer's outcome and marks, and the attempt's totals, from the key as it is now."""
+    marking = attempt.marking
+    question_ids = list(attempt.items.values_list("question_id", flat=True))
+    answers = list(Answer.objects.filter(attempt=attempt).select_related("choice").order_by("first_saved_at", "pk"))
+    outcomes = []
+    previous = attempt.started_at
+    for answer in answers:
+        outcome = outcome_of(chosen_is_correct=answer.choice.is_correct if answer.choice_id else None)
+        answer.outcome, answer.marks = outcome.value, to_decimal(marking.marks_for(outcome))
+        if answer.choice_id is not None:
+            answer.time_spent, previous = answer.first_saved_at - previous, answer.first_saved_at
+        outcomes.append(outcome)
+    Answer.objects.bulk_update(answers, ["outcome", "marks", "time_spent"])
+    # A question never touched gets a blank answer row, so every question of a graded paper has one.
+    answered = {a.question_id for a in answers}
+    missing = [pk for pk in question_ids if pk not in answered]
+    blank = Outcome.BLANK
+    Answer.objects.bulk_create(
+        Answer(
+            attempt=attempt,
+            question_id=pk,
+            first_saved_at=attempt.started_at,
+            saved_at=attempt.started_at,
+            outcome=blank.value,
+            marks=to_decimal(marking.marks_for(blank)),
+        )
+        for pk in missing
+    )
+    outcomes += [blank] * len(missing)
+    totals = totals_of(marking, outcomes)
+    attempt.question_count = totals.questions
+    attempt.correct_count, attempt.wrong_count, attempt.blank_count = totals.correct, totals.wrong, totals.blank
+    attempt.score, attempt.max_score = to_decimal(totals.score), to_decimal(totals.maximum)

@@ -1,0 +1,64 @@
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django import template
+
+from quiz.scoring import Marking, to_decimal
+
+register = template.Library()
+
+MINUS = "\u2212"  # the typographic minus sign
+FRACTION_WORDS = {Fraction(1, 3): "one third", Fraction(1, 4): "one quarter", Fraction(1, 2): "half"}
+
+
+def _number(value: Fraction | Decimal | int) -> str:
+    value = Fraction(value)
+    return str(value.numerator) if value.denominator == 1 else str(to_decimal(value))
+
+
+@register.filter
+def marks(value) -> str:
+    """Marks to two decimals, exact values rounded once: Fraction(-2, 3) → "-0.67"."""
+    if value is None or value == "":
+        return ""
+    return str(to_decimal(Fraction(value)))
+
+
+@register.filter
+def percent(value: Fraction | None) -> str:
+    if value is None:
+        return "\u2013"  # an en dash: no value
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A span for people: "1 h 50 min", "12 min", "45 s"."""
+    if value is None:
+        return ""
+    seconds = round(value.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = [f"{hours} h" if hours else "", f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else ""]
+    return " ".join(part for part in parts if part) or "0 s"
+
+
+@register.filter
+def clock(seconds: int) -> str:
+    """Seconds as a countdown reads: 3725 → "1:02:05", 725 → "12:05"."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+@register.filter
+def marking_text(marking: Marking) -> str:
+    """How a paper is marked, in words: "+2 for a correct answer, minus 0.67 (one third of 2) for a wrong one"."""
+    correct = _number(marking.correct)
+    if marking.penalty == 0:
+        return f"+{correct} for a correct answer, no negative marking, 0 for a blank"
+    share = marking.penalty / marking.correct
+    words = FRACTION_WORDS.get(share, f"{share.numerator}/{share.denominator}")
+    penalty = _number(marking.penalty)
+    return f"+{correct} for a correct answer, {MINUS}{penalty} ({words} of {correct}) for a wrong one, 0 for a blank"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from quiz import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("quizzes/", views.quiz_list, name="quiz_list"),
+    path("quizzes/<slug:slug>/", views.quiz_detail, name="quiz_detail"),
+    path("quizzes/<slug:slug>/start/", views.quiz_start, name="quiz_start"),
+    path("attempts/<uuid:public_id>/", views.attempt_paper, name="attempt_paper"),
+    path("attempts/<uuid:public_id>/answer/", views.attempt_answer, name="attempt_answer"),
+    path("attempts/<uuid:public_id>/submit/", views.attempt_submit, name="attempt_submit"),
+    path("attempts/<uuid:public_id>/result/", views.attempt_result, name="attempt_result"),
+]

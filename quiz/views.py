@@ -1,0 +1,373 @@
+"""Thin views: look up, check permission, call a service, render. State changes live in services."""
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from fractions import Fraction
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from content.models import Choice, Question, Statement, Topic
+from quiz import services
+from quiz.models import Answer, Attempt, ExtraTime, Quiz, quiz_lengths
+from quiz.scoring import Outcome, to_decimal
+
+# --- lookups -------------------------------------------------------------------------------------
+
+
+def _get_attempt_for_user(request: HttpRequest, public_id: UUID, *, staff_may_read: bool = False) -> Attempt:
+    """The caller's attempt (or anyone's, for staff reading one), closing it if its time ran out.
+
+    Anyone else gets a 404, never a 403, so an attempt's existence is not revealed.
+    """
+    attempts = Attempt.objects.select_related("quiz")
+    attempts = attempts.for_user(request.user) if staff_may_read else attempts.filter(user=request.user)
+    attempt = get_object_or_404(attempts, public_id=public_id)
+    if attempt.is_open and not attempt.accepts_answers_at(timezone.now()):
+        attempt = services.attempt_expire(attempt=attempt)
+    return attempt
+
+
+def _quizzes_with_lengths(quizzes) -> list[Quiz]:
+    quizzes = list(quizzes.with_fixed_counts().prefetch_related("rule_topics", "rule_sources"))
+    lengths = quiz_lengths(quizzes)
+    for quiz in quizzes:
+        quiz.length = lengths[quiz.pk]
+        quiz.duration = quiz.time_for(quiz.length)
+    return quizzes
+
+
+# --- quizzes -------------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request):
+    published = Question.objects.published()
+    context = {
+        "quizzes": _quizzes_with_lengths(Quiz.objects.published()),
+        "topics": Topic.objects.with_published_counts(),
+        "bank": published.aggregate(total=Count("pk"), traps=Count("pk", filter=Q(is_trap=True))),
+    }
+    if request.user.is_authenticated:
+        mine = Attempt.objects.filter(user=request.user).select_related("quiz")
+        context["open_attempts"] = list(mine.in_progress().order_by("deadline"))
+        context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
+    return render(request, "quiz/home.html", context)
+
+
+@require_GET
+def quiz_list(request):
+    quizzes = _quizzes_with_lengths(Quiz.objects.published())
+    if request.user.is_authenticated:
+        mine = {
+            row["quiz"]: row
+            for row in Attempt.objects.filter(user=request.user)
+            .values("quiz")
+            .annotate(
+                taken=Count("pk"),
+                open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
+            )
+        }
+        for quiz in quizzes:
+            quiz.mine = mine.get(quiz.pk)
+    return render(request, "quiz/quiz_list.html", {"quizzes": quizzes, "now": timezone.now()})
+
+
+@require_GET
+def quiz_detail(request, slug: str):
+    quiz = _get_published_quiz(slug)
+    now = timezone.now()
+    context = {"quiz": quiz, "window": quiz.window_state(now)}
+    if request.user.is_authenticated:
+        attempts = [
+            services.attempt_expire(attempt=a) if a.is_open and not a.accepts_answers_at(now) else a
+            for a in Attempt.objects.filter(user=request.user, quiz=quiz).order_by("-number")
+        ]
+        context["attempts"] = attempts
+        context["open_attempt"] = next((a for a in attempts if a.is_open), None)
+        context["attempts_left"] = (
+            None if quiz.attempts_allowed is None else max(0, quiz.attempts_allowed - len(attempts))
+        )
+        extra = ExtraTime.objects.filter(user=request.user).first()
+        context["extra_time"] = extra
+        context["your_time"] = extra.stretch(quiz.duration) if extra else quiz.duration
+    return render(request, "quiz/quiz_detail.html", context)
+
+
+def _get_published_quiz(slug: str) -> Quiz:
+    quizzes = _quizzes_with_lengths(Quiz.objects.published().filter(slug=slug))
+    if not quizzes:
+        raise Http404("No such quiz.")
+    return quizzes[0]
+
+
+@login_required
+@require_POST
+def quiz_start(request, slug: str):
+    quiz = get_object_or_404(Quiz.objects.published(), slug=slug)
+    try:
+        attempt = services.attempt_start(quiz=quiz, user=request.user)
+    except services.QuizUnavailable as error:
+        messages.error(request, error.message)
+        return redirect(quiz)
+    return redirect("attempt_paper", public_id=attempt.public_id)
+
+
+# --- the paper -----------------------------------------------------------------------------------
+
+PALETTE_STATES = {
+    "not-visited": "Not visited",
+    "not-answered": "Not answered",
+    "answered": "Answered",
+    "marked": "Marked for review",
+    "answered-marked": "Answered and marked for review",
+}
+
+
+def _palette_state(answer: Answer | None) -> str:
+    if answer is None:
+        return "not-visited"
+    if answer.choice_id is not None:
+        return "answered-marked" if answer.marked else "answered"
+    return "marked" if answer.marked else "not-answered"
+
+
+def _items_with_questions(attempt: Attempt, *, for_review: bool = False):
+    questions = Question.objects.prefetch_related(
+        Prefetch("statements", queryset=Statement.objects.order_by("order")),
+        Prefetch("choices", queryset=Choice.objects.order_by("order")),
+    )
+    if for_review:
+        questions = questions.select_related("topic", "note__topic", "note__source")
+    return list(attempt.items.order_by("position").prefetch_related(Prefetch("question", queryset=questions)))
+
+
+@login_required
+@require_GET
+def attempt_paper(request, public_id: UUID):
+    attempt = _get_attempt_for_user(request, public_id)
+    if not attempt.is_open:
+        return redirect("attempt_result", public_id=attempt.public_id)
+    items = _items_with_questions(attempt)
+    answers = {answer.question_id: answer for answer in attempt.answers.all()}
+    for item in items:
+        item.answer = answers.get(item.question_id)
+        item.state = _palette_state(item.answer)
+        item.state_label = PALETTE_STATES[item.state]
+        item.choices = item.ordered_choices()
+    context = {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "items": items,
+        "answered": sum(1 for a in answers.values() if a.choice_id is not None),
+        "marked": sum(1 for a in answers.values() if a.marked),
+        "seconds_left": attempt.seconds_left(),
+        "states": PALETTE_STATES,
+    }
+    return render(request, "quiz/paper.html", context)
+
+
+def _error(message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+@require_POST
+def attempt_answer(request, public_id: UUID):
+    """Autosave of one answer: the JSON contract in DESIGN.md and README."""
+    if not request.user.is_authenticated:
+        return _error("You are signed out. Sign in again: your saved answers are kept.", 403, signed_out=True)
+    attempt = _get_attempt_for_user(request, public_id)
+    try:
+        question_id = int(request.POST["question"])
+        raw_choice = request.POST.get("choice", "")
+        choice_id = int(raw_choice) if raw_choice != "" else None
+    except (KeyError, ValueError):
+        return _error("Send 'question' as a question id and 'choice' as a choice id, or empty to clear.", 400)
+    marked = request.POST.get("marked", "")
+    if marked not in ("", "on"):
+        return _error("Send 'marked' as 'on', or leave it out.", 400)
+    try:
+        progress = services.answer_save(
+            attempt=attempt, question_id=question_id, choice_id=choice_id, marked=marked == "on"
+        )
+    except services.AttemptClosed as error:
+        return _error(error.message, 409, closed=True)
+    except services.InvalidAnswer as error:
+        return _error(error.message, 400)
+    return JsonResponse(
+        {"saved": True, "answered": progress.answered, "marked": progress.marked, "seconds_left": progress.seconds_left}
+    )
+
+
+class MalformedForm(Exception):
+    pass
+
+
+def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
+    """The paper form: `shown` lists its question ids; `q-<id>` a choice; `mark-<id>` a review mark."""
+    try:
+        shown = [int(value) for value in post.getlist("shown")]
+        choices = {}
+        for name, value in post.items():
+            if name.startswith("q-"):
+                choices[int(name[2:])] = int(value) if value != "" else None
+        cleared = post.get("intent", "").removeprefix("clear-")
+        if cleared != post.get("intent", ""):
+            choices[int(cleared)] = None
+    except ValueError:
+        raise MalformedForm from None
+    return choices, {question_id: f"mark-{question_id}" in post for question_id in shown}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attempt_submit(request, public_id: UUID):
+    """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to."""
+    attempt = _get_attempt_for_user(request, public_id)
+    if not attempt.is_open:
+        return redirect("attempt_result", public_id=attempt.public_id)
+    if request.method == "GET":
+        return _submit_confirmation(request, attempt)
+    try:
+        choices, marked = _form_answers(request.POST)
+    except MalformedForm:
+        return _paper_error(request, attempt, "The form could not be read; nothing was saved. Please try again.")
+    intent = request.POST.get("intent", "review")
+    try:
+        if intent == "submit":
+            attempt = services.attempt_submit(attempt=attempt, choices=choices, marked=marked)
+            return redirect("attempt_result", public_id=attempt.public_id)
+        services.answers_save(attempt=attempt, choices=choices, marked=marked)
+    except services.InvalidAnswer as error:
+        return _paper_error(request, attempt, f"{error.message} Nothing was saved.")
+    except services.AttemptClosed as error:
+        messages.warning(request, error.message)
+        return redirect("attempt_result", public_id=attempt.public_id)
+    if intent == "review":
+        return redirect("attempt_submit", public_id=attempt.public_id)
+    messages.success(request, "Your answers are saved.")
+    question = intent.removeprefix("clear-") if intent.startswith("clear-") else ""
+    return redirect(f"{attempt.get_absolute_url()}{f'#q-{question}' if question else ''}")
+
+
+def _paper_error(request, attempt: Attempt, message: str):
+    context = {"attempt": attempt, "quiz": attempt.quiz, "message": message}
+    return render(request, "quiz/paper_error.html", context, status=400)
+
+
+def _submit_confirmation(request, attempt: Attempt):
+    counts = attempt.answers.aggregate(
+        answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
+    )
+    context = {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "answered": counts["answered"],
+        "unanswered": attempt.question_count - counts["answered"],
+        "marked": counts["marked"],
+        "seconds_left": attempt.seconds_left(),
+    }
+    return render(request, "quiz/submit.html", context)
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TopicRow:
+    topic: Topic
+    questions: int = 0
+    correct: int = 0
+    wrong: int = 0
+    blank: int = 0
+    score: Fraction = field(default_factory=Fraction)
+
+    @property
+    def score_display(self):
+        return to_decimal(self.score)
+
+    @property
+    def accuracy(self) -> Fraction | None:
+        attempted = self.correct + self.wrong
+        return Fraction(self.correct, attempted) if attempted else None
+
+
+def _misjudged_text(question: Question, answer: Answer) -> str:
+    """For a wrong answer to a statement question: which statements the chosen option judged wrongly."""
+    if not question.is_statement_kind:
+        return ""
+    misjudged = question.misjudged_by(answer.choice)
+    if misjudged is None:
+        return "Your answer miscounted the correct statements: check each one against the note."
+    if not misjudged:
+        return "You judged both statements rightly; what you missed is whether Statement-II explains Statement-I."
+    labels = dict(enumerate((label for label, _ in question.labelled_statements()), start=1))
+    named = [labels[number] for number in misjudged]
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    if question.kind != Question.Kind.ASSERTION_REASON:
+        listed = f"statement{'s' if len(named) > 1 else ''} {listed}"
+    return f"Your answer judged {listed} wrongly."
+
+
+REVIEW_FILTERS = {
+    "all": "All",
+    "wrong": "Wrong",
+    "blank": "Unanswered",
+    "correct": "Correct",
+    "marked": "Marked for review",
+}
+
+
+@login_required
+@require_GET
+def attempt_result(request, public_id: UUID):
+    attempt = _get_attempt_for_user(request, public_id, staff_may_read=True)
+    if attempt.is_open:
+        if attempt.user_id == request.user.pk:
+            return redirect("attempt_paper", public_id=attempt.public_id)
+        return render(request, "quiz/result_pending.html", {"attempt": attempt, "quiz": attempt.quiz})
+    context = {"attempt": attempt, "quiz": attempt.quiz, "visible": attempt.explanations_visible()}
+    if context["visible"]:
+        context |= _review(attempt, request.GET.get("show", "all"))
+    return render(request, "quiz/result.html", context)
+
+
+def _review(attempt: Attempt, show: str) -> dict:
+    items = _items_with_questions(attempt, for_review=True)
+    answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    marking = attempt.marking
+    topics: OrderedDict[int, TopicRow] = OrderedDict()
+    for item in items:
+        question = item.question
+        answer = answers.get(question.pk)
+        item.answer = answer
+        item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
+        item.choices = item.ordered_choices()
+        item.misjudged_text = _misjudged_text(question, answer) if item.outcome == Outcome.WRONG else ""
+        item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
+        row = topics.setdefault(question.topic_id, TopicRow(topic=question.topic))
+        row.questions += 1
+        outcome = Outcome(item.outcome)
+        setattr(row, outcome.value, getattr(row, outcome.value) + 1)
+        row.score += marking.marks_for(outcome)
+    show = show if show in REVIEW_FILTERS else "all"
+    if show == "marked":
+        shown = [item for item in items if item.answer and item.answer.marked]
+    elif show != "all":
+        shown = [item for item in items if item.outcome == show]
+    else:
+        shown = items
+    return {
+        "items": shown,
+        "topic_rows": sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name)),
+        "show": show,
+        "filters": REVIEW_FILTERS,
+        "trap_count": sum(1 for item in items if item.question.is_trap),
+        "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+    }

@@ -1,0 +1,316 @@
+// The timed paper: autosave on every click, retry until saved, a countdown to the server's deadline
+// that submits at zero, the palette, and keyboard shortcuts. Without this file the page is still
+// one plain form whose Submit saves everything.
+(() => {
+  "use strict";
+  const form = document.getElementById("paper");
+  if (!form) return;
+
+  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const answerUrl = form.dataset.answerUrl;
+  const resultUrl = form.dataset.resultUrl;
+  const total = Number(form.dataset.questionCount);
+  const questions = Array.from(form.querySelectorAll("section.question"));
+  const byId = new Map(questions.map((q) => [q.dataset.question, q]));
+  const warning = document.getElementById("save-warning");
+  const dialogElement = document.getElementById("submit-dialog");
+  const dialog = window.bootstrap ? new window.bootstrap.Modal(dialogElement) : null;
+  const LABELS = {
+    "not-visited": "Not visited",
+    "not-answered": "Not answered",
+    answered: "Answered",
+    marked: "Marked for review",
+    "answered-marked": "Answered and marked for review",
+  };
+  let submitting = false;
+
+  // --- the clock ---------------------------------------------------------------------------------
+  // The server says how many seconds are left; the browser only counts them down, re-synchronised by
+  // every save's reply, so a slow or suspended tab cannot stretch the paper.
+  const timer = document.getElementById("timer");
+  const announce = document.getElementById("timer-announce");
+  let endsAt = performance.now() + Number(timer.dataset.secondsLeft) * 1000;
+  const thresholds = [600, 300, 60];
+  const announced = new Set(thresholds.filter((t) => Number(timer.dataset.secondsLeft) <= t));
+
+  function clock(seconds) {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    const pad = (n) => String(n).padStart(2, "0");
+    return h ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+    timer.textContent = clock(left);
+    timer.classList.toggle("text-danger", left <= 60);
+    for (const t of thresholds) {
+      if (left <= t && !announced.has(t)) {
+        announced.add(t);
+        announce.textContent = `${t / 60} minute${t === 60 ? "" : "s"} left.`;
+      }
+    }
+    if (left <= 0) {
+      submit();
+      return;
+    }
+    window.setTimeout(tick, 250);
+  }
+
+  function resync(secondsLeft) {
+    if (Number.isFinite(secondsLeft)) endsAt = performance.now() + secondsLeft * 1000;
+  }
+
+  // --- palette -----------------------------------------------------------------------------------
+  const visitedKey = `visited-${form.dataset.attempt}`;
+  const visited = new Set(JSON.parse(window.localStorage.getItem(visitedKey) || "[]"));
+
+  function stateOf(section) {
+    const id = section.dataset.question;
+    const answered = !!section.querySelector("input[type=radio]:checked");
+    const marked = section.querySelector(`#mark-${id}`).checked;
+    if (answered) return marked ? "answered-marked" : "answered";
+    if (marked) return "marked";
+    return section.dataset.state === "not-visited" && !visited.has(id) ? "not-visited" : "not-answered";
+  }
+
+  function paint(section) {
+    const id = section.dataset.question;
+    const state = stateOf(section);
+    section.dataset.state = state;
+    const badge = section.querySelector("[data-state-label]");
+    badge.className = `badge state-badge state-${state}`;
+    badge.textContent = LABELS[state];
+    const cell = document.querySelector(`[data-palette="${id}"]`);
+    cell.className = `palette-item state-${state}`;
+    cell.setAttribute("aria-label", `Question ${cell.textContent.trim()}: ${LABELS[state]}`);
+  }
+
+  function visit(section) {
+    if (!section) return;
+    const id = section.dataset.question;
+    if (!visited.has(id)) {
+      visited.add(id);
+      window.localStorage.setItem(visitedKey, JSON.stringify([...visited]));
+    }
+    if (section.dataset.state === "not-visited") paint(section);
+  }
+
+  function counts() {
+    const answered = questions.filter((q) => q.querySelector("input[type=radio]:checked")).length;
+    const marked = questions.filter((q) => q.querySelector(`#mark-${q.dataset.question}`).checked).length;
+    return { answered, marked };
+  }
+
+  function showCounts(answered, marked) {
+    document.querySelector("[data-answered]").textContent = answered;
+    const markedEl = document.querySelector("[data-marked]");
+    markedEl.textContent = marked;
+  }
+
+  // --- autosave ----------------------------------------------------------------------------------
+  // One save in flight per question; a newer click waits and replaces the older. A failed save
+  // stays pending and is retried with backoff until the server acknowledges it.
+  const pending = new Map();
+  const inFlight = new Set();
+  const failed = new Map();
+  let retryDelay = 1000;
+  let retryTimer = null;
+
+  function status(section, text, kind) {
+    const el = section.querySelector("[data-save-status]");
+    el.textContent = text;
+    el.className = `small save-status ms-auto${kind ? ` text-${kind}` : ""}`;
+  }
+
+  function showWarning() {
+    if (failed.size === 0) {
+      warning.hidden = true;
+      return;
+    }
+    const numbers = [...failed.keys()].map((id) => byId.get(id).querySelector("h2").firstChild.textContent.trim());
+    const reason = [...failed.values()].pop();
+    warning.hidden = false;
+    warning.textContent = `Not saved yet: ${numbers.join(", ")}. ${reason} Retrying automatically; keep this page open.`;
+  }
+
+  function queue(section) {
+    const id = section.dataset.question;
+    const checked = section.querySelector("input[type=radio]:checked");
+    pending.set(id, { choice: checked ? checked.value : "", marked: section.querySelector(`#mark-${id}`).checked });
+    paint(section);
+    status(section, "Saving…", "body-secondary");
+    flush(id);
+  }
+
+  async function flush(id) {
+    if (inFlight.has(id) || !pending.has(id) || submitting) return;
+    const want = pending.get(id);
+    pending.delete(id);
+    inFlight.add(id);
+    const section = byId.get(id);
+    const body = new URLSearchParams({ question: id, choice: want.choice });
+    if (want.marked) body.set("marked", "on");
+    try {
+      const response = await fetch(answerUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+        body,
+        credentials: "same-origin",
+      });
+      const data = await response.json().catch(() => null);
+      if (response.ok && data && data.saved) {
+        failed.delete(id);
+        retryDelay = 1000;
+        status(section, "Saved", "success");
+        showCounts(data.answered, data.marked);
+        resync(data.seconds_left);
+      } else if (response.status === 409) {
+        submitting = true;
+        warning.hidden = false;
+        warning.textContent = (data && data.error) || "This paper is closed.";
+        window.location.assign(resultUrl);
+        return;
+      } else if (response.status === 400) {
+        failed.delete(id);
+        status(section, (data && data.error) || "Not saved: the server refused this answer.", "danger");
+      } else {
+        const reason = data && data.error ? data.error : `The server answered ${response.status}.`;
+        throw new Error(reason);
+      }
+    } catch (error) {
+      if (!pending.has(id)) pending.set(id, want);
+      failed.set(id, error instanceof TypeError ? "The connection is down." : error.message);
+      status(section, "Not saved yet, retrying…", "danger");
+      scheduleRetry();
+    } finally {
+      inFlight.delete(id);
+      showWarning();
+    }
+    if (pending.has(id) && !failed.has(id)) flush(id);
+  }
+
+  function scheduleRetry() {
+    if (retryTimer) return;
+    retryTimer = window.setTimeout(() => {
+      retryTimer = null;
+      retryDelay = Math.min(retryDelay * 2, 10000);
+      for (const id of [...pending.keys()]) flush(id);
+    }, retryDelay);
+  }
+
+  window.addEventListener("online", () => {
+    retryDelay = 1000;
+    for (const id of [...pending.keys()]) flush(id);
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (!submitting && (pending.size || inFlight.size)) event.preventDefault();
+  });
+
+  form.addEventListener("change", (event) => {
+    const section = event.target.closest("section.question");
+    if (section) queue(section);
+  });
+
+  form.addEventListener("click", (event) => {
+    const clear = event.target.closest("[data-clear]");
+    if (!clear) return;
+    event.preventDefault();
+    const section = clear.closest("section.question");
+    section.querySelectorAll("input[type=radio]").forEach((radio) => {
+      radio.checked = false;
+    });
+    queue(section);
+  });
+
+  // --- submitting --------------------------------------------------------------------------------
+  // The form carries every answer, so submitting never depends on the autosaves having landed.
+  function submit() {
+    if (submitting) return;
+    submitting = true;
+    form.requestSubmit(document.getElementById("confirm-submit"));
+  }
+
+  document.querySelectorAll("[data-open-submit]").forEach((button) => {
+    button.addEventListener("click", (event) => {
+      if (!dialog) return; // no Bootstrap: fall back to the confirmation page
+      event.preventDefault();
+      const { answered, marked } = counts();
+      const unanswered = total - answered;
+      const parts = [`You have answered ${answered} of ${total} question${total === 1 ? "" : "s"}.`];
+      parts.push(unanswered ? `${unanswered} ${unanswered === 1 ? "is" : "are"} unanswered.` : "None is unanswered.");
+      if (marked) parts.push(`${marked} ${marked === 1 ? "is" : "are"} marked for review.`);
+      dialogElement.querySelector("[data-submit-summary]").textContent = parts.join(" ");
+      dialog.show();
+    });
+  });
+
+  form.addEventListener("submit", () => {
+    submitting = true;
+  });
+
+  // --- navigation and keys -----------------------------------------------------------------------
+  let current = questions.find((q) => q.id === window.location.hash.slice(1)) || questions[0];
+
+  function go(section) {
+    if (!section) return;
+    current = section;
+    visit(section);
+    section.scrollIntoView({ block: "start" });
+    const target = section.querySelector("input[type=radio]:checked") || section.querySelector("input[type=radio]");
+    target.focus({ preventScroll: true });
+  }
+
+  form.addEventListener("focusin", (event) => {
+    const section = event.target.closest("section.question");
+    if (section) {
+      current = section;
+      visit(section);
+    }
+  });
+
+  document.querySelectorAll("[data-palette]").forEach((cell) => {
+    cell.addEventListener("click", (event) => {
+      event.preventDefault();
+      go(byId.get(cell.dataset.palette));
+      window.history.replaceState(null, "", cell.getAttribute("href"));
+    });
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || submitting) return;
+    if (event.target.closest("textarea, input[type=text], .modal")) return;
+    const index = questions.indexOf(current);
+    if (/^[1-4]$/.test(event.key)) {
+      const radios = current.querySelectorAll("input[type=radio]");
+      const radio = radios[Number(event.key) - 1];
+      if (radio) {
+        radio.checked = true;
+        radio.focus();
+        queue(current);
+        event.preventDefault();
+      }
+    } else if (event.key === "n") {
+      go(questions[index + 1]);
+    } else if (event.key === "p") {
+      go(questions[index - 1]);
+    } else if (event.key === "m") {
+      const box = current.querySelector(`#mark-${current.dataset.question}`);
+      box.checked = !box.checked;
+      queue(current);
+    }
+  });
+
+  // On a phone the palette starts folded, so the first question is in view.
+  if (window.matchMedia("(max-width: 991.98px)").matches) {
+    document.querySelector(".palette").removeAttribute("open");
+  }
+  questions.forEach((section) => {
+    if (visited.has(section.dataset.question)) paint(section);
+  });
+  if (window.location.hash) visit(current);
+  else visit(questions[0]);
+  tick();
+})();
