@@ -226,7 +226,9 @@ def _field_path(loc) -> str:
 def bank_error_from(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
     """The first problem pydantic found, as a BankError naming the file, record and field."""
     first = error.errors()[0]
-    return BankError(_sentence(first["msg"]), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
+    # A validator's own message reads better without pydantic's "Value error, " prefix.
+    message = first["msg"].removeprefix("Value error, ")
+    return BankError(_sentence(message), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
 
 
 def question_parse(data, *, path: str = "") -> QuestionIn:

@@ -173,6 +173,17 @@ def attempt_paper(request, public_id: UUID):
     return render(request, "quiz/paper.html", context)
 
 
+MAX_ID = 2**63 - 1  # the largest primary key either database can hold
+
+
+def _parse_id(value: str) -> int:
+    """A primary key from a form field; ValueError for anything else, including ids no row can have."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
 def _error(message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -184,9 +195,9 @@ def attempt_answer(request, public_id: UUID):
         return _error("You are signed out. Sign in again: your saved answers are kept.", 403, signed_out=True)
     attempt = _get_attempt_for_user(request, public_id)
     try:
-        question_id = int(request.POST["question"])
+        question_id = _parse_id(request.POST["question"])
         raw_choice = request.POST.get("choice", "")
-        choice_id = int(raw_choice) if raw_choice != "" else None
+        choice_id = _parse_id(raw_choice) if raw_choice != "" else None
     except (KeyError, ValueError):
         return _error("Send 'question' as a question id and 'choice' as a choice id, or empty to clear.", 400)
     marked = request.POST.get("marked", "")
@@ -212,14 +223,14 @@ class MalformedForm(Exception):
 def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
     """The paper form: `shown` lists its question ids; `q-<id>` a choice; `mark-<id>` a review mark."""
     try:
-        shown = [int(value) for value in post.getlist("shown")]
+        shown = [_parse_id(value) for value in post.getlist("shown")]
         choices = {}
         for name, value in post.items():
             if name.startswith("q-"):
-                choices[int(name[2:])] = int(value) if value != "" else None
+                choices[_parse_id(name[2:])] = _parse_id(value) if value != "" else None
         cleared = post.get("intent", "").removeprefix("clear-")
         if cleared != post.get("intent", ""):
-            choices[int(cleared)] = None
+            choices[_parse_id(cleared)] = None
     except ValueError:
         raise MalformedForm from None
     return choices, {question_id: f"mark-{question_id}" in post for question_id in shown}

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 
 from content.models import Choice, Note, Question, Source, Statement, Topic
 from content.rules import ASSERTION_REASON_CHOICES
+from quiz.models import Quiz, QuizQuestion
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -102,3 +105,30 @@ class AssertionReasonQuestionFactory(QuestionFactory):
     stem = "Consider the following statements:"
     statements = _options(Statement, "is_true", [("Statement one.", True), ("Statement two.", False)])
     choices = _options(Choice, "is_correct", [(text, i == 2) for i, text in enumerate(ASSERTION_REASON_CHOICES)])
+
+
+class QuizFactory(factory.django.DjangoModelFactory):
+    """A published 10-minute quiz with UPSC marking; pass `questions=[...]` for its fixed list."""
+
+    class Meta:
+        model = Quiz
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"quiz-{n}")
+    title = factory.Sequence(lambda n: f"Quiz {n}")
+    instructions = "Answer every question you can."
+    is_published = True
+    time_limit = timedelta(minutes=10)
+    selection = Quiz.Selection.FIXED
+
+    @factory.post_generation
+    def questions(quiz, create, extracted, **kwargs):
+        if create and extracted:
+            for order, question in enumerate(extracted, start=1):
+                QuizQuestion.objects.create(quiz=quiz, question=question, order=order)
+
+
+class RuleQuizFactory(QuizFactory):
+    """Draws from every published question."""
+
+    selection = Quiz.Selection.RULE

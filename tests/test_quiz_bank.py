@@ -1,0 +1,171 @@
+"""`content/bank/quizzes.yaml`: quizzes load with the bank, checked first, all or nothing."""
+
+from datetime import timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from content.models import Choice
+from quiz.models import Answer, Attempt, Quiz
+from quiz.services import answer_save, attempt_start
+from tests.factories import QuizFactory
+from tests.test_bank import NOTES, SINGLE, STATEMENTS, load, write
+
+pytestmark = pytest.mark.django_db
+
+QUIZZES = {
+    "quizzes": [
+        {
+            "slug": "quick",
+            "title": "Quick 2",
+            "position": 1,
+            "instructions": "Two at random.",
+            "minutes": 12,
+            "draw": {"count": 2},
+            "shuffle_options": True,
+        },
+        {
+            "slug": "traps",
+            "title": "Trap drill",
+            "seconds_per_question": 72,
+            "draw": {"traps_only": True, "topics": ["pva"], "sources": ["dp"], "difficulty": [2, 3]},
+            "explanations": "after_close",
+            "attempts_allowed": 2,
+        },
+        {"slug": "fixed", "title": "Fixed pair", "minutes": 5, "questions": ["pva-02", "pva-01"], "penalty": "1/4"},
+    ]
+}
+
+
+@pytest.fixture
+def bank_dir(tmp_path):
+    """The small bank of tests/test_bank.py, with a quizzes file."""
+    (tmp_path / "questions").mkdir()
+    write(tmp_path / "notes.yaml", NOTES)
+    write(tmp_path / "questions" / "pva.yaml", [SINGLE, STATEMENTS])
+    write(tmp_path / "quizzes.yaml", QUIZZES)
+    return tmp_path
+
+
+def test_load_bank_loads_quizzes_with_the_questions(bank_dir):
+    assert load(bank_dir) == (
+        "Question bank loaded: 2 created, 0 updated, 0 unchanged; quizzes: 3 created, 0 updated, 0 unchanged.\n"
+    )
+    quick, traps, fixed = (Quiz.objects.get(slug=slug) for slug in ("quick", "traps", "fixed"))
+    assert (quick.selection, quick.rule_count, quick.time_limit, quick.shuffle_options) == (
+        "rule",
+        2,
+        timedelta(minutes=12),
+        True,
+    )
+    assert (traps.seconds_per_question, traps.rule_traps_only, traps.rule_difficulty_min, traps.attempts_allowed) == (
+        72,
+        True,
+        2,
+        2,
+    )
+    assert [t.slug for t in traps.rule_topics.all()] == ["pva"]
+    assert [s.key for s in traps.rule_sources.all()] == ["dp"]
+    assert traps.explanations == "after_close"
+    assert list(fixed.quiz_questions.values_list("question__key", "order")) == [("pva-02", 1), ("pva-01", 2)]
+    assert (fixed.marks_per_correct, fixed.penalty_numerator, fixed.penalty_denominator) == (Decimal(2), 1, 4)
+
+
+def test_load_bank_reloading_quizzes_is_idempotent(bank_dir):
+    load(bank_dir)
+    assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 3 unchanged.\n")
+
+
+def test_load_bank_updates_a_quiz_and_reorders_its_fixed_list(bank_dir):
+    load(bank_dir)
+    changed = {"quizzes": [{**QUIZZES["quizzes"][2], "questions": ["pva-01", "pva-02"], "title": "Renamed"}]}
+    write(bank_dir / "quizzes.yaml", changed)
+
+    assert load(bank_dir).endswith("quizzes: 0 created, 1 updated, 0 unchanged.\n")
+    fixed = Quiz.objects.get(slug="fixed")
+    assert fixed.title == "Renamed"
+    assert list(fixed.quiz_questions.values_list("question__key", "order")) == [("pva-01", 1), ("pva-02", 2)]
+    assert Quiz.objects.count() == 3  # a quiz missing from the file is left alone
+
+
+@pytest.mark.parametrize(
+    ("quiz", "message"),
+    [
+        (
+            {"slug": "x", "title": "X", "draw": {}},
+            "quiz 'x': give either minutes or seconds_per_question",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5},
+            "quiz 'x': give either questions (a fixed list) or draw (a rule)",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "questions": ["pva-99"]},
+            "quiz 'x': field 'questions[1]': unknown key 'pva-99'",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {"topics": ["nope"]}},
+            "quiz 'x': field 'draw.topics[1]': unknown key 'nope'",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "penalty": "a third"},
+            "quiz 'x': field 'penalty': string should match pattern '^\\d{1,3}/[1-9]\\d{0,2}$'",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "tme": 3},
+            "quiz 'x': field 'tme': extra inputs are not permitted",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {"difficulty": [3, 1]}},
+            "quiz 'x': field 'draw': difficulty is [lowest, highest]",
+        ),
+    ],
+)
+def test_load_bank_malformed_quiz_names_quiz_and_field_and_loads_nothing(bank_dir, quiz, message):
+    write(bank_dir / "quizzes.yaml", {"quizzes": [quiz]})
+    with pytest.raises(CommandError) as error:
+        load(bank_dir)
+    assert message in str(error.value)
+    assert str(error.value).endswith("Nothing was loaded.")
+    assert Quiz.objects.count() == 0
+    assert not Choice.objects.exists()
+
+
+def test_load_bank_rejects_a_quizzes_file_of_the_wrong_shape(bank_dir):
+    write(bank_dir / "quizzes.yaml", [{"slug": "x"}])
+    with pytest.raises(CommandError, match="a quizzes file is a mapping with a list under 'quizzes'"):
+        load(bank_dir)
+
+
+def test_load_bank_refuses_to_remove_a_choice_students_answered(bank_dir, student):
+    """A reload that would delete an answered choice fails by name, and loads nothing."""
+    load(bank_dir)
+    # The rules forbid a fifth choice, so give the saved question one by hand, as an old version might have.
+    saved = Choice.objects.filter(question__key="pva-01").first().question
+    fifth = Choice.objects.create(question=saved, order=5, text="A fifth option", is_correct=False)
+    quiz = QuizFactory(questions=[fifth.question])
+    attempt = attempt_start(quiz=quiz, user=student)
+    answer_save(attempt=attempt, question_id=fifth.question_id, choice_id=fifth.pk, marked=False)
+
+    with pytest.raises(CommandError) as error:
+        load(bank_dir)
+
+    assert "question 'pva-01': field 'choices': students have answered this question" in str(error.value)
+    assert Choice.objects.filter(pk=fifth.pk).exists()
+    assert Answer.objects.get(attempt=attempt).choice_id == fifth.pk
+    assert Attempt.objects.count() == 1
+
+
+def test_shipped_quizzes_load_and_cover_the_issue(db):
+    call_command("load_bank", stdout=StringIO())
+    assert set(Quiz.objects.values_list("slug", flat=True)) == {
+        "quick-10",
+        "full-mock",
+        "trap-drill",
+        "defence-partnerships",
+        "india-and-nato",
+    }
+    assert Quiz.objects.get(slug="quick-10").time_limit == timedelta(minutes=12)
+    assert Quiz.objects.get(slug="full-mock").seconds_per_question == 72

@@ -1,0 +1,117 @@
+"""Races between real database connections: two submits, autosave against submit, two starts.
+
+They need PostgreSQL (row locks, one connection per thread); CI runs the suite on it as well.
+"""
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from quiz import services
+from quiz.models import Answer, Attempt
+from quiz.services import AttemptClosed, answer_save, attempt_start, attempt_submit
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL: CI runs it with DATABASE_URL"),
+]
+
+
+def run_together(*jobs) -> list:
+    """Run each job in its own thread and connection, released at the same instant; return results or errors."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:  # the test inspects what each thread met
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+@pytest.fixture
+def slow_grading(monkeypatch):
+    """Grading that counts its calls and takes long enough for the other thread to collide with it."""
+    calls = []
+    real = services._grade
+
+    def grade(attempt):
+        calls.append(attempt.pk)
+        real(attempt)
+        time.sleep(0.3)  # graded, not yet committed: the window a lost answer would slip through
+
+    monkeypatch.setattr(services, "_grade", grade)
+    return calls
+
+
+@pytest.fixture
+def sitting():
+    questions = QuestionFactory.create_batch(3)
+    attempt = attempt_start(quiz=QuizFactory(questions=questions), user=UserFactory())
+    answer_save(
+        attempt=attempt,
+        question_id=questions[0].pk,
+        choice_id=questions[0].choices.get(is_correct=True).pk,
+        marked=False,
+    )
+    return attempt, questions
+
+
+def test_attempt_submit_at_the_same_instant_grades_once(sitting, slow_grading):
+    attempt, _ = sitting
+    results = run_together(lambda: attempt_submit(attempt=attempt), lambda: attempt_submit(attempt=attempt))
+
+    assert all(isinstance(result, Attempt) for result in results), results
+    assert slow_grading == [attempt.pk]
+    graded = Attempt.objects.get(pk=attempt.pk)
+    assert (graded.status, graded.score, graded.blank_count) == (Attempt.Status.SUBMITTED, Decimal("2.00"), 2)
+    assert Answer.objects.filter(attempt=attempt).count() == 3
+
+
+def test_answer_save_racing_a_submit_is_graded_or_refused(sitting, slow_grading):
+    attempt, questions = sitting
+    late = questions[1]
+    choice = late.choices.get(is_correct=True).pk
+
+    def autosave():
+        time.sleep(0.1)  # arrives while the submit is grading
+        return answer_save(attempt=attempt, question_id=late.pk, choice_id=choice, marked=False)
+
+    submitted, saved = run_together(lambda: attempt_submit(attempt=attempt), autosave)
+
+    assert isinstance(submitted, Attempt)
+    graded = Attempt.objects.get(pk=attempt.pk)
+    answer = Answer.objects.get(attempt=attempt, question=late)
+    if isinstance(saved, AttemptClosed):
+        # Refused, so never acknowledged: the paper is graded without it.
+        assert (answer.choice_id, answer.outcome, graded.score) == (None, "blank", Decimal("2.00"))
+    else:
+        # Acknowledged, so it must be in the grade.
+        assert (answer.choice_id, answer.outcome, graded.score) == (choice, "correct", Decimal("4.00"))
+
+
+def test_attempt_start_twice_at_once_makes_one_attempt():
+    questions = QuestionFactory.create_batch(2)
+    quiz, student = QuizFactory(questions=questions), UserFactory()
+
+    first, second = run_together(
+        lambda: attempt_start(quiz=quiz, user=student), lambda: attempt_start(quiz=quiz, user=student)
+    )
+
+    assert isinstance(first, Attempt) and isinstance(second, Attempt), (first, second)
+    assert first.pk == second.pk
+    assert Attempt.objects.count() == 1

@@ -1,0 +1,542 @@
+"""The quiz pages and the autosave contract, through the views."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from content.models import Choice
+from quiz.models import Answer, Attempt, Quiz
+from quiz.services import answer_save, attempt_start, attempt_submit
+from tests.factories import (
+    AssertionReasonQuestionFactory,
+    QuestionFactory,
+    QuizFactory,
+    RuleQuizFactory,
+    StatementQuestionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+EXPLANATION = "Because the note says so; the tempting option confuses a partner with an ally."
+
+
+@pytest.fixture
+def questions():
+    return [
+        QuestionFactory(is_trap=True, trap_note="Taking a partnership for an alliance."),
+        StatementQuestionFactory(),
+        AssertionReasonQuestionFactory(),
+    ]
+
+
+@pytest.fixture
+def quiz(questions):
+    return QuizFactory(slug="drill", title="Drill", questions=questions)
+
+
+@pytest.fixture
+def attempt(quiz, student):
+    return attempt_start(quiz=quiz, user=student)
+
+
+def url(name: str, attempt: Attempt) -> str:
+    return reverse(name, args=[attempt.public_id])
+
+
+def right(question) -> Choice:
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question) -> Choice:
+    return question.choices.filter(is_correct=False).order_by("order").first()
+
+
+def app_queries(captured) -> list[str]:
+    """The queries a view made, leaving out the session and user lookups and transaction control."""
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if not re.search(r'"(django_session|auth_user)"', q["sql"])
+        and not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)", q["sql"])
+    ]
+
+
+# --- quiz list and detail ------------------------------------------------------------------------
+
+
+def test_quiz_list_shows_length_time_and_marking(client, quiz):
+    RuleQuizFactory(title="Pace", time_limit=None, seconds_per_question=72)
+    QuizFactory(title="Hidden", is_published=False)
+
+    html = client.get(reverse("quiz_list")).content.decode()
+
+    assert "Drill" in html and "Pace" in html and "Hidden" not in html
+    assert "<strong>3</strong> questions" in html
+    assert "<strong>10 min</strong>" in html
+    assert "<strong>3 min 36 s</strong> (72 s a question)" in html
+    assert "+2 for a correct answer, \u22120.67 (one third of 2) for a wrong one, 0 for a blank" in html
+
+
+def test_quiz_detail_asks_a_visitor_to_log_in(client, quiz):
+    html = client.get(reverse("quiz_detail", args=["drill"])).content.decode()
+    assert f'href="{reverse("login")}?next=/quizzes/drill/"' in html
+    assert "Start the paper" not in html
+
+
+def test_quiz_detail_shows_extra_time(student_client, student, quiz):
+    from quiz.models import ExtraTime
+
+    ExtraTime.objects.create(user=student, minutes_per_hour=20)
+    html = student_client.get(reverse("quiz_detail", args=["drill"])).content.decode()
+    assert "extra-time allowance of 20 minutes per hour, <strong>13 min 20 s</strong>" in html
+
+
+def test_quiz_detail_unknown_or_unpublished_is_404(client, questions):
+    QuizFactory(slug="draft", questions=questions, is_published=False)
+    assert client.get(reverse("quiz_detail", args=["draft"])).status_code == 404
+    assert client.get(reverse("quiz_detail", args=["nope"])).status_code == 404
+
+
+def test_quiz_start_creates_an_attempt_and_opens_the_paper(student_client, student, quiz):
+    response = student_client.post(reverse("quiz_start", args=["drill"]))
+    attempt = Attempt.objects.get(user=student)
+    assert response.status_code == 302
+    assert response["Location"] == url("attempt_paper", attempt)
+    # A second Start (another tab) resumes the same paper.
+    assert student_client.post(reverse("quiz_start", args=["drill"]))["Location"] == url("attempt_paper", attempt)
+    assert Attempt.objects.count() == 1
+
+
+def test_quiz_start_needs_login_and_post(student_client, quiz):
+    assert Client().post(reverse("quiz_start", args=["drill"]))["Location"].startswith(reverse("login"))
+    assert student_client.get(reverse("quiz_start", args=["drill"])).status_code == 405
+    assert Attempt.objects.count() == 0
+
+
+def test_quiz_start_refusal_is_a_message(student_client, questions):
+    QuizFactory(slug="later", questions=questions, opens_at=datetime(2099, 1, 1, tzinfo=UTC))
+    response = student_client.post(reverse("quiz_start", args=["later"]), follow=True)
+    assert "This quiz opens on 1 January 2099, 05:30." in response.content.decode()
+    assert Attempt.objects.count() == 0
+
+
+# --- the paper -----------------------------------------------------------------------------------
+
+
+def test_paper_follows_the_form_contract(student_client, attempt, questions):
+    html = student_client.get(url("attempt_paper", attempt)).content.decode()
+    for question in questions:
+        ids = sorted(int(v) for v in re.findall(rf'name="q-{question.pk}" id="c-\d+" value="(\d+)"', html))
+        assert ids == sorted(question.choices.values_list("pk", flat=True))
+        assert f'name="mark-{question.pk}"' in html
+    assert f'data-answer-url="{url("attempt_answer", attempt)}"' in html
+    assert 'role="timer"' in html
+    assert re.search(r'data-seconds-left="(600|599)"', html)
+
+
+def test_paper_never_holds_the_key_explanation_or_trap_note(student_client, attempt, questions):
+    paper = url("attempt_paper", attempt)
+    before = student_client.get(paper).content.decode()
+    # Move every key to another option: the page must not change at all.
+    for question in questions[:2]:
+        key, other = right(question), wrong(question)
+        Choice.objects.filter(pk=key.pk).update(is_correct=False)
+        Choice.objects.filter(pk=other.pk).update(is_correct=True)
+    after = student_client.get(paper).content.decode()
+
+    strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
+    assert strip(before) == strip(after)
+    assert EXPLANATION not in before
+    assert "Taking a partnership for an alliance." not in before
+    assert "is_correct" not in before and "is-key" not in before and "the answer" not in before
+
+
+def test_paper_shows_saved_answers_and_palette_states(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=False)
+    answer_save(attempt=attempt, question_id=questions[1].pk, choice_id=None, marked=True)
+
+    html = student_client.get(url("attempt_paper", attempt)).content.decode()
+
+    assert re.search(rf'value="{right(questions[0]).pk}" checked', html)
+    assert f'data-palette="{questions[0].pk}"\n                 aria-label="Question 1: Answered"' in html
+    assert 'aria-label="Question 2: Marked for review"' in html
+    assert 'aria-label="Question 3: Not visited"' in html
+    assert "<span data-answered>1</span> of 3 answered" in html
+
+
+def test_paper_of_another_student_is_404(client, attempt):
+    client.force_login(UserFactory())
+    assert client.get(url("attempt_paper", attempt)).status_code == 404
+    assert client.get(url("attempt_result", attempt)).status_code == 404
+
+
+def test_paper_needs_login(client, attempt):
+    assert client.get(url("attempt_paper", attempt))["Location"].startswith(reverse("login"))
+
+
+def test_paper_of_a_closed_attempt_redirects_to_the_result(student_client, attempt):
+    attempt_submit(attempt=attempt)
+    assert student_client.get(url("attempt_paper", attempt))["Location"] == url("attempt_result", attempt)
+
+
+def test_paper_touched_after_the_deadline_closes_the_attempt(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=False)
+    with time_machine.travel(attempt.deadline + timedelta(minutes=5)):
+        response = student_client.get(url("attempt_paper", attempt))
+    attempt.refresh_from_db()
+    assert response["Location"] == url("attempt_result", attempt)
+    assert (attempt.status, attempt.score) == (Attempt.Status.TIMED_OUT, Decimal("2.00"))
+
+
+# --- autosave ------------------------------------------------------------------------------------
+
+
+def test_answer_saves_and_reports_progress(student_client, attempt, questions):
+    with time_machine.travel(attempt.started_at + timedelta(seconds=90), tick=False):
+        response = student_client.post(
+            url("attempt_answer", attempt),
+            {"question": questions[1].pk, "choice": right(questions[1]).pk, "marked": "on"},
+        )
+    assert response.status_code == 200
+    assert response.json() == {"saved": True, "answered": 1, "marked": 1, "seconds_left": 510}
+    answer = Answer.objects.get(attempt=attempt)
+    assert (answer.question_id, answer.choice_id, answer.marked) == (questions[1].pk, right(questions[1]).pk, True)
+
+
+def test_answer_empty_choice_clears(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=True)
+    response = student_client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.json()["answered"] == 0 and response.json()["marked"] == 0
+    assert Answer.objects.get(attempt=attempt).choice_id is None
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({}, "Send 'question' as a question id and 'choice' as a choice id, or empty to clear."),
+        (
+            {"question": "abc", "choice": ""},
+            "Send 'question' as a question id and 'choice' as a choice id, or empty to clear.",
+        ),
+        (
+            {"question": "{q0}", "choice": "x"},
+            "Send 'question' as a question id and 'choice' as a choice id, or empty to clear.",
+        ),
+        ({"question": "{q0}", "choice": "", "marked": "yes"}, "Send 'marked' as 'on', or leave it out."),
+        ({"question": "{q0}", "choice": "{c1}"}, "That choice is not an option of this question."),
+        ({"question": "{stranger}", "choice": ""}, "That question is not on this paper."),
+        (
+            {"question": "99999999999999999999", "choice": ""},
+            "Send 'question' as a question id and 'choice' as a choice id, or empty to clear.",
+        ),
+        ({"question": str(2**63 - 1), "choice": ""}, "That question is not on this paper."),
+        ({"question": "{q0}", "choice": str(2**63 - 1)}, "That choice is not an option of this question."),
+    ],
+    ids=[
+        "empty",
+        "question-not-int",
+        "choice-not-int",
+        "marked-bad",
+        "forged-choice",
+        "foreign-question",
+        "id-too-big",
+        "largest-id",
+        "largest-choice-id",
+    ],
+)
+def test_answer_bad_request_is_400_and_saves_nothing(student_client, attempt, questions, data, error):
+    stranger = QuestionFactory()
+    values = {"q0": questions[0].pk, "c1": right(questions[1]).pk, "stranger": stranger.pk}
+    response = student_client.post(url("attempt_answer", attempt), {k: v.format(**values) for k, v in data.items()})
+    assert response.status_code == 400
+    assert response.json() == {"error": error}
+    assert Answer.objects.count() == 0
+
+
+def test_answer_to_another_students_attempt_is_404(client, attempt, questions):
+    client.force_login(UserFactory())
+    response = client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.status_code == 404
+    assert Answer.objects.count() == 0
+
+
+def test_answer_signed_out_is_403_json(client, attempt, questions):
+    response = client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "You are signed out. Sign in again: your saved answers are kept.",
+        "signed_out": True,
+    }
+
+
+def test_answer_needs_post(student_client, attempt):
+    assert student_client.get(url("attempt_answer", attempt)).status_code == 405
+
+
+def test_answer_after_submit_is_409(student_client, attempt, questions):
+    attempt_submit(attempt=attempt)
+    response = student_client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": "This paper has already been submitted; nothing more can be saved.",
+        "closed": True,
+    }
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(-1, 200), (5, 200), (6, 409)])
+def test_answer_around_the_deadline(student_client, attempt, questions, settings, seconds, status):
+    settings.QUIZ_GRACE_SECONDS = 5
+    with time_machine.travel(attempt.deadline + timedelta(seconds=seconds), tick=False):
+        response = student_client.post(
+            url("attempt_answer", attempt), {"question": questions[0].pk, "choice": right(questions[0]).pk}
+        )
+    assert response.status_code == status
+    attempt.refresh_from_db()
+    if status == 409:
+        assert response.json()["closed"] is True
+        assert (attempt.status, attempt.score) == (Attempt.Status.TIMED_OUT, Decimal("0.00"))
+        assert not Answer.objects.filter(choice__isnull=False).exists()
+    else:
+        assert response.json()["seconds_left"] == (1 if seconds < 0 else 0)
+        assert attempt.is_open
+
+
+def test_answer_enforces_csrf(student, attempt, questions):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    response = client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.status_code == 403
+    assert Answer.objects.count() == 0
+
+
+def test_submit_enforces_csrf(student, attempt):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    assert client.post(url("attempt_submit", attempt), {"intent": "submit"}).status_code == 403
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+
+
+# --- submitting ----------------------------------------------------------------------------------
+
+
+def test_submit_confirmation_states_what_is_unanswered(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=True)
+    html = student_client.get(url("attempt_submit", attempt)).content.decode()
+    assert "You have answered <strong>1</strong> of 3 questions: <strong>2</strong> are unanswered" in html
+    assert "and 1 is marked for review" in html
+
+
+def test_submit_saves_the_form_and_grades(student_client, attempt, questions):
+    form = {
+        "intent": "submit",
+        "shown": [q.pk for q in questions],
+        f"q-{questions[0].pk}": right(questions[0]).pk,
+        f"q-{questions[1].pk}": wrong(questions[1]).pk,
+        f"mark-{questions[1].pk}": "on",
+    }
+    response = student_client.post(url("attempt_submit", attempt), form)
+
+    assert response["Location"] == url("attempt_result", attempt)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score, attempt.correct_count, attempt.wrong_count, attempt.blank_count) == (
+        Attempt.Status.SUBMITTED,
+        Decimal("1.33"),
+        1,
+        1,
+        1,
+    )
+    assert Answer.objects.get(attempt=attempt, question=questions[1]).marked is True
+
+
+def test_submit_without_javascript_save_and_clear(student_client, attempt, questions):
+    paper = url("attempt_submit", attempt)
+    form = {"shown": [q.pk for q in questions], f"q-{questions[0].pk}": right(questions[0]).pk}
+    saved = student_client.post(paper, {**form, "intent": "save"})
+    assert saved["Location"] == url("attempt_paper", attempt)
+    assert Answer.objects.get(attempt=attempt).choice_id == right(questions[0]).pk
+
+    cleared = student_client.post(paper, {**form, "intent": f"clear-{questions[0].pk}"})
+    assert cleared["Location"] == f"{url('attempt_paper', attempt)}#q-{questions[0].pk}"
+    assert Answer.objects.get(attempt=attempt).choice_id is None
+
+    review = student_client.post(paper, {**form, "intent": "review"})
+    assert review["Location"] == url("attempt_submit", attempt)
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+
+
+@pytest.mark.parametrize("bad", ["forged", "malformed"])
+def test_submit_bad_form_is_400_and_changes_nothing(student_client, attempt, questions, bad):
+    forged = {f"q-{questions[0].pk}": right(questions[1]).pk}
+    malformed = {f"q-{questions[0].pk}": "first"}
+    form = {"intent": "submit", "shown": [q.pk for q in questions], **(forged if bad == "forged" else malformed)}
+
+    response = student_client.post(url("attempt_submit", attempt), form)
+
+    assert response.status_code == 400
+    message = (
+        "That choice is not an option of this question. Nothing was saved."
+        if bad == "forged"
+        else "The form could not be read; nothing was saved. Please try again."
+    )
+    assert message in response.content.decode()
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+    assert Answer.objects.count() == 0
+
+
+def test_submit_twice_grades_once(student_client, attempt, questions):
+    student_client.post(
+        url("attempt_submit", attempt), {"intent": "submit", f"q-{questions[0].pk}": right(questions[0]).pk}
+    )
+    first = Attempt.objects.get(pk=attempt.pk)
+    again = student_client.post(
+        url("attempt_submit", attempt), {"intent": "submit", f"q-{questions[1].pk}": right(questions[1]).pk}
+    )
+    second = Attempt.objects.get(pk=attempt.pk)
+    assert again["Location"] == url("attempt_result", attempt)
+    assert (
+        (second.score, second.submitted_at)
+        == (first.score, first.submitted_at)
+        == (Decimal("2.00"), first.submitted_at)
+    )
+    assert Answer.objects.get(attempt=attempt, question=questions[1]).choice_id is None
+
+
+# --- the result ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def graded(attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=wrong(questions[0]).pk, marked=False)
+    # "2 and 3 only" judges statements 1 and 2 wrongly (1 and 3 are true).
+    two_and_three = questions[1].choices.get(text="2 and 3 only")
+    answer_save(attempt=attempt, question_id=questions[1].pk, choice_id=two_and_three.pk, marked=True)
+    answer_save(attempt=attempt, question_id=questions[2].pk, choice_id=right(questions[2]).pk, marked=False)
+    return attempt_submit(attempt=attempt)
+
+
+def test_result_shows_score_counts_and_breakdown(student_client, graded):
+    html = student_client.get(url("attempt_result", graded)).content.decode()
+    assert '<div class="display-6 fw-semibold" data-score>0.67</div>' in html
+    assert "<div>out of 6.00</div>" in html
+    assert "<strong>1</strong> correct" in html and "<strong>2</strong> wrong" in html
+    assert '<div class="fs-3 fw-semibold">33.3%</div>' in html
+    assert "Negative marking cost you <strong>1.33</strong> marks" in html
+    assert "Trap questions: you fell for <strong>1</strong> of 1." in html
+
+
+def test_result_reviews_every_question_with_key_explanation_and_note(student_client, graded, questions):
+    html = student_client.get(url("attempt_result", graded)).content.decode()
+    assert html.count(EXPLANATION) == 3
+    assert "<strong>The trap:</strong> Taking a partnership for an alliance." in html
+    assert "Your answer judged statements 1 and 2 wrongly." in html
+    assert html.count(": the answer</strong>") == 3
+    assert f'href="{questions[0].note.get_absolute_url()}"' in html
+
+
+def test_result_filter_shows_only_wrong_answers(student_client, graded):
+    html = student_client.get(url("attempt_result", graded) + "?show=wrong").content.decode()
+    assert html.count(EXPLANATION) == 2
+    assert student_client.get(url("attempt_result", graded) + "?show=nonsense").status_code == 200
+
+
+def test_result_is_visible_to_staff(staff_client, graded):
+    html = staff_client.get(url("attempt_result", graded)).content.decode()
+    assert "You are viewing asha's attempt as staff." in html
+
+
+def test_result_of_an_open_attempt_sends_the_owner_to_the_paper(student_client, attempt):
+    assert student_client.get(url("attempt_result", attempt))["Location"] == url("attempt_paper", attempt)
+
+
+def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, student, questions):
+    closes = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    quiz = QuizFactory(questions=questions, explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=closes)
+    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+
+    html = student_client.get(url("attempt_result", attempt)).content.decode()
+    assert f"appear after the quiz closes, on {date_format(timezone.localtime(closes), 'j F Y, H:i')}" in html
+    assert EXPLANATION not in html and ": the answer" not in html
+
+    with time_machine.travel(closes + timedelta(seconds=1)):
+        assert student_client.get(url("attempt_result", attempt)).content.decode().count(EXPLANATION) == 3
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, student, quiz, questions):
+    open_attempt = attempt_start(quiz=QuizFactory(title="Running", questions=questions), user=student)
+    graded = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    html = student_client.get(reverse("home")).content.decode()
+    assert f'href="{url("attempt_paper", open_attempt)}">Running</a>' in html
+    assert f'href="{url("attempt_result", graded)}">Drill</a>' in html
+    assert "<strong>0.00</strong> / 6.00" in html
+
+
+# --- query-count guards: the same queries for 5 and for 50 questions --------------------------------
+
+
+def _paper_with(n: int, user) -> Attempt:
+    questions = [StatementQuestionFactory() if i % 2 else QuestionFactory() for i in range(n)]
+    return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user)
+
+
+def _count(client, method: str, path: str, data=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(path, data or {})
+    assert response.status_code in (200, 302)
+    return len(app_queries(captured))
+
+
+def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student):
+    counts = {}
+    for n in (5, 50):
+        attempt = _paper_with(n, student)
+        items = list(attempt.items.select_related("question"))
+        for item in items[: n // 2]:
+            answer_save(attempt=attempt, question_id=item.question_id, choice_id=wrong(item.question).pk, marked=False)
+        question = items[-1].question
+        counts[n] = {
+            "paper": _count(student_client, "get", url("attempt_paper", attempt)),
+            "confirm": _count(student_client, "get", url("attempt_submit", attempt)),
+            "autosave": _count(
+                student_client,
+                "post",
+                url("attempt_answer", attempt),
+                {"question": question.pk, "choice": right(question).pk},
+            ),
+            "submit": _count(
+                student_client,
+                "post",
+                url("attempt_submit", attempt),
+                {"intent": "submit", "shown": [i.question_id for i in items], f"q-{question.pk}": right(question).pk},
+            ),
+            "result": _count(student_client, "get", url("attempt_result", attempt)),
+        }
+    assert counts[5] == counts[50]
+    assert counts[5]["autosave"] <= 4
+
+
+def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
+    def measure():
+        return _count(student_client, "get", reverse("quiz_list")), _count(student_client, "get", reverse("home"))
+
+    QuizFactory(questions=[QuestionFactory()])
+    RuleQuizFactory()
+    small = measure()
+    for _ in range(6):
+        quiz = QuizFactory(questions=QuestionFactory.create_batch(3))
+        attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+        RuleQuizFactory(rule_traps_only=True)
+    assert measure() == small
