@@ -122,6 +122,10 @@ STORAGES = {
     },
 }
 
+# A paper posts three fields per question; Django's default cap of 1,000 would refuse a full mock
+# of more than about 330 questions.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
 # How long after a paper's deadline an answer already in flight is still accepted.
 QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=5)
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion
@@ -136,4 +137,4 @@ class AttemptAdmin(admin.ModelAdmin):
 
     @admin.display(description="result")
     def result_link(self, attempt: Attempt) -> str:
-        return format_html('<a href="{}">view</a>', attempt.get_absolute_url())
+        return format_html('<a href="{}">view</a>', reverse("attempt_result", args=[attempt.public_id]))

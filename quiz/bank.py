@@ -5,13 +5,13 @@ checked with the rest of the bank and written in the same transaction. A quiz is
 slug; one that is no longer in the file is left alone, as its attempts point at it.
 """
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
-from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
+from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
 from content.bank import Bank, BankError, BankSection, Key, LoadReport, Record, Text, bank_error_from
 from content.models import Question, Source, Topic
@@ -51,8 +51,9 @@ class QuizIn(Record):
     shuffle_options: StrictBool = False
     attempts_allowed: Positive | None = None
     explanations: Literal["after_submit", "after_close"] = "after_submit"
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
+    # With an offset (2026-12-01T09:00:00+05:30): a bare time would be ambiguous.
+    opens_at: AwareDatetime | None = None
+    closes_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _one_of_each(self):
@@ -64,6 +65,8 @@ class QuizIn(Record):
             raise ValueError("a fixed quiz lists at least one question")
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValueError("opens_at must come before closes_at")
+        if self.explanations == "after_close" and self.closes_at is None:
+            raise ValueError("explanations after_close needs a closes_at")
         return self
 
 

@@ -115,6 +115,11 @@ class Quiz(models.Model):
                 violation_error_message="The difficulty range must run from low to high within 1 to 3.",
             ),
             models.CheckConstraint(
+                condition=~Q(explanations="after_close") | Q(closes_at__isnull=False),
+                name="quiz_after_close_needs_a_close",
+                violation_error_message="Explanations shown after the quiz closes need a closing time.",
+            ),
+            models.CheckConstraint(
                 condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(opens_at__lt=models.F("closes_at")),
                 name="quiz_opens_before_it_closes",
                 violation_error_message="The quiz must open before it closes.",
@@ -239,6 +244,10 @@ class AttemptQuerySet(models.QuerySet):
     def in_progress(self) -> "AttemptQuerySet":
         return self.filter(status=Attempt.Status.IN_PROGRESS)
 
+    def running(self, now: datetime) -> "AttemptQuerySet":
+        """In progress and still taking answers (the rest are expired, waiting to be closed)."""
+        return self.in_progress().filter(deadline__gte=now - grace())
+
     def closed(self) -> "AttemptQuerySet":
         return self.exclude(status=Attempt.Status.IN_PROGRESS)
 
@@ -339,7 +348,8 @@ class Attempt(models.Model):
             return False
         if self.quiz.explanations == Quiz.Explanations.AFTER_SUBMIT:
             return True
-        return self.quiz.closes_at is not None and (now or timezone.now()) >= self.quiz.closes_at
+        # After the grace too: a paper still ending then must not see the key from a friend's screen.
+        return self.quiz.closes_at is not None and (now or timezone.now()) > self.quiz.closes_at + grace()
 
     @property
     def accuracy(self) -> Fraction | None:

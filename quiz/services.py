@@ -53,12 +53,14 @@ class Progress:
 def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
     """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen."""
     now = now or timezone.now()
+    # An abandoned sitting is closed in its own transaction, so that it stays closed and graded
+    # even when the new start is then refused (no attempts left, quiz closed).
+    for expired in Attempt.objects.filter(user=user, quiz=quiz).expired(now):
+        attempt_expire(attempt=expired, now=now)
     with transaction.atomic():
         current = Attempt.objects.select_for_update().filter(user=user, quiz=quiz).in_progress().first()
         if current is not None:
-            if current.accepts_answers_at(now):
-                return current
-            _close(current, now=now)
+            return current
         _check_can_start(quiz=quiz, user=user, now=now)
         question_ids = _draw(quiz)
         if not question_ids:
@@ -217,11 +219,12 @@ def answers_save(
 
 def _refusal(attempt: Attempt, *, now: datetime) -> AttemptClosed | None:
     """Why a locked attempt takes no more answers, closing it if its time has run out; None if it does."""
-    if not attempt.is_open:
-        return AttemptClosed("This paper has already been submitted; nothing more can be saved.")
-    if not attempt.accepts_answers_at(now):
+    if attempt.is_open and not attempt.accepts_answers_at(now):
         _close(attempt, now=now)
+    if attempt.status == Attempt.Status.TIMED_OUT:
         return AttemptClosed("Time is up: the deadline has passed, so this was not saved.")
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return AttemptClosed("This paper has already been submitted; nothing more can be saved.")
     return None
 
 
@@ -282,7 +285,7 @@ def attempt_submit(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if not locked.is_open:
             return locked
         if locked.accepts_answers_at(now) and (choices or marked):
@@ -295,7 +298,7 @@ def attempt_expire(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     """Close an attempt whose time has run out, grading what was saved in time."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if locked.is_open and not locked.accepts_answers_at(now):
             _close(locked, now=now)
     return locked

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from content.models import Choice, Question, Statement, Topic
 from quiz import services
-from quiz.models import Answer, Attempt, ExtraTime, Quiz, quiz_lengths
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, grace, quiz_lengths
 from quiz.scoring import Outcome, to_decimal
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ def home(request):
     }
     if request.user.is_authenticated:
         mine = Attempt.objects.filter(user=request.user).select_related("quiz")
-        context["open_attempts"] = list(mine.in_progress().order_by("deadline"))
+        context["open_attempts"] = list(mine.running(timezone.now()).order_by("deadline"))
         context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
     return render(request, "quiz/home.html", context)
 
@@ -71,7 +71,7 @@ def quiz_list(request):
             .values("quiz")
             .annotate(
                 taken=Count("pk"),
-                open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
+                open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS, deadline__gte=timezone.now() - grace())),
             )
         }
         for quiz in quizzes:
@@ -221,19 +221,38 @@ class MalformedForm(Exception):
 
 
 def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
-    """The paper form: `shown` lists its question ids; `q-<id>` a choice; `mark-<id>` a review mark."""
+    """What the paper form changes: choices (None clears) and review marks, by question id.
+
+    Each question on the form carries `was-<id>` = "<choice id or empty>:<1 or 0>": its answer
+    and mark as the page last knew them saved (the script updates it after every save). Only what
+    differs is applied, so a tab left open on one device never overwrites answers saved since
+    from another. A `q-<id>` without `was-<id>` (another client) is applied as sent.
+    """
+    choices: dict[int, int | None] = {}
+    marked: dict[int, bool] = {}
     try:
-        shown = [_parse_id(value) for value in post.getlist("shown")]
-        choices = {}
         for name, value in post.items():
             if name.startswith("q-"):
                 choices[_parse_id(name[2:])] = _parse_id(value) if value != "" else None
-        cleared = post.get("intent", "").removeprefix("clear-")
-        if cleared != post.get("intent", ""):
-            choices[_parse_id(cleared)] = None
+        for name, was in post.items():
+            if not name.startswith("was-"):
+                continue
+            question_id = _parse_id(name[4:])
+            was_choice, _, was_mark = was.partition(":")
+            chosen = choices.get(question_id)
+            if chosen == (_parse_id(was_choice) if was_choice else None):
+                choices.pop(question_id, None)
+            else:
+                choices[question_id] = chosen
+            is_marked = f"mark-{question_id}" in post
+            if is_marked != (was_mark == "1"):
+                marked[question_id] = is_marked
+        intent = post.get("intent", "")
+        if intent.startswith("clear-"):
+            choices[_parse_id(intent.removeprefix("clear-"))] = None
     except ValueError:
         raise MalformedForm from None
-    return choices, {question_id: f"mark-{question_id}" in post for question_id in shown}
+    return choices, marked
 
 
 @login_required
@@ -352,6 +371,13 @@ def attempt_result(request, public_id: UUID):
 def _review(attempt: Attempt, show: str) -> dict:
     items = _items_with_questions(attempt, for_review=True)
     answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    # A question also on one of the student's papers still running keeps its key hidden here, or a
+    # second tab would hand over the answers to the paper in the first.
+    running = set(
+        AttemptQuestion.objects.filter(attempt__user_id=attempt.user_id, attempt__status=Attempt.Status.IN_PROGRESS)
+        .exclude(attempt_id=attempt.pk)
+        .values_list("question_id", flat=True)
+    )
     marking = attempt.marking
     topics: OrderedDict[int, TopicRow] = OrderedDict()
     for item in items:
@@ -362,6 +388,7 @@ def _review(attempt: Attempt, show: str) -> dict:
         item.choices = item.ordered_choices()
         item.misjudged_text = _misjudged_text(question, answer) if item.outcome == Outcome.WRONG else ""
         item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
+        item.withheld = question.pk in running
         row = topics.setdefault(question.topic_id, TopicRow(topic=question.topic))
         row.questions += 1
         outcome = Outcome(item.outcome)
@@ -371,7 +398,7 @@ def _review(attempt: Attempt, show: str) -> dict:
     if show == "marked":
         shown = [item for item in items if item.answer and item.answer.marked]
     elif show != "all":
-        shown = [item for item in items if item.outcome == show]
+        shown = [item for item in items if item.outcome == show and not item.withheld]
     else:
         shown = items
     return {
@@ -381,4 +408,5 @@ def _review(attempt: Attempt, show: str) -> dict:
         "filters": REVIEW_FILTERS,
         "trap_count": sum(1 for item in items if item.question.is_trap),
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+        "withheld": sum(1 for item in items if item.withheld),
     }

@@ -1,6 +1,6 @@
 """`content/bank/quizzes.yaml`: quizzes load with the bank, checked first, all or nothing."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -32,6 +32,7 @@ QUIZZES = {
             "seconds_per_question": 72,
             "draw": {"traps_only": True, "topics": ["pva"], "sources": ["dp"], "difficulty": [2, 3]},
             "explanations": "after_close",
+            "closes_at": "2026-12-08T21:00:00+05:30",
             "attempts_allowed": 2,
         },
         {"slug": "fixed", "title": "Fixed pair", "minutes": 5, "questions": ["pva-02", "pva-01"], "penalty": "1/4"},
@@ -69,6 +70,7 @@ def test_load_bank_loads_quizzes_with_the_questions(bank_dir):
     assert [t.slug for t in traps.rule_topics.all()] == ["pva"]
     assert [s.key for s in traps.rule_sources.all()] == ["dp"]
     assert traps.explanations == "after_close"
+    assert traps.closes_at == datetime(2026, 12, 8, 15, 30, tzinfo=UTC)
     assert list(fixed.quiz_questions.values_list("question__key", "order")) == [("pva-02", 1), ("pva-01", 2)]
     assert (fixed.marks_per_correct, fixed.penalty_numerator, fixed.penalty_denominator) == (Decimal(2), 1, 4)
 
@@ -116,6 +118,14 @@ def test_load_bank_updates_a_quiz_and_reorders_its_fixed_list(bank_dir):
         (
             {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "tme": 3},
             "quiz 'x': field 'tme': extra inputs are not permitted",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "explanations": "after_close"},
+            "quiz 'x': explanations after_close needs a closes_at",
+        ),
+        (
+            {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "opens_at": "2026-12-01 09:00"},
+            "quiz 'x': field 'opens_at': input should have timezone info",
         ),
         (
             {"slug": "x", "title": "X", "minutes": 5, "draw": {"difficulty": [3, 1]}},

@@ -431,3 +431,16 @@ def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
     with pytest.raises(ProtectedError):
         questions[0].delete()
     assert AttemptQuestion.objects.filter(attempt=attempt).count() == 3
+
+
+def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions, student):
+    quiz = QuizFactory(questions=questions, attempts_allowed=1)
+    first = attempt_start(quiz=quiz, user=student)
+    answer_save(attempt=first, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    clock.shift(timedelta(hours=1))
+
+    with pytest.raises(QuizUnavailable):
+        attempt_start(quiz=quiz, user=student)
+
+    first.refresh_from_db()
+    assert (first.status, first.score) == (Attempt.Status.TIMED_OUT, Decimal("2.00"))

@@ -62,6 +62,11 @@ def wrong(question) -> Choice:
     return question.choices.filter(is_correct=False).order_by("order").first()
 
 
+def unchanged(questions) -> dict:
+    """The `was-<id>` fields of a freshly rendered paper with nothing saved."""
+    return {f"was-{q.pk}": ":0" for q in questions}
+
+
 def app_queries(captured) -> list[str]:
     """The queries a view made, leaving out the session and user lookups and transaction control."""
     return [
@@ -340,7 +345,7 @@ def test_submit_confirmation_states_what_is_unanswered(student_client, attempt, 
 def test_submit_saves_the_form_and_grades(student_client, attempt, questions):
     form = {
         "intent": "submit",
-        "shown": [q.pk for q in questions],
+        **unchanged(questions),
         f"q-{questions[0].pk}": right(questions[0]).pk,
         f"q-{questions[1].pk}": wrong(questions[1]).pk,
         f"mark-{questions[1].pk}": "on",
@@ -361,7 +366,7 @@ def test_submit_saves_the_form_and_grades(student_client, attempt, questions):
 
 def test_submit_without_javascript_save_and_clear(student_client, attempt, questions):
     paper = url("attempt_submit", attempt)
-    form = {"shown": [q.pk for q in questions], f"q-{questions[0].pk}": right(questions[0]).pk}
+    form = {**unchanged(questions), f"q-{questions[0].pk}": right(questions[0]).pk}
     saved = student_client.post(paper, {**form, "intent": "save"})
     assert saved["Location"] == url("attempt_paper", attempt)
     assert Answer.objects.get(attempt=attempt).choice_id == right(questions[0]).pk
@@ -379,7 +384,7 @@ def test_submit_without_javascript_save_and_clear(student_client, attempt, quest
 def test_submit_bad_form_is_400_and_changes_nothing(student_client, attempt, questions, bad):
     forged = {f"q-{questions[0].pk}": right(questions[1]).pk}
     malformed = {f"q-{questions[0].pk}": "first"}
-    form = {"intent": "submit", "shown": [q.pk for q in questions], **(forged if bad == "forged" else malformed)}
+    form = {"intent": "submit", **unchanged(questions), **(forged if bad == "forged" else malformed)}
 
     response = student_client.post(url("attempt_submit", attempt), form)
 
@@ -410,6 +415,42 @@ def test_submit_twice_grades_once(student_client, attempt, questions):
         == (Decimal("2.00"), first.submitted_at)
     )
     assert Answer.objects.get(attempt=attempt, question=questions[1]).choice_id is None
+
+
+def test_submit_from_a_stale_tab_keeps_answers_saved_elsewhere(student_client, attempt, questions):
+    """Tab A rendered Q1 unanswered; another device then saved Q1 and marked Q2. A's submit changes only Q3."""
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=False)
+    answer_save(attempt=attempt, question_id=questions[1].pk, choice_id=None, marked=True)
+    stale_tab = {**unchanged(questions), f"q-{questions[2].pk}": right(questions[2]).pk, "intent": "submit"}
+
+    student_client.post(url("attempt_submit", attempt), stale_tab)
+
+    saved = {a.question_id: (a.choice_id, a.marked) for a in Answer.objects.filter(attempt=attempt)}
+    assert saved == {
+        questions[0].pk: (right(questions[0]).pk, False),
+        questions[1].pk: (None, True),
+        questions[2].pk: (right(questions[2]).pk, False),
+    }
+    assert Attempt.objects.get(pk=attempt.pk).score == Decimal("4.00")
+
+
+def test_submit_applies_a_change_made_on_the_page(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=True)
+    was = f"{right(questions[0]).pk}:1"
+    # On this page the student switched Q1 to a wrong option and unmarked it; the autosave never landed.
+    form = {f"was-{questions[0].pk}": was, f"q-{questions[0].pk}": wrong(questions[0]).pk, "intent": "save"}
+
+    student_client.post(url("attempt_submit", attempt), form)
+
+    answer = Answer.objects.get(attempt=attempt, question=questions[0])
+    assert (answer.choice_id, answer.marked) == (wrong(questions[0]).pk, False)
+
+
+def test_answer_after_the_deadline_says_time_is_up(student_client, attempt, questions):
+    with time_machine.travel(attempt.deadline + timedelta(minutes=1)):
+        response = student_client.post(url("attempt_answer", attempt), {"question": questions[0].pk, "choice": ""})
+    assert response.status_code == 409
+    assert response.json() == {"error": "Time is up: the deadline has passed, so this was not saved.", "closed": True}
 
 
 # --- the result ----------------------------------------------------------------------------------
@@ -450,6 +491,18 @@ def test_result_filter_shows_only_wrong_answers(student_client, graded):
     assert student_client.get(url("attempt_result", graded) + "?show=nonsense").status_code == 200
 
 
+def test_result_hides_keys_of_questions_on_a_running_paper(student_client, student, graded, questions):
+    attempt_start(quiz=QuizFactory(title="Mock", questions=questions[:2]), user=student)
+
+    html = student_client.get(url("attempt_result", graded)).content.decode()
+
+    assert html.count(EXPLANATION) == 1  # only the third question's
+    assert html.count("its key and explanation stay hidden until that paper closes") == 2
+    assert "2 questions below are also on a paper you have in progress" in html
+    assert html.count(": the answer</strong>") == 1
+    assert EXPLANATION not in student_client.get(url("attempt_result", graded) + "?show=wrong").content.decode()
+
+
 def test_result_is_visible_to_staff(staff_client, graded):
     html = staff_client.get(url("attempt_result", graded)).content.decode()
     assert "You are viewing asha's attempt as staff." in html
@@ -468,7 +521,7 @@ def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, s
     assert f"appear after the quiz closes, on {date_format(timezone.localtime(closes), 'j F Y, H:i')}" in html
     assert EXPLANATION not in html and ": the answer" not in html
 
-    with time_machine.travel(closes + timedelta(seconds=1)):
+    with time_machine.travel(closes + timedelta(seconds=6)):  # past the close and its 5 s grace
         assert student_client.get(url("attempt_result", attempt)).content.decode().count(EXPLANATION) == 3
 
 
@@ -520,7 +573,11 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
                 student_client,
                 "post",
                 url("attempt_submit", attempt),
-                {"intent": "submit", "shown": [i.question_id for i in items], f"q-{question.pk}": right(question).pk},
+                {
+                    "intent": "submit",
+                    **unchanged([i.question for i in items]),
+                    f"q-{question.pk}": right(question).pk,
+                },
             ),
             "result": _count(student_client, "get", url("attempt_result", attempt)),
         }

@@ -6,7 +6,7 @@
   const form = document.getElementById("paper");
   if (!form) return;
 
-  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  const csrfField = form.querySelector("input[name=csrfmiddlewaretoken]");
   const answerUrl = form.dataset.answerUrl;
   const resultUrl = form.dataset.resultUrl;
   const total = Number(form.dataset.questionCount);
@@ -23,13 +23,23 @@
     "answered-marked": "Answered and marked for review",
   };
   let submitting = false;
+  let closed = false;
+  let signedOut = false;
+
+  // Signing in again (in another tab) rotates the CSRF token: read the cookie at every request.
+  function csrfToken() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    if (cookie) csrfField.value = decodeURIComponent(cookie.slice("csrftoken=".length));
+    return csrfField.value;
+  }
 
   // --- the clock ---------------------------------------------------------------------------------
   // The server says how many seconds are left; the browser only counts them down, re-synchronised by
-  // every save's reply, so a slow or suspended tab cannot stretch the paper.
+  // every save's reply. Date.now() keeps running while a phone sleeps (performance.now() may not),
+  // so a suspended tab cannot stretch the paper.
   const timer = document.getElementById("timer");
   const announce = document.getElementById("timer-announce");
-  let endsAt = performance.now() + Number(timer.dataset.secondsLeft) * 1000;
+  let endsAt = Date.now() + Number(timer.dataset.secondsLeft) * 1000;
   const thresholds = [600, 300, 60];
   const announced = new Set(thresholds.filter((t) => Number(timer.dataset.secondsLeft) <= t));
 
@@ -42,7 +52,7 @@
   }
 
   function tick() {
-    const left = Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+    const left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
     timer.textContent = clock(left);
     timer.classList.toggle("text-danger", left <= 60);
     for (const t of thresholds) {
@@ -59,8 +69,13 @@
   }
 
   function resync(secondsLeft) {
-    if (Number.isFinite(secondsLeft)) endsAt = performance.now() + secondsLeft * 1000;
+    if (Number.isFinite(secondsLeft)) endsAt = Date.now() + secondsLeft * 1000;
   }
+
+  // Background tabs run timers late: check the clock as soon as the page is seen again.
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && !submitting && endsAt <= Date.now()) submit();
+  });
 
   // --- palette -----------------------------------------------------------------------------------
   const visitedKey = `visited-${form.dataset.attempt}`;
@@ -125,6 +140,7 @@
   }
 
   function showWarning() {
+    if (closed) return;
     if (failed.size === 0) {
       warning.hidden = true;
       return;
@@ -132,7 +148,14 @@
     const numbers = [...failed.keys()].map((id) => byId.get(id).querySelector("h2").firstChild.textContent.trim());
     const reason = [...failed.values()].pop();
     warning.hidden = false;
-    warning.textContent = `Not saved yet: ${numbers.join(", ")}. ${reason} Retrying automatically; keep this page open.`;
+    warning.textContent = `Not saved yet: ${numbers.join(", ")}. ${reason} Retrying automatically; keep this page open. `;
+    if (signedOut) {
+      const link = document.createElement("a");
+      link.href = form.dataset.loginUrl;
+      link.target = "_blank";
+      link.textContent = "Sign in again in a new tab";
+      warning.append(link);
+    }
   }
 
   function queue(section) {
@@ -142,6 +165,21 @@
     paint(section);
     status(section, "Saving…", "body-secondary");
     flush(id);
+  }
+
+  function wasField(id) {
+    return form.querySelector(`input[name="was-${id}"]`);
+  }
+
+  // Put a question back to what the server last acknowledged (after it refused a change).
+  function revert(section) {
+    const id = section.dataset.question;
+    const [choice, mark] = wasField(id).value.split(":");
+    section.querySelectorAll("input[type=radio]").forEach((radio) => {
+      radio.checked = radio.value === choice;
+    });
+    section.querySelector(`#mark-${id}`).checked = mark === "1";
+    paint(section);
   }
 
   async function flush(id) {
@@ -155,26 +193,38 @@
     try {
       const response = await fetch(answerUrl, {
         method: "POST",
-        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
         body,
         credentials: "same-origin",
       });
       const data = await response.json().catch(() => null);
+      signedOut = response.status === 403 && !!data && !!data.signed_out;
       if (response.ok && data && data.saved) {
         failed.delete(id);
         retryDelay = 1000;
+        wasField(id).value = `${want.choice}:${want.marked ? 1 : 0}`;
         status(section, "Saved", "success");
         showCounts(data.answered, data.marked);
         resync(data.seconds_left);
       } else if (response.status === 409) {
         submitting = true;
+        closed = true;
         warning.hidden = false;
-        warning.textContent = (data && data.error) || "This paper is closed.";
+        warning.textContent = `${(data && data.error) || "This paper is closed."} Opening your result…`;
         window.location.assign(resultUrl);
         return;
       } else if (response.status === 400) {
         failed.delete(id);
-        status(section, (data && data.error) || "Not saved: the server refused this answer.", "danger");
+        if (!pending.has(id)) revert(section);
+        status(section, `${(data && data.error) || "The server refused this answer."} Not saved.`, "danger");
+      } else if (response.status === 404 || response.status === 405) {
+        failed.delete(id);
+        pending.delete(id);
+        closed = true;
+        warning.hidden = false;
+        warning.textContent = "This page can no longer save answers to this paper. Reload the page.";
+      } else if (response.status === 403 && data && data.signed_out) {
+        throw new Error(`${data.error} Your unsaved answers are kept on this page.`);
       } else {
         const reason = data && data.error ? data.error : `The server answered ${response.status}.`;
         throw new Error(reason);
@@ -229,8 +279,10 @@
   // The form carries every answer, so submitting never depends on the autosaves having landed.
   function submit() {
     if (submitting) return;
-    submitting = true;
-    form.requestSubmit(document.getElementById("confirm-submit"));
+    csrfToken();
+    const button = document.getElementById("confirm-submit");
+    if (form.requestSubmit) form.requestSubmit(button);
+    else button.click();
   }
 
   document.querySelectorAll("[data-open-submit]").forEach((button) => {
@@ -248,6 +300,7 @@
   });
 
   form.addEventListener("submit", () => {
+    csrfToken();
     submitting = true;
   });
 
