@@ -5,6 +5,7 @@ invariants and read-only helpers. History points at authored content with PROTEC
 a student has answered can be unpublished but never deleted from under their score.
 """
 
+import math
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -336,8 +337,9 @@ class Attempt(models.Model):
         )
 
     def seconds_left(self, now: datetime | None = None) -> int:
+        """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
         remaining = (self.deadline - (now or timezone.now())).total_seconds()
-        return max(0, int(remaining))
+        return max(0, math.ceil(remaining))
 
     def accepts_answers_at(self, now: datetime) -> bool:
         return self.is_open and now <= self.deadline + grace()

@@ -164,7 +164,7 @@ def test_paper_never_holds_the_key_explanation_or_trap_note(student_client, atte
     assert strip(before) == strip(after)
     assert EXPLANATION not in before
     assert "Taking a partnership for an alliance." not in before
-    assert "is_correct" not in before and "is-key" not in before and "the answer" not in before
+    assert "is_correct" not in before and "is-key" not in before and "The answer" not in before
 
 
 def test_paper_shows_saved_answers_and_palette_states(student_client, attempt, questions):
@@ -481,7 +481,7 @@ def test_result_reviews_every_question_with_key_explanation_and_note(student_cli
     assert html.count(EXPLANATION) == 3
     assert "<strong>The trap:</strong> Taking a partnership for an alliance." in html
     assert "Your answer judged statements 1 and 2 wrongly." in html
-    assert html.count(": the answer</strong>") == 3
+    assert html.count("✓ The answer</span>") == 3
     assert f'href="{questions[0].note.get_absolute_url()}"' in html
 
 
@@ -499,7 +499,7 @@ def test_result_hides_keys_of_questions_on_a_running_paper(student_client, stude
     assert html.count(EXPLANATION) == 1  # only the third question's
     assert html.count("its key and explanation stay hidden until that paper closes") == 2
     assert "2 questions below are also on a paper you have in progress" in html
-    assert html.count(": the answer</strong>") == 1
+    assert html.count("✓ The answer</span>") == 1
     assert EXPLANATION not in student_client.get(url("attempt_result", graded) + "?show=wrong").content.decode()
 
 
@@ -519,7 +519,7 @@ def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, s
 
     html = student_client.get(url("attempt_result", attempt)).content.decode()
     assert f"appear after the quiz closes, on {date_format(timezone.localtime(closes), 'j F Y, H:i')}" in html
-    assert EXPLANATION not in html and ": the answer" not in html
+    assert EXPLANATION not in html and "The answer</span>" not in html
 
     with time_machine.travel(closes + timedelta(seconds=6)):  # past the close and its 5 s grace
         assert student_client.get(url("attempt_result", attempt)).content.decode().count(EXPLANATION) == 3

@@ -19,10 +19,10 @@ def _number(value: Fraction | Decimal | int) -> str:
 
 @register.filter
 def marks(value) -> str:
-    """Marks to two decimals, exact values rounded once: Fraction(-2, 3) → "-0.67"."""
+    """Marks to two decimals, exact values rounded once, with a true minus sign for a negative."""
     if value is None or value == "":
         return ""
-    return str(to_decimal(Fraction(value)))
+    return str(to_decimal(Fraction(value))).replace("-", MINUS)
 
 
 @register.filter

@@ -356,6 +356,12 @@
     }
   });
 
+  // Jumping to a question must land below the sticky bar, whose height varies with the title.
+  const bar = document.querySelector(".paper-bar");
+  const measureBar = () => document.documentElement.style.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
+  measureBar();
+  if (window.ResizeObserver) new ResizeObserver(measureBar).observe(bar);
+
   // On a phone the palette starts folded, so the first question is in view.
   if (window.matchMedia("(max-width: 991.98px)").matches) {
     document.querySelector(".palette").removeAttribute("open");
