@@ -241,3 +241,58 @@ def test_paper_and_result_screenshots(page, live_server, sign_in, screenshot, si
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[size]["width"]
     page.mouse.move(0, 0)
     screenshot(page, f"result-{size}")
+
+
+def test_paper_failed_save_warns_and_retries_until_saved(page, live_server, sign_in):
+    q1, q2 = QuestionFactory.create_batch(2)
+    sign_in()
+    attempt = start(page, live_server, QuizFactory(questions=[q1, q2]))
+    # The connection drops: every autosave fails at the network level.
+    page.route("**/answer/", lambda route: route.abort("internetdisconnected"))
+
+    choose(page, first(q1))
+
+    expect(page.locator("#save-warning")).to_be_visible()
+    expect(page.locator("#save-warning")).to_contain_text("Not saved yet: Question 1.")
+    expect(section(page, q1).locator("[data-save-status]")).to_have_text("Not saved yet, retrying…")
+    assert not Answer.objects.filter(attempt=attempt).exists()
+
+    # It comes back: the pending answer is saved with no action from the student.
+    page.unroute("**/answer/")
+    expect_saved(page, q1)
+    expect(page.locator("#save-warning")).to_be_hidden()
+    assert Answer.objects.get(attempt=attempt).choice_id == first(q1).pk
+
+
+def test_paper_without_javascript_saves_and_submits(browser, live_server, student):
+    q1, q2, q3 = QuestionFactory.create_batch(3)
+    quiz = QuizFactory(questions=[q1, q2, q3])
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_username").fill(student.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    attempt = start(page, live_server, quiz)
+
+    choose(page, option(q1, 2))
+    page.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_text("Your answers are saved.")).to_be_visible()
+    assert Answer.objects.get(attempt=attempt).choice_id == option(q1, 2).pk
+
+    choose(page, first(q2))
+    page.locator("#paper").get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Submit your paper?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("You have answered 2 of 3 questions: 1 is unanswered")
+    page.get_by_role("button", name="Submit paper").click()
+
+    expect(page).to_have_url(RESULT_URL)
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.score, attempt.correct_count, attempt.wrong_count) == (
+        Attempt.Status.SUBMITTED,
+        Decimal("1.33"),
+        1,
+        1,
+    )
+    context.close()
