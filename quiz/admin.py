@@ -71,8 +71,9 @@ class QuizAdmin(admin.ModelAdmin):
         return f"+{quiz.marks_per_correct.normalize()} / -{quiz.penalty_numerator}/{quiz.penalty_denominator}"
 
     @admin.display(description="attempts", ordering="attempt_count")
-    def attempts(self, quiz: Quiz) -> int:
-        return quiz.attempt_count
+    def attempts(self, quiz: Quiz) -> str:
+        url = f"{reverse('admin:quiz_attempt_changelist')}?quiz__id__exact={quiz.pk}"
+        return format_html('<a href="{}">{}</a>', url, quiz.attempt_count)
 
 
 @admin.register(ExtraTime)

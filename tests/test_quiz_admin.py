@@ -111,3 +111,12 @@ def test_admin_quiz_and_attempt_lists_query_count_does_not_grow(staff_client, ur
     for _ in range(10):
         add_quiz_with_attempt()
     assert queries_for(staff_client, reverse(url_name)) == small
+
+
+def test_admin_quiz_list_links_to_its_attempts(staff_client, student):
+    quiz = QuizFactory(questions=[QuestionFactory()])
+    attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    html = staff_client.get(reverse("admin:quiz_quiz_changelist")).content.decode()
+    assert f'<a href="/admin/quiz/attempt/?quiz__id__exact={quiz.pk}">1</a>' in html
+    listed = staff_client.get(f"/admin/quiz/attempt/?quiz__id__exact={quiz.pk}").content.decode()
+    assert "asha · " in listed
