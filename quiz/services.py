@@ -175,20 +175,8 @@ def answer_save(
         if refusal is None:
             if choice_id is not None and not item.choice_ok:
                 raise InvalidAnswer("That choice is not an option of this question.")
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        attempt_id=locked.pk,
-                        question_id=question_id,
-                        choice_id=choice_id,
-                        marked=marked,
-                        first_saved_at=now,
-                        saved_at=now,
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["attempt", "question"],
-                update_fields=["choice", "marked", "saved_at"],
+            _answers_upsert(
+                [Answer(attempt_id=locked.pk, question_id=question_id, choice_id=choice_id, marked=marked)], now=now
             )
             counts = Answer.objects.filter(attempt_id=locked.pk).aggregate(
                 answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
@@ -250,23 +238,21 @@ def _answers_write(attempt: Attempt, *, choices: dict[int, int | None], marked: 
             continue  # never touched: stays "not visited"
         if answer is not None and (answer.choice_id, answer.marked) == (choice_id, is_marked):
             continue
-        changed.append(
-            Answer(
-                attempt=attempt,
-                question_id=question_id,
-                choice_id=choice_id,
-                marked=is_marked,
-                first_saved_at=now,
-                saved_at=now,
-            )
-        )
+        changed.append(Answer(attempt=attempt, question_id=question_id, choice_id=choice_id, marked=is_marked))
     if changed:
-        Answer.objects.bulk_create(
-            changed,
-            update_conflicts=True,
-            unique_fields=["attempt", "question"],
-            update_fields=["choice", "marked", "saved_at"],
-        )
+        _answers_upsert(changed, now=now)
+
+
+def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
+    """Insert or update answers in one statement; `first_saved_at` keeps the first save's time."""
+    for answer in answers:
+        answer.first_saved_at = answer.saved_at = now
+    Answer.objects.bulk_create(
+        answers,
+        update_conflicts=True,
+        unique_fields=["attempt", "question"],
+        update_fields=["choice", "marked", "saved_at"],
+    )
 
 
 # --- closing -------------------------------------------------------------------------------------
