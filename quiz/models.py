@@ -299,11 +299,13 @@ class Attempt(models.Model):
         ordering = ["-started_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "quiz", "number"], name="attempt_unique_number"),
-            # One open sitting per quiz and student: a second Start (another tab) resumes it.
+            # One paper at a time per student, as in the exam hall: a second Start (another tab)
+            # resumes it, and no other paper's review can show the keys while it runs.
             models.UniqueConstraint(
-                fields=["user", "quiz"],
+                fields=["user"],
                 condition=Q(status="in_progress"),
-                name="attempt_one_open_per_quiz",
+                name="attempt_one_open_per_student",
+                violation_error_message="A student sits one paper at a time.",
             ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=models.F("started_at")), name="attempt_deadline_after_start"

@@ -32,6 +32,14 @@ class QuizUnavailable(QuizError):
     """The quiz cannot be started now (unpublished, outside its window, no attempts left, empty)."""
 
 
+class PaperRunning(QuizUnavailable):
+    """The student is sitting another paper: one at a time."""
+
+    def __init__(self, message: str, attempt: "Attempt"):
+        super().__init__(message)
+        self.attempt = attempt
+
+
 class AttemptClosed(QuizError):
     """The attempt is closed, or its deadline and grace have passed: nothing more is saved."""
 
@@ -55,12 +63,12 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
     now = now or timezone.now()
     # An abandoned sitting is closed in its own transaction, so that it stays closed and graded
     # even when the new start is then refused (no attempts left, quiz closed).
-    for expired in Attempt.objects.filter(user=user, quiz=quiz).expired(now):
+    for expired in Attempt.objects.filter(user=user).expired(now):
         attempt_expire(attempt=expired, now=now)
     with transaction.atomic():
-        current = Attempt.objects.select_for_update().filter(user=user, quiz=quiz).in_progress().first()
+        current = Attempt.objects.select_for_update().filter(user=user).in_progress().select_related("quiz").first()
         if current is not None:
-            return current
+            return _resume(current, quiz=quiz)
         _check_can_start(quiz=quiz, user=user, now=now)
         question_ids = _draw(quiz)
         if not question_ids:
@@ -89,7 +97,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
                     question_count=len(question_ids),
                 )
         except IntegrityError:
-            return Attempt.objects.in_progress().get(user=user, quiz=quiz)
+            return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
         AttemptQuestion.objects.bulk_create(
             AttemptQuestion(
                 attempt=attempt, question_id=question_id, position=position, choice_order=_choice_order(quiz, order)
@@ -97,6 +105,14 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
             for position, (question_id, order) in enumerate(_options_of(question_ids), start=1)
         )
     return attempt
+
+
+def _resume(current: Attempt, *, quiz: Quiz) -> Attempt:
+    """The open paper, if it is of this quiz: one paper at a time."""
+    if current.quiz_id != quiz.pk:
+        ends = date_format(timezone.localtime(current.deadline), "H:i")
+        raise PaperRunning(f"Finish your paper \u201c{current.quiz.title}\u201d first: it ends at {ends}.", current)
+    return current
 
 
 def _check_can_start(*, quiz: Quiz, user, now: datetime) -> None:
@@ -154,10 +170,21 @@ def _choice_order(quiz: Quiz, choice_ids: list[int]) -> list[int]:
 
 
 def answer_save(
-    *, attempt: Attempt, question_id: int, choice_id: int | None, marked: bool, now: datetime | None = None
+    *,
+    attempt: Attempt,
+    question_id: int,
+    choice_id: int | None,
+    marked: bool,
+    was: tuple[int | None, bool] | None = None,
+    now: datetime | None = None,
 ) -> Progress:
-    """Save one answer (None clears it) and its review mark, if the paper still accepts answers."""
+    """Save one answer (None clears it) and its review mark, if the paper still accepts answers.
+
+    `was` is the (choice, mark) the page last knew saved: when given, only what differs from it is
+    written, so a page left open elsewhere cannot undo, say, an answer by toggling its mark.
+    """
     now = now or timezone.now()
+    refusal: QuizError | None = None
     with transaction.atomic():
         # One query finds the question on this paper, checks the choice is one of its options and
         # locks the attempt's row against a concurrent submit.
@@ -169,15 +196,20 @@ def answer_save(
             .first()
         )
         if item is None:
-            raise InvalidAnswer("That question is not on this paper.")
-        locked = item.attempt
-        refusal = _refusal(locked, now=now)
+            locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+            refusal = _refusal(locked, now=now) or InvalidAnswer("That question is not on this paper.")
+        else:
+            locked = item.attempt
+            refusal = _refusal(locked, now=now)
         if refusal is None:
             if choice_id is not None and not item.choice_ok:
                 raise InvalidAnswer("That choice is not an option of this question.")
-            _answers_upsert(
-                [Answer(attempt_id=locked.pk, question_id=question_id, choice_id=choice_id, marked=marked)], now=now
-            )
+            changed = ["choice", "marked"] if was is None else []
+            if was is not None:
+                changed += ["choice"] if choice_id != was[0] else []
+                changed += ["marked"] if marked != was[1] else []
+            answer = Answer(attempt_id=locked.pk, question_id=question_id, choice_id=choice_id, marked=marked)
+            _answers_upsert([answer], now=now, fields=changed)
             counts = Answer.objects.filter(attempt_id=locked.pk).aggregate(
                 answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
             )
@@ -243,15 +275,18 @@ def _answers_write(attempt: Attempt, *, choices: dict[int, int | None], marked: 
         _answers_upsert(changed, now=now)
 
 
-def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
-    """Insert or update answers in one statement; `first_saved_at` keeps the first save's time."""
+def _answers_upsert(answers: list[Answer], *, now: datetime, fields=("choice", "marked")) -> None:
+    """Insert answers, or update `fields` of existing ones, in one statement.
+
+    `first_saved_at` always keeps the first save's time: grading estimates time spent from it.
+    """
     for answer in answers:
         answer.first_saved_at = answer.saved_at = now
     Answer.objects.bulk_create(
         answers,
         update_conflicts=True,
         unique_fields=["attempt", "question"],
-        update_fields=["choice", "marked", "saved_at"],
+        update_fields=[*fields, "saved_at"],
     )
 
 

@@ -11,11 +11,12 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from content.models import Choice, Question, Statement, Topic
 from quiz import services
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, grace, quiz_lengths
+from quiz.models import Answer, Attempt, ExtraTime, Quiz, grace, quiz_lengths
 from quiz.scoring import Outcome, to_decimal
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -91,6 +92,9 @@ def quiz_detail(request, slug: str):
         ]
         context["attempts"] = attempts
         context["open_attempt"] = next((a for a in attempts if a.is_open), None)
+        context["other_paper"] = (
+            Attempt.objects.filter(user=request.user).running(now).exclude(quiz=quiz).select_related("quiz").first()
+        )
         context["attempts_left"] = (
             None if quiz.attempts_allowed is None else max(0, quiz.attempts_allowed - len(attempts))
         )
@@ -150,6 +154,7 @@ def _items_with_questions(attempt: Attempt, *, for_review: bool = False):
 
 @login_required
 @require_GET
+@never_cache  # Back must not show a stale paper with old answers and a reset clock
 def attempt_paper(request, public_id: UUID):
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
@@ -184,6 +189,16 @@ def _parse_id(value: str) -> int:
     return number
 
 
+def _parse_was(value: str) -> tuple[int | None, bool] | None:
+    """`was-<id>` / `was`: "<choice id or empty>:<1 or 0>" as last saved, or "?" when unknown."""
+    if value == "?":
+        return None
+    choice, separator, mark = value.partition(":")
+    if not separator or mark not in ("0", "1"):
+        raise ValueError(value)
+    return (_parse_id(choice) if choice else None, mark == "1")
+
+
 def _error(message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
@@ -200,12 +215,16 @@ def attempt_answer(request, public_id: UUID):
         choice_id = _parse_id(raw_choice) if raw_choice != "" else None
     except (KeyError, ValueError):
         return _error("Send 'question' as a question id and 'choice' as a choice id, or empty to clear.", 400)
+    try:
+        was = _parse_was(request.POST["was"]) if "was" in request.POST else None
+    except ValueError:
+        return _error("Send 'was' as '<choice id or empty>:<1 or 0>', or '?'.", 400)
     marked = request.POST.get("marked", "")
     if marked not in ("", "on"):
         return _error("Send 'marked' as 'on', or leave it out.", 400)
     try:
         progress = services.answer_save(
-            attempt=attempt, question_id=question_id, choice_id=choice_id, marked=marked == "on"
+            attempt=attempt, question_id=question_id, choice_id=choice_id, marked=marked == "on", was=was
         )
     except services.AttemptClosed as error:
         return _error(error.message, 409, closed=True)
@@ -224,9 +243,10 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
     """What the paper form changes: choices (None clears) and review marks, by question id.
 
     Each question on the form carries `was-<id>` = "<choice id or empty>:<1 or 0>": its answer
-    and mark as the page last knew them saved (the script updates it after every save). Only what
-    differs is applied, so a tab left open on one device never overwrites answers saved since
-    from another. A `q-<id>` without `was-<id>` (another client) is applied as sent.
+    and mark as the page last knew them saved (the script updates it after every save, and sets
+    "?" while one is unconfirmed, which applies both). Only what differs is applied, so a tab
+    left open on one device never overwrites answers saved since from another. A `q-<id>`
+    without `was-<id>` (another client) is applied as sent.
     """
     choices: dict[int, int | None] = {}
     marked: dict[int, bool] = {}
@@ -238,14 +258,14 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
             if not name.startswith("was-"):
                 continue
             question_id = _parse_id(name[4:])
-            was_choice, _, was_mark = was.partition(":")
+            known = _parse_was(was)  # None: a save was in flight, so apply what the page shows
             chosen = choices.get(question_id)
-            if chosen == (_parse_id(was_choice) if was_choice else None):
+            if known is not None and chosen == known[0]:
                 choices.pop(question_id, None)
             else:
                 choices[question_id] = chosen
             is_marked = f"mark-{question_id}" in post
-            if is_marked != (was_mark == "1"):
+            if known is None or is_marked != known[1]:
                 marked[question_id] = is_marked
         intent = post.get("intent", "")
         if intent.startswith("clear-"):
@@ -257,6 +277,7 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 def attempt_submit(request, public_id: UUID):
     """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to."""
     attempt = _get_attempt_for_user(request, public_id)
@@ -362,7 +383,14 @@ def attempt_result(request, public_id: UUID):
         if attempt.user_id == request.user.pk:
             return redirect("attempt_paper", public_id=attempt.public_id)
         return render(request, "quiz/result_pending.html", {"attempt": attempt, "quiz": attempt.quiz})
-    context = {"attempt": attempt, "quiz": attempt.quiz, "visible": attempt.explanations_visible()}
+    # While the student sits another paper, no review shows: its keys could answer that paper.
+    running = Attempt.objects.filter(user_id=attempt.user_id).running(timezone.now()).select_related("quiz").first()
+    context = {
+        "attempt": attempt,
+        "quiz": attempt.quiz,
+        "running": running,
+        "visible": attempt.explanations_visible() and running is None,
+    }
     if context["visible"]:
         context |= _review(attempt, request.GET.get("show", "all"))
     return render(request, "quiz/result.html", context)
@@ -371,13 +399,6 @@ def attempt_result(request, public_id: UUID):
 def _review(attempt: Attempt, show: str) -> dict:
     items = _items_with_questions(attempt, for_review=True)
     answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
-    # A question also on one of the student's papers still running keeps its key hidden here, or a
-    # second tab would hand over the answers to the paper in the first.
-    running = set(
-        AttemptQuestion.objects.filter(attempt__user_id=attempt.user_id, attempt__status=Attempt.Status.IN_PROGRESS)
-        .exclude(attempt_id=attempt.pk)
-        .values_list("question_id", flat=True)
-    )
     marking = attempt.marking
     topics: OrderedDict[int, TopicRow] = OrderedDict()
     for item in items:
@@ -388,7 +409,6 @@ def _review(attempt: Attempt, show: str) -> dict:
         item.choices = item.ordered_choices()
         item.misjudged_text = _misjudged_text(question, answer) if item.outcome == Outcome.WRONG else ""
         item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
-        item.withheld = question.pk in running
         row = topics.setdefault(question.topic_id, TopicRow(topic=question.topic))
         row.questions += 1
         outcome = Outcome(item.outcome)
@@ -398,7 +418,7 @@ def _review(attempt: Attempt, show: str) -> dict:
     if show == "marked":
         shown = [item for item in items if item.answer and item.answer.marked]
     elif show != "all":
-        shown = [item for item in items if item.outcome == show and not item.withheld]
+        shown = [item for item in items if item.outcome == show]
     else:
         shown = items
     return {
@@ -408,5 +428,4 @@ def _review(attempt: Attempt, show: str) -> dict:
         "filters": REVIEW_FILTERS,
         "trap_count": sum(1 for item in items if item.question.is_trap),
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
-        "withheld": sum(1 for item in items if item.withheld),
     }

@@ -14,6 +14,7 @@ from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
 from quiz.services import (
     AttemptClosed,
     InvalidAnswer,
+    PaperRunning,
     QuizUnavailable,
     answer_save,
     answers_save,
@@ -51,7 +52,7 @@ def questions():
 
 @pytest.fixture
 def quiz(questions):
-    return QuizFactory(questions=questions, time_limit=timedelta(minutes=10))
+    return QuizFactory(title="Drill", questions=questions, time_limit=timedelta(minutes=10))
 
 
 def right(question: Question) -> int:
@@ -409,7 +410,7 @@ def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, 
     abandoned = attempt_start(quiz=quiz, user=student)
     answer_save(attempt=abandoned, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
     clock.shift(timedelta(minutes=8))
-    running = attempt_start(quiz=QuizFactory(questions=questions), user=student)
+    running = attempt_start(quiz=quiz, user=UserFactory())
     clock.shift(timedelta(minutes=3))
 
     out = StringIO()
@@ -444,3 +445,45 @@ def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions
 
     first.refresh_from_db()
     assert (first.status, first.score) == (Attempt.Status.TIMED_OUT, Decimal("2.00"))
+
+
+def test_attempt_start_one_paper_at_a_time(clock, quiz, questions, student):
+    running = attempt_start(quiz=quiz, user=student)
+    other = QuizFactory(title="Mock", questions=questions)
+
+    with pytest.raises(PaperRunning) as refused:
+        attempt_start(quiz=other, user=student)
+
+    assert refused.value.message == "Finish your paper \u201cDrill\u201d first: it ends at 14:40."
+    assert refused.value.attempt == running
+    attempt_submit(attempt=running)
+    assert attempt_start(quiz=other, user=student).quiz == other
+
+
+def test_attempt_start_after_an_expired_paper_of_another_quiz(clock, quiz, questions, student):
+    abandoned = attempt_start(quiz=quiz, user=student)
+    clock.shift(timedelta(hours=1))
+    fresh = attempt_start(quiz=QuizFactory(questions=questions), user=student)
+    abandoned.refresh_from_db()
+    assert abandoned.status == Attempt.Status.TIMED_OUT
+    assert fresh.is_open
+
+
+def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, questions, student):
+    """A page that last saw Q1 blank and unmarked only toggles the mark: the answer saved elsewhere stays."""
+    attempt = attempt_start(quiz=quiz, user=student)
+    q = questions[0]
+    answer_save(attempt=attempt, question_id=q.pk, choice_id=right(q), marked=False)
+
+    answer_save(attempt=attempt, question_id=q.pk, choice_id=None, marked=True, was=(None, False))
+
+    answer = Answer.objects.get(attempt=attempt, question=q)
+    assert (answer.choice_id, answer.marked) == (right(q), True)
+
+
+def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, quiz, student):
+    attempt = attempt_start(quiz=quiz, user=student)
+    clock.shift(timedelta(hours=1))
+    with pytest.raises(AttemptClosed):
+        answer_save(attempt=attempt, question_id=QuestionFactory().pk, choice_id=None, marked=False)
+    assert Attempt.objects.get(pk=attempt.pk).status == Attempt.Status.TIMED_OUT

@@ -453,6 +453,51 @@ def test_answer_after_the_deadline_says_time_is_up(student_client, attempt, ques
     assert response.json() == {"error": "Time is up: the deadline has passed, so this was not saved.", "closed": True}
 
 
+def test_answer_with_was_keeps_an_answer_saved_elsewhere(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]).pk, marked=False)
+    # A stale page, which saw Q1 blank, marks it for review.
+    data = {"question": questions[0].pk, "choice": "", "marked": "on", "was": ":0"}
+    response = student_client.post(url("attempt_answer", attempt), data)
+    assert response.json()["answered"] == 1 and response.json()["marked"] == 1
+    answer = Answer.objects.get(attempt=attempt)
+    assert (answer.choice_id, answer.marked) == (right(questions[0]).pk, True)
+
+
+def test_answer_with_a_malformed_was_is_400(student_client, attempt, questions):
+    data = {"question": questions[0].pk, "choice": "", "was": "yes"}
+    response = student_client.post(url("attempt_answer", attempt), data)
+    assert response.status_code == 400
+    assert response.json() == {"error": "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."}
+    assert Answer.objects.count() == 0
+
+
+def test_submit_applies_everything_for_a_question_with_a_save_in_flight(student_client, attempt, questions):
+    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=wrong(questions[0]).pk, marked=True)
+    # The page picked the key again while a save to another option was unconfirmed: "?" applies all.
+    form = {f"was-{questions[0].pk}": "?", f"q-{questions[0].pk}": right(questions[0]).pk, "intent": "save"}
+    student_client.post(url("attempt_submit", attempt), form)
+    answer = Answer.objects.get(attempt=attempt)
+    assert (answer.choice_id, answer.marked) == (right(questions[0]).pk, False)
+
+
+def test_paper_is_never_cached(student_client, attempt):
+    response = student_client.get(url("attempt_paper", attempt))
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_quiz_detail_resumes_by_link_and_blocks_a_second_paper(student_client, student, attempt, questions):
+    html = student_client.get(reverse("quiz_detail", args=["drill"])).content.decode()
+    assert f'href="{url("attempt_paper", attempt)}">Resume your paper</a>' in html
+
+    QuizFactory(slug="mock", title="Mock", questions=questions)
+    html = student_client.get(reverse("quiz_detail", args=["mock"])).content.decode()
+    assert f'You are sitting <a href="{url("attempt_paper", attempt)}">Drill</a>' in html
+    assert "Start the paper" not in html
+    refused = student_client.post(reverse("quiz_start", args=["mock"]), follow=True).content.decode()
+    assert "Finish your paper \u201cDrill\u201d first" in refused
+    assert Attempt.objects.count() == 1
+
+
 # --- the result ----------------------------------------------------------------------------------
 
 
@@ -491,16 +536,18 @@ def test_result_filter_shows_only_wrong_answers(student_client, graded):
     assert student_client.get(url("attempt_result", graded) + "?show=nonsense").status_code == 200
 
 
-def test_result_hides_keys_of_questions_on_a_running_paper(student_client, student, graded, questions):
-    attempt_start(quiz=QuizFactory(title="Mock", questions=questions[:2]), user=student)
+def test_result_review_waits_while_another_paper_runs(student_client, student, graded, questions):
+    running = attempt_start(quiz=QuizFactory(title="Mock", questions=questions[:2]), user=student)
 
     html = student_client.get(url("attempt_result", graded)).content.decode()
 
-    assert html.count(EXPLANATION) == 1  # only the third question's
-    assert html.count("its key and explanation stay hidden until that paper closes") == 2
-    assert "2 questions below are also on a paper you have in progress" in html
-    assert html.count("✓ The answer</span>") == 1
+    assert f'You are sitting <a href="{url("attempt_paper", running)}">Mock</a>: reviews, keys and explanations' in html
+    assert EXPLANATION not in html and "The answer</span>" not in html and "By topic" not in html
+    assert '<div class="display-6 fw-semibold" data-score>0.67</div>' in html  # the score was known already
     assert EXPLANATION not in student_client.get(url("attempt_result", graded) + "?show=wrong").content.decode()
+
+    attempt_submit(attempt=running)
+    assert student_client.get(url("attempt_result", graded)).content.decode().count(EXPLANATION) == 3
 
 
 def test_result_is_visible_to_staff(staff_client, graded):
@@ -529,8 +576,8 @@ def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, s
 
 
 def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, student, quiz, questions):
-    open_attempt = attempt_start(quiz=QuizFactory(title="Running", questions=questions), user=student)
     graded = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    open_attempt = attempt_start(quiz=QuizFactory(title="Running", questions=questions), user=student)
     html = student_client.get(reverse("home")).content.decode()
     assert f'href="{url("attempt_paper", open_attempt)}">Running</a>' in html
     assert f'href="{url("attempt_result", graded)}">Drill</a>' in html

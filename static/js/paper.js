@@ -167,14 +167,17 @@
     flush(id);
   }
 
+  // `was-<id>` tells the server what this page last knew saved, so that only real changes made
+  // here are applied: "<choice>:<mark>", or "?" while a save is unconfirmed (then all is applied).
   function wasField(id) {
     return form.querySelector(`input[name="was-${id}"]`);
   }
+  const acknowledged = new Map(questions.map((q) => [q.dataset.question, wasField(q.dataset.question).value]));
 
   // Put a question back to what the server last acknowledged (after it refused a change).
   function revert(section) {
     const id = section.dataset.question;
-    const [choice, mark] = wasField(id).value.split(":");
+    const [choice, mark] = acknowledged.get(id).split(":");
     section.querySelectorAll("input[type=radio]").forEach((radio) => {
       radio.checked = radio.value === choice;
     });
@@ -188,8 +191,9 @@
     pending.delete(id);
     inFlight.add(id);
     const section = byId.get(id);
-    const body = new URLSearchParams({ question: id, choice: want.choice });
+    const body = new URLSearchParams({ question: id, choice: want.choice, was: wasField(id).value });
     if (want.marked) body.set("marked", "on");
+    wasField(id).value = "?";
     try {
       const response = await fetch(answerUrl, {
         method: "POST",
@@ -202,7 +206,8 @@
       if (response.ok && data && data.saved) {
         failed.delete(id);
         retryDelay = 1000;
-        wasField(id).value = `${want.choice}:${want.marked ? 1 : 0}`;
+        acknowledged.set(id, `${want.choice}:${want.marked ? 1 : 0}`);
+        if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
         status(section, "Saved", "success");
         showCounts(data.answered, data.marked);
         resync(data.seconds_left);
@@ -215,6 +220,7 @@
         return;
       } else if (response.status === 400) {
         failed.delete(id);
+        wasField(id).value = acknowledged.get(id);
         if (!pending.has(id)) revert(section);
         status(section, `${(data && data.error) || "The server refused this answer."} Not saved.`, "danger");
       } else if (response.status === 404 || response.status === 405) {
@@ -361,6 +367,11 @@
   const measureBar = () => document.documentElement.style.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
   measureBar();
   if (window.ResizeObserver) new ResizeObserver(measureBar).observe(bar);
+
+  // Coming back with Back from another page must not show a stale paper from the page cache.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
+  });
 
   // On a phone the palette starts folded, so the first question is in view.
   if (window.matchMedia("(max-width: 991.98px)").matches) {
