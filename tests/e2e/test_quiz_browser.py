@@ -296,3 +296,33 @@ def test_paper_without_javascript_saves_and_submits(browser, live_server, studen
         1,
     )
     context.close()
+
+
+def test_paper_submit_applies_a_change_whose_save_is_unconfirmed(page, live_server, sign_in):
+    """The server saved B but its reply never came back; the student went back to A and submitted: A counts."""
+    q1, q2 = QuestionFactory.create_batch(2)
+    sign_in()
+    attempt = start(page, live_server, QuizFactory(questions=[q1, q2]))
+    choose(page, first(q1))
+    expect_saved(page, q1)
+
+    held = []
+
+    def save_but_hold_the_reply(route):
+        held.append((route, route.fetch()))
+
+    page.route("**/answer/", save_but_hold_the_reply)
+    choose(page, option(q1, 2))
+    for _ in range(50):  # until the server has saved B (its reply is held back)
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert Answer.objects.get(attempt=attempt).choice_id == option(q1, 2).pk
+    choose(page, first(q1))  # back to the key, while the first save is unconfirmed
+
+    page.locator(".paper-bar").get_by_role("button", name="Submit").click()
+    page.locator("#confirm-submit").click()
+
+    expect(page).to_have_url(RESULT_URL)
+    attempt.refresh_from_db()
+    assert (attempt.correct_count, attempt.score) == (1, Decimal("2.00"))
