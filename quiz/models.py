@@ -247,7 +247,7 @@ class AttemptQuerySet(models.QuerySet):
 
     def running(self, now: datetime) -> "AttemptQuerySet":
         """In progress and still taking answers (the rest are expired, waiting to be closed)."""
-        return self.in_progress().filter(deadline__gte=now - grace())
+        return self.filter(running_at(now))
 
     def closed(self) -> "AttemptQuerySet":
         return self.exclude(status=Attempt.Status.IN_PROGRESS)
@@ -255,6 +255,11 @@ class AttemptQuerySet(models.QuerySet):
     def expired(self, now: datetime) -> "AttemptQuerySet":
         """In progress, but past the deadline and the grace: to be closed with what was saved."""
         return self.in_progress().filter(deadline__lt=now - grace())
+
+
+def running_at(now: datetime) -> Q:
+    """An attempt in progress and still taking answers, as a condition (for filters and counts)."""
+    return Q(status=Attempt.Status.IN_PROGRESS, deadline__gte=now - grace())
 
 
 def grace() -> timedelta:
@@ -345,6 +350,10 @@ class Attempt(models.Model):
 
     def accepts_answers_at(self, now: datetime) -> bool:
         return self.is_open and now <= self.deadline + grace()
+
+    def has_expired_at(self, now: datetime) -> bool:
+        """Still open, but past its deadline and grace: to be closed with what was saved in time."""
+        return self.is_open and not self.accepts_answers_at(now)
 
     def explanations_visible(self, now: datetime | None = None) -> bool:
         """The key and explanations: never while open; after close, as the quiz says."""

@@ -239,7 +239,7 @@ def answers_save(
 
 def _refusal(attempt: Attempt, *, now: datetime) -> AttemptClosed | None:
     """Why a locked attempt takes no more answers, closing it if its time has run out; None if it does."""
-    if attempt.is_open and not attempt.accepts_answers_at(now):
+    if attempt.has_expired_at(now):
         _close(attempt, now=now)
     if attempt.status == Attempt.Status.TIMED_OUT:
         return AttemptClosed("Time is up: the deadline has passed, so this was not saved.")
@@ -320,7 +320,7 @@ def attempt_expire(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     now = now or timezone.now()
     with transaction.atomic():
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
-        if locked.is_open and not locked.accepts_answers_at(now):
+        if locked.has_expired_at(now):
             _close(locked, now=now)
     return locked
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from content.models import Choice, Question, Statement, Topic
 from quiz import services
-from quiz.models import Answer, Attempt, ExtraTime, Quiz, grace, quiz_lengths
+from quiz.models import Answer, Attempt, ExtraTime, Quiz, quiz_lengths, running_at
 from quiz.scoring import Outcome, to_decimal
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ def _get_attempt_for_user(request: HttpRequest, public_id: UUID, *, staff_may_re
     attempts = Attempt.objects.select_related("quiz")
     attempts = attempts.for_user(request.user) if staff_may_read else attempts.filter(user=request.user)
     attempt = get_object_or_404(attempts, public_id=public_id)
-    if attempt.is_open and not attempt.accepts_answers_at(timezone.now()):
+    if attempt.has_expired_at(timezone.now()):
         attempt = services.attempt_expire(attempt=attempt)
     return attempt
 
@@ -72,7 +72,7 @@ def quiz_list(request):
             .values("quiz")
             .annotate(
                 taken=Count("pk"),
-                open=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS, deadline__gte=timezone.now() - grace())),
+                open=Count("pk", filter=running_at(timezone.now())),
             )
         }
         for quiz in quizzes:
@@ -87,7 +87,7 @@ def quiz_detail(request, slug: str):
     context = {"quiz": quiz, "window": quiz.window_state(now)}
     if request.user.is_authenticated:
         attempts = [
-            services.attempt_expire(attempt=a) if a.is_open and not a.accepts_answers_at(now) else a
+            services.attempt_expire(attempt=a) if a.has_expired_at(now) else a
             for a in Attempt.objects.filter(user=request.user, quiz=quiz).order_by("-number")
         ]
         context["attempts"] = attempts
