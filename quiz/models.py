@@ -19,7 +19,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Choice, Question, Source, Topic
-from quiz.scoring import Marking, Outcome
+from quiz.scoring import Marking, Outcome, accuracy_of
+
+
+class MarkingScheme:
+    """Quiz and Attempt both hold marks_per_correct and the penalty as a fraction of it."""
+
+    @property
+    def marking(self) -> Marking:
+        return Marking.of(
+            marks_per_correct=self.marks_per_correct,
+            penalty_numerator=self.penalty_numerator,
+            penalty_denominator=self.penalty_denominator,
+        )
 
 
 class QuizQuerySet(models.QuerySet):
@@ -36,7 +48,7 @@ class QuizQuerySet(models.QuerySet):
         )
 
 
-class Quiz(models.Model):
+class Quiz(MarkingScheme, models.Model):
     """A timed test: a fixed list of questions, or a rule that draws them when a student starts."""
 
     class Selection(models.TextChoices):
@@ -138,18 +150,6 @@ class Quiz(models.Model):
             raise ValidationError({"time_limit": "The time limit must be positive."})
         if self.seconds_per_question == 0:
             raise ValidationError({"seconds_per_question": "Give at least one second per question."})
-
-    @property
-    def marking(self) -> Marking:
-        return Marking.of(
-            marks_per_correct=self.marks_per_correct,
-            penalty_numerator=self.penalty_numerator,
-            penalty_denominator=self.penalty_denominator,
-        )
-
-    @property
-    def penalty_fraction(self) -> Fraction:
-        return Fraction(self.penalty_numerator, self.penalty_denominator)
 
     def time_for(self, question_count: int) -> timedelta:
         if self.time_limit is not None:
@@ -267,7 +267,7 @@ def grace() -> timedelta:
     return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
 
 
-class Attempt(models.Model):
+class Attempt(MarkingScheme, models.Model):
     """One student's sitting of one quiz, with its deadline fixed at the start."""
 
     class Status(models.TextChoices):
@@ -335,14 +335,6 @@ class Attempt(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
 
-    @property
-    def marking(self) -> Marking:
-        return Marking.of(
-            marks_per_correct=self.marks_per_correct,
-            penalty_numerator=self.penalty_numerator,
-            penalty_denominator=self.penalty_denominator,
-        )
-
     def seconds_left(self, now: datetime | None = None) -> int:
         """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
         remaining = (self.deadline - (now or timezone.now())).total_seconds()
@@ -366,8 +358,7 @@ class Attempt(models.Model):
 
     @property
     def accuracy(self) -> Fraction | None:
-        attempted = self.correct_count + self.wrong_count
-        return Fraction(self.correct_count, attempted) if attempted else None
+        return accuracy_of(correct=self.correct_count, wrong=self.wrong_count)
 
     @property
     def marks_lost(self) -> Fraction:
@@ -401,6 +392,14 @@ class AttemptQuestion(models.Model):
         return sorted(choices, key=lambda c: rank.get(c.pk, len(rank) + c.order))
 
 
+class AnswerQuerySet(models.QuerySet):
+    def progress(self) -> dict[str, int]:
+        """How many are answered and how many marked for review, in one query."""
+        return self.aggregate(
+            answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
+        )
+
+
 class Answer(models.Model):
     """A student's answer to one question of an attempt: saved as given, marked when graded."""
 
@@ -418,6 +417,8 @@ class Answer(models.Model):
         blank=True,
         help_text="From the previous first answer to this one's: an estimate, as all are on one page.",
     )
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["attempt", "first_saved_at"]

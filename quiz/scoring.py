@@ -56,8 +56,12 @@ class Totals:
 
     @property
     def accuracy(self) -> Fraction | None:
-        """Share of attempted questions answered correctly; None when nothing was attempted."""
-        return Fraction(self.correct, self.attempted) if self.attempted else None
+        return accuracy_of(correct=self.correct, wrong=self.wrong)
+
+
+def accuracy_of(*, correct: int, wrong: int) -> Fraction | None:
+    """Share of attempted questions answered correctly; None when nothing was attempted."""
+    return Fraction(correct, correct + wrong) if correct + wrong else None
 
 
 def outcome_of(*, chosen_is_correct: bool | None) -> Outcome:

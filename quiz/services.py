@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -210,9 +210,7 @@ def answer_save(
                 changed += ["marked"] if marked != was[1] else []
             answer = Answer(attempt_id=locked.pk, question_id=question_id, choice_id=choice_id, marked=marked)
             _answers_upsert([answer], now=now, fields=changed)
-            counts = Answer.objects.filter(attempt_id=locked.pk).aggregate(
-                answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
-            )
+            counts = Answer.objects.filter(attempt_id=locked.pk).progress()
     # Raised after the transaction, so that closing an expired attempt is kept.
     if refusal is not None:
         raise refusal

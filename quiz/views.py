@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from content.models import Choice, Question, Statement, Topic
 from quiz import services
 from quiz.models import Answer, Attempt, ExtraTime, Quiz, quiz_lengths, running_at
-from quiz.scoring import Outcome, to_decimal
+from quiz.scoring import Outcome, accuracy_of, to_decimal
 
 # --- lookups -------------------------------------------------------------------------------------
 
@@ -313,9 +313,7 @@ def _paper_error(request, attempt: Attempt, message: str):
 
 
 def _submit_confirmation(request, attempt: Attempt):
-    counts = attempt.answers.aggregate(
-        answered=Count("pk", filter=Q(choice__isnull=False)), marked=Count("pk", filter=Q(marked=True))
-    )
+    counts = attempt.answers.progress()
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
@@ -345,8 +343,7 @@ class TopicRow:
 
     @property
     def accuracy(self) -> Fraction | None:
-        attempted = self.correct + self.wrong
-        return Fraction(self.correct, attempted) if attempted else None
+        return accuracy_of(correct=self.correct, wrong=self.wrong)
 
 
 def _misjudged_text(question: Question, answer: Answer) -> str:

@@ -15,13 +15,10 @@
   const warning = document.getElementById("save-warning");
   const dialogElement = document.getElementById("submit-dialog");
   const dialog = window.bootstrap ? new window.bootstrap.Modal(dialogElement) : null;
-  const LABELS = {
-    "not-visited": "Not visited",
-    "not-answered": "Not answered",
-    answered: "Answered",
-    marked: "Marked for review",
-    "answered-marked": "Answered and marked for review",
-  };
+  // The state names come from the palette's legend, which the server renders.
+  const LABELS = Object.fromEntries(
+    Array.from(document.querySelectorAll(".palette-legend [data-state]"), (li) => [li.dataset.state, li.textContent.trim()]),
+  );
   let submitting = false;
   let closed = false;
   let signedOut = false;
