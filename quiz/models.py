@@ -7,7 +7,7 @@ a student has answered can be unpublished but never deleted from under their sco
 
 import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from content.models import Choice, Question, Source, Topic
+from quiz.practice import LEARNED_BOX
 from quiz.scoring import Marking, Outcome, accuracy_of
 
 
@@ -36,7 +37,21 @@ class MarkingScheme:
 
 class QuizQuerySet(models.QuerySet):
     def published(self) -> "QuizQuerySet":
-        return self.filter(is_published=True)
+        return self.filter(is_published=True, is_practice=False)
+
+    def practice(self) -> "Quiz":
+        """The practice quiz, made on first use: its rounds are drawn from each student's review cards."""
+        quiz, _ = self.get_or_create(
+            is_practice=True,
+            defaults={
+                "slug": "practise-my-mistakes",
+                "title": "Practise my mistakes",
+                "instructions": "Questions you got wrong or left blank, when they are due for review.",
+                "seconds_per_question": 72,
+                "position": 10_000,
+            },
+        )
+        return quiz
 
     def with_fixed_counts(self) -> "QuizQuerySet":
         """`fixed_count`: published questions on a fixed list (a rule quiz's length needs `quiz_lengths`)."""
@@ -99,12 +114,21 @@ class Quiz(MarkingScheme, models.Model):
         null=True, blank=True, help_text="No paper runs past this moment: a late start gets less time."
     )
 
+    is_practice = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The one quiz that holds every student's 'Practise my mistakes' rounds (see quiz/practice.py).",
+    )
+
     objects = QuizQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "title"]
         verbose_name_plural = "quizzes"
         constraints = [
+            models.UniqueConstraint(
+                fields=["is_practice"], condition=Q(is_practice=True), name="quiz_one_practice_quiz"
+            ),
             models.CheckConstraint(
                 condition=Q(time_limit__isnull=False, seconds_per_question__isnull=True)
                 | Q(time_limit__isnull=True, seconds_per_question__isnull=False),
@@ -143,7 +167,7 @@ class Quiz(MarkingScheme, models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("quiz_detail", args=[self.slug])
+        return reverse("practice") if self.is_practice else reverse("quiz_detail", args=[self.slug])
 
     def clean(self):
         if self.time_limit is not None and self.time_limit <= timedelta(0):
@@ -281,7 +305,10 @@ class Attempt(MarkingScheme, models.Model):
     number = models.PositiveSmallIntegerField(help_text="1 for the student's first attempt at this quiz.")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     started_at = models.DateTimeField()
-    deadline = models.DateTimeField()
+    deadline = models.DateTimeField(
+        help_text="For an untimed practice round, when it is closed if left open (a day after the start)."
+    )
+    is_timed = models.BooleanField(default=True, help_text="False: a practice round with no clock on the page.")
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="When it closed, by submit or by the clock.")
 
     # The marking scheme as it was at the start: editing the quiz never changes a sitting.
@@ -432,3 +459,48 @@ class Answer(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.choice_id is not None
+
+
+class ReviewCardQuerySet(models.QuerySet):
+    def due(self, today: date) -> "ReviewCardQuerySet":
+        """Cards to review on `today` (a local date): not yet learned, and due by then."""
+        return self.filter(due_on__lte=today)
+
+    def learning(self) -> "ReviewCardQuerySet":
+        return self.exclude(box=LEARNED_BOX)
+
+
+class ReviewCard(models.Model):
+    """A question a student missed, in a Leitner box that sets when it comes back for practice.
+
+    The schedule itself (box 1 → 1 day, 2 → 3, 3 → 7, 4 → 21, then learned) is in quiz/practice.py;
+    grading moves the cards (quiz/services.py).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    box = models.PositiveSmallIntegerField(default=1)
+    due_on = models.DateField(null=True, blank=True, help_text="Local date it is next due; empty once learned.")
+    misses = models.PositiveIntegerField(default=0, help_text="Times answered wrongly or left blank.")
+    last_seen_at = models.DateTimeField()
+
+    objects = ReviewCardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "box"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="review_card_once"),
+            models.CheckConstraint(condition=Q(box__gte=1, box__lte=LEARNED_BOX), name="review_card_box_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(box=LEARNED_BOX, due_on__isnull=True) | (~Q(box=LEARNED_BOX) & Q(due_on__isnull=False)),
+                name="review_card_due_unless_learned",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "due_on"], name="review_card_user_due")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.question_id} · box {self.box}"
+
+    @property
+    def is_learned(self) -> bool:
+        return self.box == LEARNED_BOX

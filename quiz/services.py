@@ -8,7 +8,8 @@ and two submits grade once.
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
@@ -16,8 +17,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from content.models import Choice, Question
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard
+from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
+
+PRACTICE_ROUND_SIZE = 20
+UNTIMED_WINDOW = timedelta(days=1)
 
 
 class QuizError(Exception):
@@ -59,51 +64,112 @@ class Progress:
 
 
 def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
-    """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen."""
+    """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen.
+
+    An open practice round is submitted first: it is untimed, and one paper runs at a time.
+    """
     now = now or timezone.now()
-    # An abandoned sitting is closed in its own transaction, so that it stays closed and graded
-    # even when the new start is then refused (no attempts left, quiz closed).
-    for expired in Attempt.objects.filter(user=user).expired(now):
-        attempt_expire(attempt=expired, now=now)
+    _close_expired_of(user, now=now)
     with transaction.atomic():
-        current = Attempt.objects.select_for_update().filter(user=user).in_progress().select_related("quiz").first()
+        current = _open_attempt_locked(user)
+        if current is not None and current.quiz.is_practice and not quiz.is_practice:
+            _close(current, now=now)
+            current = None
         if current is not None:
             return _resume(current, quiz=quiz)
         _check_can_start(quiz=quiz, user=user, now=now)
         question_ids = _draw(quiz)
         if not question_ids:
             raise QuizUnavailable("This quiz has no published questions yet.")
-        time_allowed = quiz.time_for(len(question_ids))
-        allowance = ExtraTime.objects.filter(user=user).first()
-        if allowance is not None:
-            time_allowed = allowance.stretch(time_allowed)
-        deadline = now + time_allowed
-        if quiz.closes_at is not None:
-            deadline = min(deadline, quiz.closes_at)
-        number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
-        try:
-            # A savepoint: a second Start racing this one (another tab) trips the "one open
-            # attempt" constraint, and then simply resumes the attempt the first one made.
-            with transaction.atomic():
-                attempt = Attempt.objects.create(
-                    user=user,
-                    quiz=quiz,
-                    number=number,
-                    started_at=now,
-                    deadline=deadline,
-                    marks_per_correct=quiz.marks_per_correct,
-                    penalty_numerator=quiz.penalty_numerator,
-                    penalty_denominator=quiz.penalty_denominator,
-                    question_count=len(question_ids),
-                )
-        except IntegrityError:
-            return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
-        AttemptQuestion.objects.bulk_create(
-            AttemptQuestion(
-                attempt=attempt, question_id=question_id, position=position, choice_order=_choice_order(quiz, order)
-            )
-            for position, (question_id, order) in enumerate(_options_of(question_ids), start=1)
+        return _attempt_create(
+            quiz=quiz, user=user, question_ids=question_ids, time_allowed=quiz.time_for(len(question_ids)), now=now
         )
+
+
+def practice_start(
+    *, user, size: int = PRACTICE_ROUND_SIZE, timed: bool = False, now: datetime | None = None
+) -> Attempt:
+    """A 'Practise my mistakes' round of the student's due review cards, most urgent first.
+
+    Untimed by default (no clock; left open, it closes a day later); timed, it runs at UPSC's
+    pace. It is graded like any paper, and grading moves the cards (see quiz/practice.py).
+    """
+    now = now or timezone.now()
+    _close_expired_of(user, now=now)
+    quiz = Quiz.objects.practice()
+    with transaction.atomic():
+        current = _open_attempt_locked(user)
+        if current is not None:
+            return _resume(current, quiz=quiz)
+        question_ids = list(
+            ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
+            .due(timezone.localdate(now))
+            .order_by("box", "due_on", "pk")
+            .values_list("question_id", flat=True)[:size]
+        )
+        if not question_ids:
+            raise QuizUnavailable("Nothing is due for review today. Questions you miss in a quiz come back here.")
+        return _attempt_create(
+            quiz=quiz,
+            user=user,
+            question_ids=question_ids,
+            time_allowed=quiz.time_for(len(question_ids)) if timed else None,
+            now=now,
+        )
+
+
+def _close_expired_of(user, *, now: datetime) -> None:
+    # An abandoned sitting is closed in its own transaction, so that it stays closed and graded
+    # even when the new start is then refused (no attempts left, quiz closed).
+    for expired in Attempt.objects.filter(user=user).expired(now):
+        attempt_expire(attempt=expired, now=now)
+
+
+def _open_attempt_locked(user) -> Attempt | None:
+    return (
+        Attempt.objects.select_for_update(of=("self",)).filter(user=user).in_progress().select_related("quiz").first()
+    )
+
+
+def _attempt_create(
+    *, quiz: Quiz, user, question_ids: list[int], time_allowed: timedelta | None, now: datetime
+) -> Attempt:
+    """A new sitting with its questions, their option order, its deadline and marking frozen.
+
+    `time_allowed` None: untimed (a practice round), kept open for a day at most.
+    """
+    if time_allowed is None:
+        deadline = now + UNTIMED_WINDOW
+    else:
+        allowance = ExtraTime.objects.filter(user=user).first()
+        deadline = now + (allowance.stretch(time_allowed) if allowance is not None else time_allowed)
+    if quiz.closes_at is not None:
+        deadline = min(deadline, quiz.closes_at)
+    number = Attempt.objects.filter(user=user, quiz=quiz).count() + 1
+    try:
+        # A savepoint: a second Start racing this one (another tab) trips the "one open
+        # attempt" constraint, and then simply resumes the attempt the first one made.
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                user=user,
+                quiz=quiz,
+                number=number,
+                started_at=now,
+                deadline=deadline,
+                is_timed=time_allowed is not None,
+                marks_per_correct=quiz.marks_per_correct,
+                penalty_numerator=quiz.penalty_numerator,
+                penalty_denominator=quiz.penalty_denominator,
+                question_count=len(question_ids),
+            )
+    except IntegrityError:
+        return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
+    AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(
+            attempt=attempt, question_id=question_id, position=position, choice_order=_choice_order(quiz, order)
+        )
+        for position, (question_id, order) in enumerate(_options_of(question_ids), start=1)
+    )
     return attempt
 
 
@@ -338,7 +404,8 @@ def _close(attempt: Attempt, *, now: datetime) -> None:
     attempt.status = Attempt.Status.SUBMITTED if now < attempt.deadline else Attempt.Status.TIMED_OUT
     attempt.submitted_at = now
     attempt.time_taken = min(now, attempt.deadline) - attempt.started_at
-    _grade(attempt)
+    outcomes = _grade(attempt)
+    _review_cards_move(user_id=attempt.user_id, outcomes=outcomes, now=now)
     attempt.save(
         update_fields=[
             "status",
@@ -354,19 +421,22 @@ def _close(attempt: Attempt, *, now: datetime) -> None:
     )
 
 
-def _grade(attempt: Attempt) -> None:
-    """Store each answer's outcome and marks, and the attempt's totals, from the key as it is now."""
+def _grade(attempt: Attempt) -> dict[int, Outcome]:
+    """Store each answer's outcome and marks, and the attempt's totals, from the key as it is now.
+
+    Returns each question's outcome.
+    """
     marking = attempt.marking
     question_ids = list(attempt.items.values_list("question_id", flat=True))
     answers = list(Answer.objects.filter(attempt=attempt).select_related("choice").order_by("first_saved_at", "pk"))
-    outcomes = []
+    outcomes: dict[int, Outcome] = {}
     previous = attempt.started_at
     for answer in answers:
         outcome = outcome_of(chosen_is_correct=answer.choice.is_correct if answer.choice_id else None)
         answer.outcome, answer.marks = outcome.value, to_decimal(marking.marks_for(outcome))
         if answer.choice_id is not None:
             answer.time_spent, previous = answer.first_saved_at - previous, answer.first_saved_at
-        outcomes.append(outcome)
+        outcomes[answer.question_id] = outcome
     Answer.objects.bulk_update(answers, ["outcome", "marks", "time_spent"])
     # A question never touched gets a blank answer row, so every question of a graded paper has one.
     answered = {a.question_id for a in answers}
@@ -383,8 +453,100 @@ def _grade(attempt: Attempt) -> None:
         )
         for pk in missing
     )
-    outcomes += [blank] * len(missing)
-    totals = totals_of(marking, outcomes)
+    outcomes |= dict.fromkeys(missing, blank)
+    _store_totals(attempt, totals_of(marking, outcomes.values()))
+    return outcomes
+
+
+def _store_totals(attempt: Attempt, totals) -> None:
     attempt.question_count = totals.questions
     attempt.correct_count, attempt.wrong_count, attempt.blank_count = totals.correct, totals.wrong, totals.blank
     attempt.score, attempt.max_score = to_decimal(totals.score), to_decimal(totals.maximum)
+
+
+def _review_cards_move(*, user_id: int, outcomes: dict[int, Outcome], now: datetime) -> None:
+    """Move the student's review cards by a graded paper's outcomes (the rules: quiz/practice.py)."""
+    today = timezone.localdate(now)
+    cards = {card.question_id: card for card in ReviewCard.objects.filter(user_id=user_id, question__in=list(outcomes))}
+    created, changed = [], []
+    for question_id, outcome in outcomes.items():
+        card = cards.get(question_id)
+        before = CardState(box=card.box, due_on=card.due_on) if card else None
+        after = card_after(before, outcome=outcome, today=today)
+        if after is None or (after == before and outcome == Outcome.CORRECT):
+            continue
+        if card is None:
+            card = ReviewCard(user_id=user_id, question_id=question_id)
+            created.append(card)
+        else:
+            changed.append(card)
+        card.box, card.due_on, card.last_seen_at = after.box, after.due_on, now
+        card.misses += outcome != Outcome.CORRECT
+    ReviewCard.objects.bulk_create(created)
+    ReviewCard.objects.bulk_update(changed, ["box", "due_on", "misses", "last_seen_at"])
+
+
+# --- regrade -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """One closed attempt whose stored marks disagree with the key as it is now."""
+
+    attempt: Attempt
+    old_score: Decimal
+    new_score: Decimal
+    old_counts: tuple[int, int, int]  # correct, wrong, blank
+    new_counts: tuple[int, int, int]
+    answers_changed: int
+
+
+def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
+    """Recompute the stored marks of the quizzes' closed attempts from the key as it is now.
+
+    With `apply` False nothing is written: the list is the dry run an admin confirms. With it
+    True, the same is recomputed under row locks (never trusting an earlier dry run) and stored.
+    Each attempt keeps its own marking scheme; totals count outcomes, never sum rounded marks.
+    Review cards are left alone: they schedule study, they are not a score.
+    """
+    with transaction.atomic():
+        attempts = Attempt.objects.closed().filter(quiz__in=quizzes).select_related("user", "quiz").order_by("pk")
+        if apply:
+            attempts = attempts.select_for_update(of=("self",))
+        attempts = list(attempts)
+        answers: dict[int, list[Answer]] = {a.pk: [] for a in attempts}
+        for answer in Answer.objects.filter(attempt__in=[a.pk for a in attempts]).select_related("choice"):
+            answers[answer.attempt_id].append(answer)
+        regrades, changed_answers, changed_attempts = [], [], []
+        for attempt in attempts:
+            marking = attempt.marking
+            outcomes, changed = [], []
+            for answer in answers[attempt.pk]:
+                outcome = outcome_of(chosen_is_correct=answer.choice.is_correct if answer.choice_id else None)
+                outcomes.append(outcome)
+                if answer.outcome != outcome.value:
+                    answer.outcome, answer.marks = outcome.value, to_decimal(marking.marks_for(outcome))
+                    changed.append(answer)
+            if not changed:
+                continue
+            old_score = attempt.score
+            old_counts = (attempt.correct_count, attempt.wrong_count, attempt.blank_count)
+            _store_totals(attempt, totals_of(marking, outcomes))
+            regrades.append(
+                Regrade(
+                    attempt=attempt,
+                    old_score=old_score,
+                    new_score=attempt.score,
+                    old_counts=old_counts,
+                    new_counts=(attempt.correct_count, attempt.wrong_count, attempt.blank_count),
+                    answers_changed=len(changed),
+                )
+            )
+            changed_answers += changed
+            changed_attempts.append(attempt)
+        if apply:
+            Answer.objects.bulk_update(changed_answers, ["outcome", "marks"])
+            Attempt.objects.bulk_update(
+                changed_attempts, ["correct_count", "wrong_count", "blank_count", "score", "max_score"]
+            )
+    return regrades

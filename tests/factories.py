@@ -132,3 +132,27 @@ class RuleQuizFactory(QuizFactory):
     """Draws from every published question."""
 
     selection = Quiz.Selection.RULE
+
+
+def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
+    """A sitting of `quiz` through the real services, submitted: `picks` maps questions to a Choice, or None.
+
+    Answers are saved `seconds_apart` from the start and from each other, in the order given.
+    """
+    from quiz.services import answer_save, attempt_start, attempt_submit
+
+    attempt = attempt_start(quiz=quiz, user=user, now=now)
+    moment = now
+    for question, choice in picks.items():
+        moment += timedelta(seconds=seconds_apart)
+        if choice is not None:
+            answer_save(attempt=attempt, question_id=question.pk, choice_id=choice.pk, marked=False, now=moment)
+    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+
+
+def right(question) -> Choice:
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question, nth: int = 0) -> Choice:
+    return question.choices.filter(is_correct=False).order_by("order")[nth]

@@ -22,6 +22,7 @@
   let submitting = false;
   let closed = false;
   let signedOut = false;
+  let dialogOpen = false;
 
   // Signing in again (in another tab) rotates the CSRF token: read the cookie at every request.
   function csrfToken() {
@@ -34,11 +35,12 @@
   // The server says how many seconds are left; the browser only counts them down, re-synchronised by
   // every save's reply. Date.now() keeps running while a phone sleeps (performance.now() may not),
   // so a suspended tab cannot stretch the paper.
+  // An untimed practice round has no timer: nothing counts down and nothing submits by itself.
   const timer = document.getElementById("timer");
   const announce = document.getElementById("timer-announce");
-  let endsAt = Date.now() + Number(timer.dataset.secondsLeft) * 1000;
+  let endsAt = timer ? Date.now() + Number(timer.dataset.secondsLeft) * 1000 : Infinity;
   const thresholds = [600, 300, 60];
-  const announced = new Set(thresholds.filter((t) => Number(timer.dataset.secondsLeft) <= t));
+  const announced = new Set(timer ? thresholds.filter((t) => Number(timer.dataset.secondsLeft) <= t) : []);
 
   function clock(seconds) {
     const h = Math.floor(seconds / 3600);
@@ -66,7 +68,7 @@
   }
 
   function resync(secondsLeft) {
-    if (Number.isFinite(secondsLeft)) endsAt = Date.now() + secondsLeft * 1000;
+    if (timer && Number.isFinite(secondsLeft)) endsAt = Date.now() + secondsLeft * 1000;
   }
 
   // Background tabs run timers late: check the clock as soon as the page is seen again.
@@ -298,8 +300,14 @@
       parts.push(unanswered ? `${unanswered} ${unanswered === 1 ? "is" : "are"} unanswered.` : "None is unanswered.");
       if (marked) parts.push(`${marked} ${marked === 1 ? "is" : "are"} marked for review.`);
       dialogElement.querySelector("[data-submit-summary]").textContent = parts.join(" ");
+      dialogOpen = true;
       dialog.show();
     });
+  });
+  // Until the dialog has faded in, focus is still on the paper: without this flag a number key
+  // pressed then would change an answer behind the dialog that is summarising them.
+  dialogElement.addEventListener("hidden.bs.modal", () => {
+    dialogOpen = false;
   });
 
   form.addEventListener("submit", () => {
@@ -379,5 +387,5 @@
   });
   if (window.location.hash) visit(current);
   else visit(questions[0]);
-  tick();
+  if (timer) tick();
 })();

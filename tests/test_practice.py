@@ -1,0 +1,219 @@
+"""'Practise my mistakes': the Leitner schedule, the cards grading moves, and practice rounds."""
+
+import importlib
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.apps import apps as django_apps
+from django.urls import reverse
+
+from quiz.models import Attempt, Quiz, ReviewCard
+from quiz.practice import CardState, card_after
+from quiz.scoring import Outcome
+from quiz.services import PaperRunning, QuizUnavailable, answer_save, attempt_start, attempt_submit, practice_start
+from tests.factories import QuestionFactory, QuizFactory, graded_attempt, right, wrong
+
+# 09:00 UTC is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+# --- the schedule, pure --------------------------------------------------------------------------
+
+
+def test_card_after_a_miss_is_box_1_due_the_next_day():
+    assert card_after(None, outcome=Outcome.WRONG, today=date(2026, 11, 22)) == CardState(1, date(2026, 11, 23))
+    assert card_after(None, outcome=Outcome.BLANK, today=date(2026, 11, 22)) == CardState(1, date(2026, 11, 23))
+
+
+def test_card_after_correct_answers_climbs_1_3_7_21_days_then_learned():
+    card = CardState(1, date(2026, 11, 23))
+    steps = []
+    for today in [date(2026, 11, 23), date(2026, 11, 26), date(2026, 12, 3), date(2026, 12, 24)]:
+        card = card_after(card, outcome=Outcome.CORRECT, today=today)
+        steps.append(card)
+    assert steps == [
+        CardState(2, date(2026, 11, 26)),
+        CardState(3, date(2026, 12, 3)),
+        CardState(4, date(2026, 12, 24)),
+        CardState(5, None),
+    ]
+
+
+def test_card_after_a_correct_answer_before_it_is_due_stays_put():
+    card = CardState(2, date(2026, 11, 26))
+    assert card_after(card, outcome=Outcome.CORRECT, today=date(2026, 11, 25)) == card
+
+
+def test_card_after_a_miss_in_any_box_starts_over():
+    assert card_after(CardState(4, date(2026, 12, 24)), outcome=Outcome.WRONG, today=date(2026, 12, 1)) == CardState(
+        1, date(2026, 12, 2)
+    )
+    assert card_after(CardState(5, None), outcome=Outcome.BLANK, today=date(2027, 1, 1)) == CardState(
+        1, date(2027, 1, 2)
+    )
+
+
+def test_card_after_a_correct_answer_never_missed_makes_no_card():
+    assert card_after(None, outcome=Outcome.CORRECT, today=date(2026, 11, 22)) is None
+
+
+# --- grading moves the cards ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def questions(db):
+    return [QuestionFactory(key=f"p-{n}") for n in range(1, 5)]
+
+
+@pytest.fixture
+def quiz(questions):
+    return QuizFactory(slug="drill", questions=questions)
+
+
+def cards(user) -> dict[str, tuple[int, date | None, int]]:
+    return {c.question.key: (c.box, c.due_on, c.misses) for c in ReviewCard.objects.filter(user=user)}
+
+
+def test_grading_files_wrong_and_blank_answers_in_box_1(student, quiz, questions):
+    q1, q2, q3, _ = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2), q3: None}, now=T0)
+    assert cards(student) == {
+        "p-2": (1, date(2026, 11, 23), 1),
+        "p-3": (1, date(2026, 11, 23), 1),
+        "p-4": (1, date(2026, 11, 23), 1),
+    }
+
+
+def test_grading_local_date_decides_the_day(student, quiz, questions):
+    # 20:00 UTC is 01:30 the next morning in India: due the day after that.
+    late = datetime(2026, 11, 22, 20, 0, tzinfo=UTC)
+    graded_attempt(user=student, quiz=quiz, picks={q: wrong(q) for q in questions}, now=late)
+    assert {due for _, due, _ in cards(student).values()} == {date(2026, 11, 24)}
+
+
+def test_practice_round_draws_due_cards_most_urgent_first_and_promotes_them(student, quiz, questions):
+    q1, q2, q3, q4 = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: wrong(q1), q2: right(q2), q3: right(q3), q4: right(q4)}, now=T0)
+    graded_attempt(
+        user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2), q3: right(q3), q4: right(q4)}, now=T0 + DAY
+    )
+    # p-1: missed on the 22nd, right on the 23rd when due: box 2, due 3 days later. p-2: missed on the 23rd.
+    assert cards(student) == {"p-1": (2, date(2026, 11, 26), 1), "p-2": (1, date(2026, 11, 24), 1)}
+    with pytest.raises(QuizUnavailable, match="Nothing is due for review today"):
+        practice_start(user=student, now=T0 + DAY)
+
+    round_ = practice_start(user=student, now=T0 + 4 * DAY)
+    assert [item.question.key for item in round_.items.order_by("position")] == ["p-2", "p-1"]
+    assert round_.quiz == Quiz.objects.get(is_practice=True)
+    assert round_.is_timed is False
+    assert round_.deadline == T0 + 5 * DAY  # untimed: closes itself a day later if left open
+
+    for question, choice in {q1: right(q1), q2: right(q2)}.items():
+        answer_save(attempt=round_, question_id=question.pk, choice_id=choice.pk, marked=False, now=T0 + 4 * DAY)
+    closed = attempt_submit(attempt=round_, now=T0 + 4 * DAY + timedelta(minutes=5))
+    assert (closed.score, closed.max_score) == (4, 4)
+    assert cards(student) == {"p-1": (3, date(2026, 12, 3), 1), "p-2": (2, date(2026, 11, 29), 1)}
+
+
+def test_practice_round_timed_runs_at_exam_pace_with_extra_time_none(student, quiz, questions):
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    round_ = practice_start(user=student, size=3, timed=True, now=T0 + DAY)
+    assert round_.question_count == 3
+    assert round_.is_timed is True
+    assert round_.deadline - round_.started_at == timedelta(seconds=3 * 72)
+
+
+def test_practice_round_leaves_out_unpublished_questions(student, quiz, questions):
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    questions[0].status = "draft"
+    questions[0].save()
+    round_ = practice_start(user=student, now=T0 + DAY)
+    assert sorted(item.question.key for item in round_.items.all()) == ["p-2", "p-3", "p-4"]
+
+
+def test_practice_start_while_a_timed_paper_runs_is_refused(student, quiz, questions):
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    running = attempt_start(quiz=quiz, user=student, now=T0 + DAY)
+    with pytest.raises(PaperRunning) as refused:
+        practice_start(user=student, now=T0 + DAY)
+    assert refused.value.attempt == running
+
+
+def test_attempt_start_submits_an_open_practice_round_first(student, quiz, questions):
+    q1 = questions[0]
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    round_ = practice_start(user=student, now=T0 + DAY)
+    answer_save(attempt=round_, question_id=q1.pk, choice_id=right(q1).pk, marked=False, now=T0 + DAY)
+    paper = attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1))
+    round_.refresh_from_db()
+    assert (round_.status, round_.correct_count, round_.blank_count) == ("submitted", 1, 3)
+    assert paper.quiz == quiz and paper.is_open
+
+
+def test_review_cards_migration_replays_past_attempts(student, quiz, questions):
+    q1, q2, q3, q4 = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: wrong(q1), q2: right(q2), q3: right(q3), q4: right(q4)}, now=T0)
+    graded_attempt(
+        user=student, quiz=quiz, picks={q1: right(q1), q2: right(q2), q3: right(q3), q4: right(q4)}, now=T0 + DAY
+    )
+    expected = cards(student)
+    ReviewCard.objects.all().delete()
+    migration = importlib.import_module("quiz.migrations.0003_review_cards_from_past_attempts")
+    migration.cards_from_history(django_apps, None)
+    assert cards(student) == expected == {"p-1": (2, date(2026, 11, 26), 1)}
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def test_home_shows_how_many_are_due(student_client, student, quiz, questions, time_machine):
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={q: wrong(q) for q in questions[:3]}, now=T0)
+    assert "are due for review today" not in student_client.get("/").content.decode()
+    time_machine.move_to(T0 + DAY, tick=False)
+    html = student_client.get("/").content.decode()
+    assert "<strong data-due>4</strong> questions you missed are due for review today." in html
+
+
+def test_practice_page_shows_boxes_and_starts_a_round(student_client, student, quiz, questions, time_machine):
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={questions[0]: right(questions[0])}, now=T0)
+    html = student_client.get(reverse("practice")).content.decode()
+    assert "Due today: <span data-due>0</span>" in html
+    assert "The next question comes back on <strong>Monday 23 November</strong>." in html
+    assert '<tr><th scope="row">1</th><td>1 day</td><td class="text-end">3</td></tr>' in html
+
+    time_machine.move_to(T0 + DAY, tick=False)
+    response = student_client.post(reverse("practice_start"), {"size": "10"})
+    attempt = Attempt.objects.get(quiz__is_practice=True)
+    assert response.url == reverse("attempt_paper", args=[attempt.public_id])
+    paper = student_client.get(response.url).content.decode()
+    assert "Untimed practice" in paper
+    assert 'role="timer"' not in paper
+
+
+def test_practice_start_rejects_a_forged_size(student_client, student, quiz):
+    response = student_client.post(reverse("practice_start"), {"size": "1000000"}, follow=True)
+    assert "Choose how many questions to practise." in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_practice_start_with_nothing_due_says_so(student_client):
+    response = student_client.post(reverse("practice_start"), {"size": "20"}, follow=True)
+    assert "Nothing is due for review today." in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_quiz_start_says_when_it_submitted_a_practice_round(student_client, student, quiz, questions, time_machine):
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    time_machine.move_to(T0 + DAY, tick=False)
+    practice_start(user=student)
+    response = student_client.post(reverse("quiz_start", args=[quiz.slug]), follow=True)
+    assert "Your practice round was submitted with the answers you had given" in response.content.decode()
+
+
+def test_practice_pages_need_login(client):
+    assert client.get(reverse("practice")).url.startswith(reverse("login"))
+    assert client.post(reverse("practice_start")).url.startswith(reverse("login"))
