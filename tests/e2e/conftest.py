@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.paper import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "docs" / "screenshots"))
@@ -79,5 +82,17 @@ def log_in(live_server):
         page.locator("#id_username").fill(username)
         page.locator("#id_password").fill(password)
         page.get_by_role("button", name="Log in").click()
+
+    return go
+
+
+@pytest.fixture
+def sign_in(page, log_in, student):
+    """Log the `student` fixture in through the form; return them."""
+
+    def go():
+        log_in(page, student.username, PASSWORD)
+        expect(page.get_by_text("Signed in as")).to_contain_text(student.username)
+        return student
 
     return go

@@ -1,0 +1,55 @@
+"""Driving the timed paper as a student does; shared by the browser tests."""
+
+import re
+
+from playwright.sync_api import expect
+
+from quiz.models import Attempt
+
+PASSWORD = "correct-horse-battery"  # UserFactory's
+PAPER_URL = re.compile(r"/attempts/([0-9a-f-]{36})/$")
+RESULT_URL = re.compile(r"/attempts/[0-9a-f-]{36}/result/$")
+# The countdown's "mm:ss" (or "h:mm:ss") as seconds.
+TIMER_SECONDS = (
+    "() => document.getElementById('timer').textContent.trim().split(':')"
+    ".reduce((total, part) => total * 60 + Number(part), 0)"
+)
+
+
+def first(question):
+    """The key of a QuestionFactory question; the options show in authored order with shuffle off."""
+    return question.choices.order_by("order")[0]
+
+
+def option(question, number: int):
+    return question.choices.order_by("order")[number - 1]
+
+
+def start(page, live_server, quiz) -> Attempt:
+    """Start the paper from the quiz page, as a student does; return the attempt it made."""
+    page.goto(f"{live_server.url}{quiz.get_absolute_url()}")
+    page.get_by_role("button", name="Start the paper").click()
+    expect(page).to_have_url(PAPER_URL)
+    public_id = PAPER_URL.search(page.url).group(1)
+    expect(page.locator("#paper")).to_be_visible()
+    return Attempt.objects.get(public_id=public_id)
+
+
+def section(page, question):
+    return page.locator(f"#q-{question.pk}")
+
+
+def choose(page, choice):
+    page.locator(f"#c-{choice.pk}").check()
+
+
+def mark(page, question):
+    section(page, question).locator(f"label[for=mark-{question.pk}]").click()
+
+
+def expect_saved(page, question):
+    expect(section(page, question).locator("[data-save-status]")).to_have_text("Saved")
+
+
+def expect_palette(page, question, state: str):
+    expect(page.locator(f'[data-palette="{question.pk}"]')).to_have_class(f"palette-item state-{state}")
