@@ -344,7 +344,7 @@
   });
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || submitting) return;
+    if (event.ctrlKey || event.metaKey || event.altKey || submitting || dialogOpen) return;
     if (event.target.closest("textarea, input[type=text], .modal")) return;
     const index = questions.indexOf(current);
     if (/^[1-4]$/.test(event.key)) {
