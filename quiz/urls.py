@@ -11,4 +11,8 @@ urlpatterns = [
     path("attempts/<uuid:public_id>/answer/", views.attempt_answer, name="attempt_answer"),
     path("attempts/<uuid:public_id>/submit/", views.attempt_submit, name="attempt_submit"),
     path("attempts/<uuid:public_id>/result/", views.attempt_result, name="attempt_result"),
+    path("history/", views.history, name="history"),
+    path("practice/", views.practice, name="practice"),
+    path("practice/start/", views.practice_start, name="practice_start"),
+    path("staff/quizzes/<slug:slug>/stats/", views.quiz_stats, name="quiz_stats"),
 ]

@@ -3,10 +3,13 @@
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import wraps
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from content.models import Choice, Question, Statement, Topic
-from quiz import services
-from quiz.models import Answer, Attempt, ExtraTime, Quiz, quiz_lengths, running_at
+from quiz import analytics, services
+from quiz.forms import PracticeForm
+from quiz.models import Answer, Attempt, ExtraTime, Quiz, ReviewCard, quiz_lengths, running_at
+from quiz.practice import BOX_DAYS, LEARNED_BOX
 from quiz.scoring import Outcome, accuracy_of, to_decimal
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -59,6 +64,7 @@ def home(request):
         mine = Attempt.objects.filter(user=request.user).select_related("quiz")
         context["open_attempts"] = list(mine.running(timezone.now()).order_by("deadline"))
         context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
+        context["due"] = _due_cards(request.user).count()
     return render(request, "quiz/home.html", context)
 
 
@@ -115,11 +121,20 @@ def _get_published_quiz(slug: str) -> Quiz:
 @require_POST
 def quiz_start(request, slug: str):
     quiz = get_object_or_404(Quiz.objects.published(), slug=slug)
+    practice = Attempt.objects.filter(user=request.user, quiz__is_practice=True).in_progress().first()
     try:
         attempt = services.attempt_start(quiz=quiz, user=request.user)
     except services.QuizUnavailable as error:
         messages.error(request, error.message)
         return redirect(quiz)
+    if practice is not None:
+        practice.refresh_from_db(fields=["status"])
+        if not practice.is_open:
+            messages.info(
+                request,
+                "Your practice round was submitted with the answers you had given, so this paper could start. "
+                "Its result is in your history.",
+            )
     return redirect("attempt_paper", public_id=attempt.public_id)
 
 
@@ -387,6 +402,7 @@ def attempt_result(request, public_id: UUID):
         "quiz": attempt.quiz,
         "running": running,
         "visible": attempt.explanations_visible() and running is None,
+        "standing": analytics.standing(attempt),
     }
     if context["visible"]:
         context |= _review(attempt, request.GET.get("show", "all"))
@@ -426,3 +442,111 @@ def _review(attempt: Attempt, show: str) -> dict:
         "trap_count": sum(1 for item in items if item.question.is_trap),
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
     }
+
+
+# --- history and practice ------------------------------------------------------------------------
+
+HISTORY_PAGE_SIZE = 20
+
+
+@login_required
+@require_GET
+def history(request):
+    """Every closed attempt, newest first, with a chart; then mastery by topic, trap and statement."""
+    quizzes = analytics.quizzes_taken(request.user)
+    wanted = request.GET.get("quiz", "")
+    quiz = next((q for q in quizzes if q.slug == wanted), None)
+    if wanted and quiz is None:
+        messages.warning(request, "You have no papers of that quiz; showing all your papers.")
+    attempts = analytics.history(request.user, quiz=quiz)
+    # Practice rounds are drawn from past mistakes; on the overall chart they would read as a slump.
+    charted = attempts if quiz is not None else attempts.exclude(quiz__is_practice=True)
+    context = {
+        "quizzes": quizzes,
+        "quiz": quiz,
+        "page": Paginator(attempts, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
+        "summary": analytics.history_summary(attempts),
+        "chart": analytics.score_chart(charted),
+        "topics": analytics.topic_mastery(request.user),
+        "traps": analytics.trap_record(request.user),
+        "statements": analytics.statement_mastery(request.user),
+    }
+    return render(request, "quiz/history.html", context)
+
+
+def _due_cards(user):
+    today = timezone.localdate()
+    return ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED).due(today)
+
+
+@login_required
+@require_GET
+def practice(request):
+    """The student's review cards: how many are due, in which boxes, and a form to start a round."""
+    cards = ReviewCard.objects.filter(user=request.user, question__status=Question.Status.PUBLISHED)
+    today = timezone.localdate()
+    boxes = dict(cards.learning().values_list("box").annotate(n=Count("pk")).order_by())
+    context = {
+        "due": _due_cards(request.user).count(),
+        "boxes": [(box, days, boxes.get(box, 0)) for box, days in BOX_DAYS.items()],
+        "learned": cards.filter(box=LEARNED_BOX).count(),
+        "next_due": cards.learning()
+        .filter(due_on__gt=today)
+        .order_by("due_on")
+        .values_list("due_on", flat=True)
+        .first(),
+        "form": PracticeForm(),
+        "open_attempt": Attempt.objects.filter(user=request.user)
+        .running(timezone.now())
+        .select_related("quiz")
+        .first(),
+    }
+    return render(request, "quiz/practice.html", context)
+
+
+@login_required
+@require_POST
+def practice_start(request):
+    form = PracticeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how many questions to practise.")
+        return redirect("practice")
+    try:
+        attempt = services.practice_start(
+            user=request.user, size=form.cleaned_data["size"], timed=form.cleaned_data["timed"]
+        )
+    except services.PaperRunning as error:
+        messages.error(request, error.message)
+        return redirect(error.attempt.get_absolute_url())
+    except services.QuizUnavailable as error:
+        messages.info(request, error.message)
+        return redirect("practice")
+    return redirect("attempt_paper", public_id=attempt.public_id)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def staff_required(view):
+    """Signed out: to the login page. Signed in without staff rights: 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied("Staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@staff_required
+@require_GET
+def quiz_stats(request, slug: str):
+    """Item analysis of a quiz: facility, discrimination, option counts and time, per question."""
+    quiz = get_object_or_404(Quiz, slug=slug)
+    sort = request.GET.get("sort", "position")
+    if sort.removeprefix("-") not in analytics.ITEM_SORTS:
+        sort = "position"
+    context = {"quiz": quiz, "analysis": analytics.item_analysis(quiz, sort=sort), "sort": sort}
+    return render(request, "quiz/stats.html", context)

@@ -1,5 +1,5 @@
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django import template
@@ -62,3 +62,25 @@ def marking_text(marking: Marking) -> str:
     words = FRACTION_WORDS.get(share, f"{share.numerator}/{share.denominator}")
     penalty = _number(marking.penalty)
     return f"+{correct} for a correct answer, {MINUS}{penalty} ({words} of {correct}) for a wrong one, 0 for a blank"
+
+
+@register.filter
+def percent_value(value: Fraction | None) -> str:
+    """A value already in percent: 66.666… → "66.7%", with a true minus sign."""
+    if value is None:
+        return "\u2013"
+    return f"{float(value):.1f}%".replace("-", MINUS)
+
+
+@register.filter
+def decimal2(value: Fraction | None) -> str:
+    """An index such as facility to two decimals (0.67, or -0.25 shown with a true minus); an en dash when undefined."""
+    if value is None:
+        return "\u2013"
+    return str(to_decimal(Fraction(value))).replace("-", MINUS)
+
+
+@register.filter
+def percentile(value: Fraction) -> str:
+    """A percentile rank, whole, rounded half up: 62.5 → "63"."""
+    return str(to_decimal(Fraction(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
