@@ -8,7 +8,7 @@ PIP_ENV := PIP_CONSTRAINT=constraints.txt PIP_BUILD_CONSTRAINT=constraints.txt P
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup test lint format clean
+.PHONY: install run setup serve secret-key test lint format clean
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,23 @@ setup: install
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn and whitenoise with DEBUG off, configured only by the environment (README,
+# "Production"). gunicorn 25+ opens a control socket in ~/.gunicorn that several instances on one
+# machine would share: turn it off where the installed gunicorn has one.
+serve: export DEBUG = false
+serve: secret-key install
+	$(BIN)/python manage.py check --deploy
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	exec $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) \
+	  $$($(BIN)/gunicorn --help | grep -q -- --no-control-socket && echo --no-control-socket)
+
+secret-key:
+	@test -n "$$SECRET_KEY" || grep -qs '^SECRET_KEY=.' .env || { \
+	  echo "make serve: SECRET_KEY is not set. Production refuses to start without its own secret key:" >&2; \
+	  echo "  export SECRET_KEY=\"\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"" >&2; \
+	  exit 1; }
 
 test: install
 	$(BIN)/python -m pytest

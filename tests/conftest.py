@@ -5,6 +5,13 @@ from django.test.utils import CaptureQueriesContext
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production's PBKDF2 takes a third of a second per password on purpose; the login and
+    # throttling tests check dozens of them.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def student(db):
     return UserFactory(username="asha")

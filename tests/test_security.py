@@ -1,0 +1,379 @@
+"""Production hardening: login throttling, password rules, headers, the Content-Security-Policy, deploy checks."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from quiz.services import answer_save, attempt_start, attempt_submit
+from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct-horse-battery"
+
+STUDENT_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def policy_of(response) -> dict[str, list[str]]:
+    """The Content-Security-Policy header as {directive: sources}; its directives come in no fixed order."""
+    directives = [part.split() for part in response["Content-Security-Policy"].split(";")]
+    return {name: sources for name, *sources in directives}
+
+
+def in_production(code: str, **env) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter with DEBUG off: production settings are decided at import."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "a-production-key-that-is-long-and-random-enough-for-the-deploy-check-0123456789",
+        "ALLOWED_HOSTS": "example.com",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+# --- login throttling ----------------------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, address: str = "203.0.113.7"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_login_locks_out_a_username_from_an_address_after_the_failure_limit(client, student):
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = log_in(client, "asha", "wrong-password")
+        assert response.status_code == 200
+        assert "Please enter a correct username and password" in response.content.decode()
+
+    locked = log_in(client, "asha", "wrong-password")
+
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == "900"
+    page = locked.content.decode()
+    assert '<h1 class="h3">Signing in is paused for 15 minutes</h1>' in page
+    assert "wrong 5 times in a row from this network" in page
+    assert "<strong>Try again in 15 minutes.</strong>" in page
+    # Even the right password is refused while the pause lasts, and nobody is signed in.
+    right = log_in(client, "asha", PASSWORD)
+    assert right.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_lockout_is_per_username_and_address(client, student):
+    UserFactory(username="ravi")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "asha", "wrong-password")
+    assert log_in(client, "asha", PASSWORD).status_code == 429
+
+    # Another student behind the same address, and the same student from elsewhere, still sign in.
+    assert log_in(Client(), "ravi", PASSWORD)["Location"] == reverse("home")
+    assert log_in(Client(), "asha", PASSWORD, address="198.51.100.20")["Location"] == reverse("home")
+
+
+def test_login_lockout_ends_after_the_cool_off_and_retries_do_not_extend_it(client, student):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            log_in(client, "asha", "wrong-password")
+    with time_machine.travel(start + timedelta(minutes=14), tick=False):
+        assert log_in(client, "asha", PASSWORD).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=15, seconds=1), tick=False):
+        response = log_in(client, "asha", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_login_success_resets_the_failure_count(client, student):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "asha", "wrong-password")
+    assert log_in(client, "asha", PASSWORD).status_code == 302
+    client.post(reverse("logout"))
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(client, "asha", "wrong-password").status_code == 200
+    assert log_in(client, "asha", PASSWORD).status_code == 302
+
+
+def test_admin_login_is_throttled_too(client, staff):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("admin:login"), {"username": "editor", "password": "nope"}, REMOTE_ADDR="203.0.113.7")
+    response = client.post(
+        reverse("admin:login"), {"username": "editor", "password": PASSWORD}, REMOTE_ADDR="203.0.113.7"
+    )
+    assert response.status_code == 429
+    assert "Signing in is paused" in response.content.decode()
+
+
+def test_client_ip_trusts_forwarded_for_only_as_far_as_our_proxies(rf, settings):
+    from accounts.views import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"  # not the 6.6.6.6 the client itself wrote
+    settings.TRUSTED_PROXY_COUNT = 3
+    assert client_ip(request) == "10.0.0.2"  # fewer entries than proxies: the header is not ours
+
+
+# --- passwords -----------------------------------------------------------------------------------
+
+
+def test_password_validators_are_all_on():
+    assert [v["NAME"].rsplit(".", 1)[1] for v in settings.AUTH_PASSWORD_VALIDATORS] == [
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    ]
+
+
+def test_signup_states_the_password_rules(client):
+    page = client.get(reverse("signup")).content.decode()
+    assert "Your password must contain at least 8 characters." in page
+    assert "Your password can\u2019t be a commonly used password." in page
+    assert "Your password can\u2019t be entirely numeric." in page
+
+
+def test_signup_refuses_a_password_like_the_username(client):
+    response = client.post(
+        reverse("signup"), {"username": "meenakshi", "password1": "meenakshi1", "password2": "meenakshi1"}
+    )
+    assert response.context["form"].errors["password2"] == ["The password is too similar to the username."]
+    assert not get_user_model().objects.filter(username="meenakshi").exists()
+
+
+# --- headers and the Content-Security-Policy -----------------------------------------------------
+
+
+def test_student_page_sends_the_strict_policy_and_security_headers(student_client):
+    response = student_client.get(reverse("quiz_list"))
+
+    assert policy_of(response) == STUDENT_POLICY
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_admin_policy_adds_only_the_export_pages_three_hashes(staff_client):
+    response = staff_client.get(reverse("admin:content_question_export"))
+
+    assert response.status_code == 200
+    policy = policy_of(response)
+    assert policy["script-src"] == [
+        "'self'",
+        "'unsafe-hashes'",
+        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
+    ]
+    assert policy["style-src"] == [
+        "'self'",
+        "'unsafe-hashes'",
+        "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
+        "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
+    ]
+    assert {k: v for k, v in policy.items() if k not in ("script-src", "style-src")} == {
+        k: v for k, v in STUDENT_POLICY.items() if k not in ("script-src", "style-src")
+    }
+    # The hashes are of exactly what django-import-export's page carries inline.
+    page = response.content.decode()
+    assert 'onchange="onSelectToggleChange(event)"' in page
+    assert re.findall(r'style="([^"]*)"', page) == ["padding: 0;", "font-weight: bold;"]
+
+
+class InlineCode(HTMLParser):
+    """Collects what a strict policy would block: inline script and style, handlers, javascript: URLs."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[str] = []
+        self.in_inline_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and "src" not in attributes and attributes.get("type") != "application/json":
+            self.in_inline_script = True
+            self.found.append("<script> without src")
+        if tag == "style":
+            self.found.append("<style> element")
+        for name, value in attrs:
+            if name == "style":
+                self.found.append(f'<{tag} style="{value}">')
+            if name.startswith("on"):
+                self.found.append(f'<{tag} {name}="{value}">')
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f'<{tag} {name}="{value}">')
+
+    def handle_endtag(self, tag):
+        self.in_inline_script = False if tag == "script" else self.in_inline_script
+
+
+def inline_code_in(html: str) -> list[str]:
+    parser = InlineCode()
+    parser.feed(html)
+    return parser.found
+
+
+def test_inline_code_finder_finds_what_it_looks_for():
+    html = '<script>x()</script><p style="color:red" onclick="x()"><a href="javascript:x()">a</a><style></style>'
+    assert inline_code_in(html) == [
+        "<script> without src",
+        '<p style="color:red">',
+        '<p onclick="x()">',
+        '<a href="javascript:x()">',
+        "<style> element",
+    ]
+    assert inline_code_in('<script src="/static/js/paper.js"></script><p class="x">on=1 style=</p>') == []
+
+
+@pytest.fixture
+def sat_paper(student):
+    """A graded paper, a paper in progress and a note, so every student page has content to render."""
+    questions = QuestionFactory.create_batch(2, note=NoteFactory())
+    done = attempt_start(quiz=QuizFactory(slug="done", questions=questions), user=student)
+    answer_save(attempt=done, question_id=questions[0].pk, choice_id=questions[0].choices.first().pk, marked=True)
+    done = attempt_submit(attempt=done)
+    running = attempt_start(quiz=QuizFactory(slug="running", questions=questions), user=student)
+    return done, running, questions[0].note.topic
+
+
+def test_student_pages_carry_no_inline_script_or_style(client, student_client, sat_paper):
+    done, running, topic = sat_paper
+    pages = {
+        "home": reverse("home"),
+        "quiz list": reverse("quiz_list"),
+        "quiz detail": reverse("quiz_detail", args=["running"]),
+        "paper": running.get_absolute_url(),
+        "submit": reverse("attempt_submit", args=[running.public_id]),
+        "result": reverse("attempt_result", args=[done.public_id]),
+        "study": reverse("study_index"),
+        "study topic": topic.get_absolute_url(),
+    }
+    found = {}
+    for name, url in pages.items():
+        response = student_client.get(url)
+        assert response.status_code == 200, name
+        found[name] = inline_code_in(response.content.decode())
+    for name, url in {"login": reverse("login"), "signup": reverse("signup")}.items():
+        found[name] = inline_code_in(Client().get(url).content.decode())
+    assert found == {name: [] for name in found}
+
+
+def test_lockout_page_carries_no_inline_script_or_style(client, student):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = log_in(client, "asha", "wrong-password")
+    assert response.status_code == 429
+    assert inline_code_in(response.content.decode()) == []
+
+
+def test_templates_carry_no_inline_script_style_or_handler():
+    """Every template we ship, including pages no other test renders (e.g. error pages)."""
+    patterns = {
+        "style attribute": re.compile(r"\sstyle\s*="),
+        "<style> element": re.compile(r"<style[\s>]"),
+        "handler attribute": re.compile(r"\son[a-z]+\s*=", re.IGNORECASE),
+        "script without src": re.compile(r"<script(?![^>]*\ssrc=)[^>]*>"),
+        "javascript: URL": re.compile(r"javascript:", re.IGNORECASE),
+    }
+    found = [
+        f"{path.relative_to(ROOT)}: {what}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for what, pattern in patterns.items()
+        if pattern.search(path.read_text())
+    ]
+    assert found == []
+
+
+# --- production settings -------------------------------------------------------------------------
+
+
+def test_deploy_check_is_clean_in_production():
+    result = in_production(
+        "import sys, django; from django.core.management import call_command;"
+        "django.setup(); sys.argv = ['manage.py']; call_command('check', deploy=True, fail_level='WARNING')"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_production_settings_secure_cookies_and_transport():
+    result = in_production(
+        "import json, django; from django.conf import settings as s; django.setup();"
+        "print(json.dumps({n: getattr(s, n) for n in ['DEBUG', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE',"
+        "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', 'SECURE_HSTS_PRELOAD',"
+        "'SECURE_PROXY_SSL_HEADER', 'SESSION_ENGINE']} | {'STATIC': s.STORAGES['staticfiles']['BACKEND'],"
+        "'CONN': [s.DATABASES['default'][k] for k in ('CONN_MAX_AGE', 'CONN_HEALTH_CHECKS')]}))"
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": True,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
+        # Sessions live in the database, so any instance behind the proxy serves any student.
+        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "STATIC": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "CONN": [60, True],
+    }
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = in_production("import django; django.setup()", SECRET_KEY="")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "django.core.exceptions.ImproperlyConfigured: SECRET_KEY is not set. With DEBUG=false the app refuses "
+        "to start without one: set SECRET_KEY in the environment (or .env) to a long random string, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+    )
+
+
+def test_make_serve_refuses_without_a_secret_key():
+    if "SECRET_KEY=" in ((ROOT / ".env").read_text() if (ROOT / ".env").exists() else ""):
+        pytest.skip(".env sets SECRET_KEY here")
+    environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    # The check comes before the install step, so this never installs anything.
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "serve"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == (
+        "make serve: SECRET_KEY is not set. Production refuses to start without its own secret key:"
+    )
