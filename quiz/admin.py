@@ -1,11 +1,16 @@
 """Quiz authoring, students' extra time, and attempts (read-only: they are history)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV
 
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion
+from quiz import services
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
+from quiz.resources import AttemptResource
 
 
 class QuizQuestionInline(admin.TabularInline):
@@ -29,6 +34,7 @@ class QuizAdmin(admin.ModelAdmin):
         "opens_at",
         "closes_at",
         "attempts",
+        "item_analysis",
     ]
     list_filter = ["is_published", "selection", "explanations"]
     list_editable = ["is_published"]
@@ -36,8 +42,10 @@ class QuizAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["rule_topics", "rule_sources"]
     inlines = [QuizQuestionInline]
+    actions = ["regrade"]
+    readonly_fields = ["item_analysis"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "instructions", "position", "is_published"]}),
+        (None, {"fields": ["title", "slug", "instructions", "position", "is_published", "item_analysis"]}),
         ("Time", {"fields": ["time_limit", "seconds_per_question"], "description": "Give one of the two."}),
         ("Marking", {"fields": ["marks_per_correct", "penalty_numerator", "penalty_denominator"]}),
         (
@@ -74,6 +82,39 @@ class QuizAdmin(admin.ModelAdmin):
     def attempts(self, quiz: Quiz) -> str:
         url = f"{reverse('admin:quiz_attempt_changelist')}?quiz__id__exact={quiz.pk}"
         return format_html('<a href="{}">{}</a>', url, quiz.attempt_count)
+
+    @admin.display(description="item analysis")
+    def item_analysis(self, quiz: Quiz) -> str:
+        if quiz.pk is None:
+            return "-"
+        return format_html('<a href="{}">Statistics per question</a>', reverse("quiz_stats", args=[quiz.slug]))
+
+    @admin.action(description="Regrade closed attempts (shows a dry run first)")
+    def regrade(self, request, queryset):
+        """Recompute stored marks from the key as it is now: a dry run, then apply on confirmation."""
+        if request.POST.get("apply") == "yes":
+            changes = services.attempts_regrade(quizzes=queryset, apply=True)
+            for quiz in queryset:
+                count = sum(1 for change in changes if change.attempt.quiz_id == quiz.pk)
+                self.log_change(request, quiz, f"Regraded: {count} attempt(s) changed.")
+            self.message_user(
+                request,
+                f"Regraded {len(changes)} attempt{'s' if len(changes) != 1 else ''} of "
+                f"{', '.join(q.title for q in queryset)}; the others already matched the key.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Regrade closed attempts: dry run",
+            "opts": self.model._meta,
+            "quizzes": list(queryset),
+            "changes": services.attempts_regrade(quizzes=queryset, apply=False),
+            "closed": Attempt.objects.closed().filter(quiz__in=queryset).count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/quiz/quiz/regrade.html", context)
 
 
 @admin.register(ExtraTime)
@@ -114,11 +155,16 @@ class AttemptQuestionInline(_ReadOnlyInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    """History: students' sittings are never edited by hand (an explicit regrade will recompute marks)."""
+class AttemptAdmin(ExportMixin, admin.ModelAdmin):
+    """History: students' sittings are never edited by hand (the quiz's Regrade action recomputes marks).
 
+    Export writes the filtered list as CSV.
+    """
+
+    resource_classes = [AttemptResource]
+    formats = [CSV]
     list_display = ["__str__", "status", "score", "max_score", "started_at", "submitted_at", "result_link"]
-    list_filter = ["status", "quiz", "started_at"]
+    list_filter = ["status", "quiz", ("user", admin.RelatedOnlyFieldListFilter), "started_at"]
     search_fields = ["user__username", "quiz__title", "public_id"]
     list_select_related = ["user", "quiz"]
     date_hierarchy = "started_at"
@@ -139,3 +185,22 @@ class AttemptAdmin(admin.ModelAdmin):
     @admin.display(description="result")
     def result_link(self, attempt: Attempt) -> str:
         return format_html('<a href="{}">view</a>', reverse("attempt_result", args=[attempt.public_id]))
+
+
+@admin.register(ReviewCard)
+class ReviewCardAdmin(admin.ModelAdmin):
+    """Students' 'Practise my mistakes' schedule: read-only, grading moves the cards."""
+
+    list_display = ["user", "question", "box", "due_on", "misses", "last_seen_at"]
+    list_filter = ["box", "due_on"]
+    search_fields = ["user__username", "question__key"]
+    list_select_related = ["user", "question"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in ReviewCard._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -372,6 +372,7 @@ class ItemAnalysis:
 ITEM_SORTS = {
     "position": lambda row: row.position,
     "seen": lambda row: row.seen,
+    "answered": lambda row: row.answered,
     "facility": lambda row: (row.facility is None, row.facility or 0),
     "discrimination": lambda row: (row.discrimination is None, row.discrimination or 0),
     "time": lambda row: (row.average_time is None, row.average_time or timedelta(0)),

@@ -1,0 +1,264 @@
+"""Standing among first attempts, item analysis for staff, and what only staff may open."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from quiz import analytics
+from quiz.models import Attempt
+from tests.factories import QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def closed(user, quiz, score: str, *, max_score: str = "10", number: int = 1, at: datetime = T0) -> Attempt:
+    """A closed attempt with stored totals only: standing reads nothing else."""
+    return Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=number,
+        status=Attempt.Status.SUBMITTED,
+        started_at=at,
+        deadline=at + timedelta(minutes=10),
+        submitted_at=at + MINUTE,
+        marks_per_correct=2,
+        penalty_numerator=1,
+        penalty_denominator=3,
+        score=Decimal(score),
+        max_score=Decimal(max_score),
+    )
+
+
+# --- standing ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quiz(db):
+    return QuizFactory(slug="drill", title="Drill")
+
+
+def test_standing_counts_ties_as_half(student, quiz):
+    for n, score in enumerate(["10", "8", "8", "6"]):
+        closed(UserFactory(username=f"other{n}"), quiz, score)
+    mine = closed(student, quiz, "8")
+    assert analytics.standing(mine) == analytics.Standing(
+        rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True
+    )
+
+
+def test_standing_top_and_bottom(student, quiz):
+    for n, score in enumerate(["4", "2", "-1.33"]):
+        closed(UserFactory(username=f"other{n}"), quiz, score)
+    top = closed(student, quiz, "9.33")
+    assert (analytics.standing(top).rank, analytics.standing(top).percentile) == (1, Fraction(100))
+    bottom = closed(UserFactory(username="last"), quiz, "-2")
+    # Compared with the four others (the student's 9.33 among them): nobody below, nobody tied.
+    assert analytics.standing(bottom) == analytics.Standing(
+        rank=5, of=5, tied=0, percentile=Fraction(0), first_attempt=True
+    )
+
+
+def test_standing_compares_shares_of_the_maximum(student, quiz):
+    closed(UserFactory(username="other"), quiz, "10", max_score="20")  # 50%
+    mine = closed(student, quiz, "5", max_score="10")  # 50% too: a tie
+    assert analytics.standing(mine) == analytics.Standing(
+        rank=1, of=2, tied=1, percentile=Fraction(50), first_attempt=True
+    )
+
+
+def test_standing_ranks_a_retake_against_other_students_first_attempts(student, quiz):
+    closed(UserFactory(username="other"), quiz, "6")
+    closed(UserFactory(username="other"), quiz, "9", number=2, at=T0 + MINUTE)  # a retake: not in the field
+    closed(student, quiz, "2")
+    retake = closed(student, quiz, "8", number=2, at=T0 + 2 * MINUTE)
+    assert analytics.standing(retake) == analytics.Standing(
+        rank=1, of=2, tied=0, percentile=Fraction(100), first_attempt=False
+    )
+
+
+def test_standing_alone_has_no_percentile(student, quiz):
+    assert analytics.standing(closed(student, quiz, "4")) == analytics.Standing(
+        rank=1, of=1, tied=0, percentile=None, first_attempt=True
+    )
+
+
+def test_result_page_shows_rank_and_percentile(student_client, student, quiz):
+    for n, score in enumerate(["10", "8", "8", "6"]):
+        closed(UserFactory(username=f"other{n}"), quiz, score)
+    mine = closed(student, quiz, "8")
+    html = student_client.get(reverse("attempt_result", args=[mine.public_id])).content.decode()
+    assert "rank <strong>2</strong> of 5 (tied with 2 others), percentile <strong>50</strong>" in html
+    assert "you outscored 50% of the others, a tie counting as half" in html
+
+
+# --- item analysis -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def matrix():
+    """Five students' first attempts at five questions (R right, W wrong, B blank):
+
+          Q1 Q2 Q3 Q4 Q5   score
+    s1:   R  R  R  W  B    5.33
+    s2:   R  R  B  R  B    6.00   <- upper 27% (one paper of five)
+    s3:   R  W  R  B  B    3.33
+    s4:   R  W  B  B  B    1.33
+    s5:   W  B  W  R  B    0.67   <- lower 27%
+    """
+    questions = [QuestionFactory(key=f"m-{n}") for n in range(1, 6)]
+    quiz = QuizFactory(slug="matrix", title="Matrix", questions=questions)
+    grid = ["RRRWB", "RRBRB", "RWRBB", "RWBBB", "WBWRB"]
+    students = []
+    for n, row in enumerate(grid, start=1):
+        student = UserFactory(username=f"s{n}")
+        picks = {q: {"R": right(q), "W": wrong(q), "B": None}[mark] for q, mark in zip(questions, row, strict=True)}
+        graded_attempt(user=student, quiz=quiz, picks=picks, now=T0 + n * MINUTE)
+        students.append(student)
+    # A retake, full marks: left out, as the student had seen the key.
+    graded_attempt(user=students[4], quiz=quiz, picks={q: right(q) for q in questions}, now=T0 + 10 * MINUTE)
+    return quiz, questions
+
+
+def test_item_analysis_on_a_known_matrix(matrix):
+    quiz, _ = matrix
+    analysis = analytics.item_analysis(quiz)
+    assert (analysis.students, analysis.group_size) == (5, 1)
+    assert [
+        (row.question.key, row.seen, row.answered, row.correct, row.facility, row.discrimination)
+        for row in analysis.rows
+    ] == [
+        ("m-1", 5, 5, 4, Fraction(4, 5), Fraction(1)),
+        ("m-2", 5, 4, 2, Fraction(2, 5), Fraction(1)),
+        ("m-3", 5, 3, 2, Fraction(2, 5), Fraction(0)),
+        ("m-4", 5, 3, 2, Fraction(2, 5), Fraction(0)),
+        ("m-5", 5, 0, 0, Fraction(0), Fraction(0)),
+    ]
+    assert [row.flags for row in analysis.rows] == [
+        [],
+        [],
+        ["discriminates poorly (below 0.1)"],
+        ["discriminates poorly (below 0.1)"],
+        ["too hard (facility below 0.2)", "discriminates poorly (below 0.1)"],
+    ]
+    q1 = analysis.rows[0]
+    assert [(option.choice.text, option.chosen) for option in q1.options] == [
+        ("Right answer", 4),
+        ("Wrong one", 1),
+        ("Wrong two", 0),
+        ("Wrong three", 0),
+    ]
+    assert q1.average_time == timedelta(seconds=10)  # every student answered it 10 s in
+
+
+def test_item_analysis_too_easy_flag(db):
+    question = QuestionFactory()
+    quiz = QuizFactory(questions=[question])
+    for n in range(10):
+        graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question)}, now=T0 + n * MINUTE)
+    (row,) = analytics.item_analysis(quiz).rows
+    assert (row.facility, row.discrimination, row.flags) == (
+        Fraction(1),
+        Fraction(0),
+        ["too easy (facility above 0.9)", "discriminates poorly (below 0.1)"],
+    )
+
+
+def test_item_analysis_sorts(matrix):
+    quiz, _ = matrix
+    assert [row.question.key for row in analytics.item_analysis(quiz, sort="answered").rows] == [
+        "m-5",
+        "m-3",
+        "m-4",
+        "m-2",
+        "m-1",
+    ]
+    assert [row.question.key for row in analytics.item_analysis(quiz, sort="facility").rows] == [
+        "m-5",
+        "m-2",
+        "m-3",
+        "m-4",
+        "m-1",
+    ]
+    assert [row.question.key for row in analytics.item_analysis(quiz, sort="-discrimination").rows][:2] == [
+        "m-1",
+        "m-2",
+    ]
+
+
+def test_quiz_stats_page_for_staff(staff_client, matrix):
+    quiz, _ = matrix
+    html = staff_client.get(reverse("quiz_stats", args=[quiz.slug]), {"sort": "facility"}).content.decode()
+    assert "From <strong data-students>5</strong> students' first attempts" in html
+    first_row = html[html.index('data-key="m-5"') :]
+    assert '<td class="text-end" data-facility>0.00</td>' in first_row[:2000]
+    assert html.index('data-key="m-5"') < html.index('data-key="m-1"')
+    assert "too hard (facility below 0.2); discriminates poorly (below 0.1)" in html
+    assert "With fewer than 20 first attempts" in html
+
+
+def test_quiz_stats_unknown_sort_falls_back_to_position(staff_client, matrix):
+    quiz, _ = matrix
+    html = staff_client.get(reverse("quiz_stats", args=[quiz.slug]), {"sort": "';drop"}).content.decode()
+    assert html.index('data-key="m-1"') < html.index('data-key="m-5"')
+
+
+def test_quiz_stats_unknown_quiz_is_404(staff_client):
+    assert staff_client.get(reverse("quiz_stats", args=["nope"])).status_code == 404
+
+
+def _stats_queries(client, quiz) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("quiz_stats", args=[quiz.slug]))
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_quiz_stats_queries_do_not_grow_with_attempts(staff_client, db):
+    questions = [QuestionFactory() for _ in range(3)]
+    quiz = QuizFactory(questions=questions)
+    graded_attempt(user=UserFactory(), quiz=quiz, picks={questions[0]: right(questions[0])}, now=T0)
+    one = _stats_queries(staff_client, quiz)
+    for n in range(1, 20):
+        picks = {q: (right(q) if (n + i) % 3 else wrong(q)) for i, q in enumerate(questions)}
+        graded_attempt(user=UserFactory(), quiz=quiz, picks=picks, now=T0 + n * MINUTE)
+    assert Attempt.objects.filter(quiz=quiz).count() == 20
+    assert _stats_queries(staff_client, quiz) == one
+
+
+# --- staff only ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_urls(quiz):
+    return [
+        reverse("quiz_stats", args=[quiz.slug]),
+        reverse("admin:index"),
+        reverse("admin:quiz_attempt_changelist"),
+        reverse("admin:quiz_attempt_export"),
+        reverse("admin:quiz_quiz_changelist"),
+        reverse("admin:quiz_reviewcard_changelist"),
+    ]
+
+
+def test_staff_pages_send_a_student_away(student_client, staff_urls):
+    for url in staff_urls:
+        response = student_client.get(url)
+        if url.startswith("/admin/"):
+            assert (response.status_code, response.url.split("?")[0]) == (302, reverse("admin:login")), url
+        else:
+            assert response.status_code == 403, url
+
+
+def test_staff_pages_send_a_visitor_to_log_in(client, staff_urls):
+    for url in staff_urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.split("?")[0] in (reverse("login"), reverse("admin:login")), url
