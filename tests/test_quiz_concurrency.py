@@ -51,8 +51,9 @@ def slow_grading(monkeypatch):
 
     def grade(attempt):
         calls.append(attempt.pk)
-        real(attempt)
+        outcomes = real(attempt)
         time.sleep(0.3)  # graded, not yet committed: the window a lost answer would slip through
+        return outcomes
 
     monkeypatch.setattr(services, "_grade", grade)
     return calls
