@@ -217,3 +217,15 @@ def test_quiz_start_says_when_it_submitted_a_practice_round(student_client, stud
 def test_practice_pages_need_login(client):
     assert client.get(reverse("practice")).url.startswith(reverse("login"))
     assert client.post(reverse("practice_start")).url.startswith(reverse("login"))
+
+
+def test_quiz_detail_offers_to_start_over_an_open_practice_round(student_client, student, quiz, time_machine):
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    time_machine.move_to(T0 + DAY, tick=False)
+    practice_start(user=student)
+    html = student_client.get(reverse("quiz_detail", args=[quiz.slug])).content.decode()
+    assert "You have a practice round open" in html
+    assert f'action="{reverse("quiz_start", args=[quiz.slug])}"' in html
+    home = student_client.get("/").content.decode()
+    assert "Practise my mistakes</a>: untimed, carry on when you like." in home
