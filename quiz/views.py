@@ -254,6 +254,9 @@ class MalformedForm(Exception):
     pass
 
 
+FORM_INTENTS = ("save", "review", "submit")  # and "clear-<question id>": the paper's buttons
+
+
 def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
     """What the paper form changes: choices (None clears) and review marks, by question id.
 
@@ -282,9 +285,12 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
             is_marked = f"mark-{question_id}" in post
             if known is None or is_marked != known[1]:
                 marked[question_id] = is_marked
-        intent = post.get("intent", "")
+        intent = post.get("intent", "review")
         if intent.startswith("clear-"):
             choices[_parse_id(intent.removeprefix("clear-"))] = None
+        elif intent not in FORM_INTENTS:
+            # Only the paper's own buttons: a request no page makes is refused, not guessed at.
+            raise ValueError(intent)
     except ValueError:
         raise MalformedForm from None
     return choices, marked
@@ -468,9 +474,12 @@ def history(request):
         "summary": analytics.history_summary(attempts),
         "chart": analytics.score_chart(charted),
         "topics": analytics.topic_mastery(request.user),
-        "traps": analytics.trap_record(request.user),
-        "statements": analytics.statement_mastery(request.user),
+        # Trap notes and statements' truth could answer a paper being sat: hidden until it closes.
+        "running": Attempt.objects.filter(user=request.user).running(timezone.now()).select_related("quiz").first(),
     }
+    if context["running"] is None:
+        context["traps"] = analytics.trap_record(request.user)
+        context["statements"] = analytics.statement_mastery(request.user)
     return render(request, "quiz/history.html", context)
 
 

@@ -253,3 +253,17 @@ def test_history_score_shown_is_the_stored_one(student_client, student, quiz, qu
     attempt = graded_attempt(user=student, quiz=quiz, picks={questions[0]: wrong(questions[0])}, now=T0)
     assert attempt.score == Decimal("-0.67")
     assert "\u22120.67 / 10.00" in student_client.get(reverse("history")).content.decode()
+
+
+def test_history_hides_traps_and_statements_while_a_paper_runs(student_client, student):
+    trap = QuestionFactory(is_trap=True, trap_note="Taking a partnership for an alliance.")
+    statement_q = StatementQuestionFactory()
+    quiz = QuizFactory(questions=[trap, statement_q])
+    graded_attempt(user=student, quiz=quiz, picks={trap: wrong(trap), statement_q: wrong(statement_q)}, now=T0)
+    shown = student_client.get(reverse("history")).content.decode()
+    assert "Taking a partnership for an alliance." in shown and "Third statement." in shown
+    attempt_start(quiz=quiz, user=student)  # the same questions, on a paper now running
+    html = student_client.get(reverse("history")).content.decode()
+    assert "the traps and statements you missed stay hidden until it closes" in html
+    assert "Taking a partnership for an alliance." not in html
+    assert "Third statement." not in html and "Statements you misjudge most" not in html
