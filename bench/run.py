@@ -1,0 +1,405 @@
+"""The whole load benchmark in one command: `make bench`, or
+
+    .venv/bin/python -m bench.run [--students 200] [--databases sqlite,postgres] [--help]
+
+For each database: a fresh database (SQLite in WAL mode under bench/.run/, or PostgreSQL's
+`h_bench`, emptied), migrated and prepared (bench/prepare.py); gunicorn with 2 sync workers in
+production settings on a free port; then
+
+1. students: N simulated students sign in, sit the 50-question quiz autosaving every answer, and
+   submit (bench/locustfile.py). Midway the driver SIGKILLs a gunicorn worker and, on PostgreSQL,
+   terminates every database connection (pg_terminate_backend);
+2. capacity: a few users post as fast as the server answers, autosaves and the bare one-write
+   view (bench/views.py) in alternating phases: the autosave's throughput as a share of it;
+3. PostgreSQL only: students again against two gunicorn instances on two ports, every student's
+   requests alternating between them, with the same faults;
+
+then stops the servers, checks every acknowledged answer and every score in the database
+(bench/verify.py), searches the servers' logs for tracebacks and "database is locked", and prints
+a summary (also written to bench/.run/<time>/summary.md with every raw file beside it).
+"""
+
+# ruff: noqa: S603 -- every command run here is built from this checkout's own paths and options.
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import report
+
+BASE = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RUNS = BASE / "bench" / ".run"
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/h_bench"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.dir = RUNS / datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.dir.mkdir(parents=True)
+        self.env = os.environ | {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.servers: list[subprocess.Popen] = []
+        self.faults: list[dict] = []
+        help_text = subprocess.run([BIN / "gunicorn", "--help"], capture_output=True, text=True, check=True).stdout
+        # Several instances must not share ~/.gunicorn/gunicorn.ctl; gunicorn 23 has no control socket yet.
+        self.control_socket = ["--no-control-socket"] if "--no-control-socket" in help_text else []
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def django(self, database_url: str, *command: str, **kwargs) -> subprocess.CompletedProcess:
+        env = self.env | {"DATABASE_URL": database_url}
+        return subprocess.run([BIN / "python", *command], cwd=BASE, env=env, check=True, **kwargs)
+
+    def collectstatic(self) -> None:
+        """Collect once per change of the static sources: compressing them takes half a minute."""
+        static = [BASE / "static", BASE / "requirements.txt"]
+        stamp = hashlib.sha256()
+        for root in static:
+            for path in sorted(root.rglob("*") if root.is_dir() else [root]):
+                stat = path.stat()
+                stamp.update(f"{path}{stat.st_size}{stat.st_mtime_ns}".encode())
+        marker = RUNS / "static.stamp"
+        if marker.exists() and marker.read_text() == stamp.hexdigest():
+            return
+        log("collectstatic (once per change of static/)")
+        self.django("sqlite://:memory:", "manage.py", "collectstatic", "--noinput", "-v0")
+        marker.write_text(stamp.hexdigest())
+
+    def reset(self, database_url: str) -> None:
+        if database_url.startswith("sqlite"):
+            return  # a new file per run
+        name = urlsplit(database_url).path.lstrip("/")
+        if name == "test" or name.startswith("test_"):
+            raise SystemExit(f"Refusing to empty database {name!r}: it belongs to the test suite.")
+        import psycopg
+
+        with psycopg.connect(database_url, autocommit=True) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+
+    def start_server(self, database_url: str, label: str) -> tuple[str, subprocess.Popen]:
+        port = free_port()
+        stderr = open(self.dir / f"{label}.gunicorn.log", "w")  # noqa: SIM115 (the server outlives this call)
+        server = subprocess.Popen(
+            [
+                BIN / "gunicorn",
+                "config.wsgi:application",
+                "--workers",
+                str(self.args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                *self.control_socket,
+            ],
+            cwd=BASE,
+            env=self.env | {"DATABASE_URL": database_url},
+            stdout=stderr,
+            stderr=stderr,
+        )
+        self.servers.append(server)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(
+                        b"GET /accounts/login/ HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n\r\n"
+                    )
+                    if probe.recv(12).endswith(b"200"):
+                        return url, server
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn on {url} did not answer 200 on /accounts/login/: see {stderr.name}")
+
+    def stop_servers(self) -> None:
+        for server in self.servers:
+            server.send_signal(signal.SIGTERM)
+        for server in self.servers:
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        self.servers = []
+
+    def workers_of(self, server: subprocess.Popen) -> list[int]:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        return [int(pid) for pid in children]
+
+    def locust(self, label: str, hosts: list[str], *, users: int, extra: list[str], faults=None) -> str:
+        out = self.dir / label
+        command = [
+            BIN / "locust",
+            "-f",
+            BASE / "bench" / "locustfile.py",
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(self.args.spawn_rate),
+            "--run-time",
+            f"{self.args.time_limit}s",
+            "--hosts",
+            ",".join(hosts),
+            "--host",
+            hosts[0],
+            "--out",
+            out,
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            *extra,
+        ]
+        with open(f"{out}.locust.log", "w") as output:
+            process = subprocess.Popen(command, cwd=BASE, stdout=output, stderr=subprocess.STDOUT)
+            thread = threading.Thread(target=faults, args=(Path(f"{out}.answers"), label), daemon=True)
+            if faults:
+                thread.start()
+            process.wait()
+            if faults:
+                thread.join(timeout=5)
+        return f"{out}"
+
+    # --- faults ------------------------------------------------------------------------------------
+
+    def fault_injector(self, servers: list[subprocess.Popen], database_url: str):
+        """A thread body: SIGKILL a worker at 30% of the expected acknowledged saves, drop DB connections at 60%."""
+        expected = self.args.students * 50 * 1.05  # every answer, a few blanks, a few second thoughts
+        postgres = database_url.startswith("postgres")
+
+        def inject(answers: Path, label: str) -> None:
+            steps = [(0.3, "kill-worker")] + ([(0.6, "terminate-connections")] if postgres else [])
+            for share, kind in steps:
+                while acknowledged(answers) < share * expected:
+                    if not any(server.poll() is None for server in servers) or time.time() > self.locust_deadline:
+                        return
+                    time.sleep(0.2)
+                event = {"run": label, "fault": kind, "at": time.time(), "acknowledged_before": acknowledged(answers)}
+                if kind == "kill-worker":
+                    server = servers[-1]  # with two servers, the second: the first gets the DB fault too
+                    victim = self.workers_of(server)[0]
+                    os.kill(victim, signal.SIGKILL)
+                    event["detail"] = f"SIGKILL worker {victim} of gunicorn {server.pid}"
+                else:
+                    import psycopg
+
+                    with psycopg.connect(database_url, autocommit=True) as connection:
+                        killed = connection.execute(
+                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()",
+                            [urlsplit(database_url).path.lstrip("/")],
+                        ).fetchone()[0]
+                    event["detail"] = f"pg_terminate_backend on {killed} connections"
+                log(f"  fault: {event['detail']}")
+                self.faults.append(event)
+
+        return inject
+
+    # --- one database ------------------------------------------------------------------------------
+
+    def run_database(self, kind: str) -> dict:
+        args = self.args
+        url = f"sqlite:///{self.dir / 'bench.sqlite3'}" if kind == "sqlite" else args.postgres_url
+        log(f"{kind}: reset, migrate, prepare")
+        self.reset(url)
+        groups = [f"load-={args.students}", f"cap-={args.capacity_users}"]
+        if kind == "postgres" and args.two_servers:
+            groups.append(f"two-={args.students}")
+        self.django(url, "-m", "bench.prepare", *[f"--group={g}" for g in groups], stdout=subprocess.DEVNULL)
+        result: dict = {"database": kind, "runs": {}}
+        host, server = self.start_server(url, f"{kind}-1")
+        common = ["--pause", str(args.pause)]
+        try:
+            log(f"{kind}: {args.students} students, one server")
+            self.locust_deadline = time.time() + args.time_limit
+            faults = self.fault_injector([server], url) if args.faults else None
+            out = self.locust(
+                f"{kind}-students", [host], users=args.students, extra=[*common, "--prefix", "load-"], faults=faults
+            )
+            result["runs"]["students"] = out
+            log(f"{kind}: capacity, {args.capacity_users} users, autosave vs bare write")
+            phases = ",".join(f"autosave:{args.phase_seconds},bare:{args.phase_seconds}" for _ in range(args.rounds))
+            out = self.locust(
+                f"{kind}-capacity",
+                [host],
+                users=args.capacity_users,
+                extra=["--scenario", "capacity", "--prefix", "cap-", "--phases", phases],
+            )
+            result["runs"]["capacity"] = out
+            if kind == "postgres" and args.two_servers:
+                second, server2 = self.start_server(url, f"{kind}-2")
+                log(f"{kind}: {args.students} students, two servers")
+                self.locust_deadline = time.time() + args.time_limit
+                faults = self.fault_injector([server, server2], url) if args.faults else None
+                out = self.locust(
+                    f"{kind}-two-servers",
+                    [host, second],
+                    users=args.students,
+                    extra=[*common, "--prefix", "two-"],
+                    faults=faults,
+                )
+                result["runs"]["two-servers"] = out
+        finally:
+            self.stop_servers()
+        log(f"{kind}: verify")
+        answer_files = sorted(str(p) for p in self.dir.glob(f"{kind}-*.answers"))
+        verified = self.django(url, "-m", "bench.verify", "--json", *answer_files, capture_output=True, text=True)
+        result["verify"] = json.loads(verified.stdout)
+        result["logs"] = scan_logs(sorted(self.dir.glob(f"{kind}-*.gunicorn.log")))
+        return result
+
+
+def acknowledged(path: Path) -> int:
+    try:
+        with open(path, "rb") as answers:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: answers.read(1 << 16), b""))
+    except FileNotFoundError:
+        return 0
+
+
+def scan_logs(paths: list[Path]) -> dict:
+    """What the servers said that a student could have seen as an error."""
+    needles = ("database is locked", "Traceback", "Internal Server Error", "was sent SIGKILL", "Booting worker")
+    found = dict.fromkeys(needles, 0)
+    for path in paths:
+        for line in path.read_text(errors="replace").splitlines():
+            for needle in needles:
+                found[needle] += needle in line
+    return found
+
+
+# --- the summary -----------------------------------------------------------------------------------
+
+
+def summarize(bench: Bench, results: list[dict], started: float) -> str:
+    args = bench.args
+    lines = [
+        f"# Benchmark run {bench.dir.name}",
+        "",
+        f"Command: `python -m bench.run {' '.join(sys.argv[1:])}`".replace("  ", " "),
+        f"Load average before the run: {args.load_before}; after: {os.getloadavg()[0]:.2f} "
+        f"(2 cores; other work on the machine counts). Wall time {time.time() - started:.0f} s.",
+        "",
+    ]
+    for result in results:
+        kind = result["database"]
+        lines += [f"## {kind}", ""]
+        runs = result["runs"]
+        for name in ("students", "two-servers"):
+            if name not in runs:
+                continue
+            samples = report.load(f"{runs[name]}.samples")
+            figures = report.students(samples)
+            lines += [
+                f"### {name}: {args.students} students, {'two servers' if name == 'two-servers' else 'one server'}",
+                "",
+                f"{figures['requests_per_second']:.0f} requests/s over {figures['wall_seconds']:.0f} s; "
+                f"{figures['finished']} of {args.students} students finished (submitted and saw the result). "
+                f"Retries students saw: {figures['retried'] or 'none'}; gave up: {figures['gave_up'] or 'none'}.",
+                "",
+                report.table(figures["endpoints"]),
+                "",
+            ]
+            faults = [f for f in bench.faults if f["run"] == f"{kind}-{name}"]
+            for fault, following in zip(faults, [*faults[1:], None], strict=True):
+                # A failure belongs to the latest fault before it, for at most 10 seconds.
+                end = min(fault["at"] + 10, following["at"] if following else float("inf"))
+                around = report.errors_between(samples, fault["at"], end)
+                lines.append(
+                    f"- fault: {fault['detail']} after {fault['acknowledged_before']} acknowledged saves; "
+                    f"failed requests in the {end - fault['at']:.0f} s after: {dict(around) or 'none'}"
+                )
+            lines.append("")
+        if "capacity" in runs:
+            cap = report.capacity(report.load(f"{runs['capacity']}.samples"))
+            lines += [f"### capacity: {args.capacity_users} users posting back to back", ""]
+            lines += ["| | req/s | p50 ms | p95 ms | p99 ms |", "| --- | ---: | ---: | ---: | ---: |"]
+            for what in ("autosave", "bare"):
+                if what in cap:
+                    figures = [f"{cap[what][key]:.0f}" for key in ("per_second", "p50", "p95", "p99")]
+                    lines.append(f"| {what} | {' | '.join(figures)} |")
+            if "ratio" in cap:
+                verdict = "meets" if cap["ratio"] >= 0.5 else "BELOW"
+                lines += ["", f"Autosave / bare write: **{cap['ratio']:.2f}** ({verdict} the 0.5 target)."]
+            if cap["errors"]:
+                lines.append(f"Errors: {cap['errors']}")
+            lines.append("")
+        v = result["verify"]
+        answers_ok = not any(p.startswith(("lost", "wrong")) for p in v["problems"])
+        scores_ok = not any(p.startswith("score") for p in v["problems"])
+        lines += [
+            "### verification",
+            "",
+            f"{v['acknowledged_saves']} acknowledged saves, {v['answers_checked']} (attempt, question) pairs: "
+            f"{'every one stored as acknowledged' if answers_ok else 'PROBLEMS'}; "
+            f"{v['scores_checked']} scores recomputed of {v['attempts']} attempts ({v['attempts_open']} still open): "
+            f"{'all equal' if scores_ok else 'PROBLEMS'}.",
+            f"Server logs: {result['logs']}",
+            "",
+        ]
+        lines += [f"- {problem}" for problem in v["problems"][:20]]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--spawn-rate", type=float, default=50, help="students arriving per second")
+    parser.add_argument("--pause", type=float, default=0.6, help="mean seconds a student thinks per answer")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--postgres-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES))
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server")
+    parser.add_argument("--capacity-users", type=int, default=32)
+    parser.add_argument("--phase-seconds", type=float, default=6)
+    parser.add_argument("--rounds", type=int, default=2, help="capacity: autosave and bare phases, alternating")
+    parser.add_argument("--time-limit", type=int, default=240, help="seconds before a locust run is cut short")
+    parser.add_argument("--no-faults", dest="faults", action="store_false")
+    parser.add_argument("--no-two-servers", dest="two_servers", action="store_false")
+    args = parser.parse_args()
+    args.load_before = f"{os.getloadavg()[0]:.2f}"
+    started = time.time()
+    bench = Bench(args)
+    bench.collectstatic()
+    results = []
+    try:
+        for kind in args.databases.split(","):
+            results.append(bench.run_database(kind))
+    finally:
+        bench.stop_servers()
+    summary = summarize(bench, results, started)
+    (bench.dir / "summary.md").write_text(summary + "\n")
+    (bench.dir / "summary.json").write_text(json.dumps({"results": results, "faults": bench.faults}, indent=1))
+    print(summary)
+    ok = all(r["verify"]["ok"] and r["logs"]["database is locked"] == 0 for r in results)
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
