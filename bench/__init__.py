@@ -1,0 +1,1 @@
+"""Load and query-count benchmarks (not part of the product: see bench/README.md)."""
