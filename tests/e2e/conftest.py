@@ -96,3 +96,11 @@ def sign_in(page, log_in, student):
         return student
 
     return go
+
+
+@pytest.fixture
+def bank(db):
+    """The shipped question bank and its quizzes, as `load_bank` loads them."""
+    from content.bank import BANK_DIR, bank_load, bank_read
+
+    bank_load(bank=bank_read([BANK_DIR]))

@@ -152,6 +152,18 @@ def test_timer_announces_politely_only_at_ten_five_and_one_minute(page, live_ser
     assert announced() == ["1 minute left."]
 
 
+def contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two CSS "rgb(r, g, b)" colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(c) / 255 for c in re.findall(r"\d+", colour)[:3]]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def test_paper_every_control_has_a_name(page, live_server, sign_in):
     s1 = StatementQuestionFactory()
     q1 = QuestionFactory()
@@ -180,6 +192,9 @@ def test_paper_every_control_has_a_name(page, live_server, sign_in):
     expect(page.get_by_role("region", name="Question 2 of 2")).to_be_visible()
     expect(page.get_by_role("checkbox", name=re.compile(r"^Mark for review"))).to_have_count(2)
     assert len(names["input:radio"]) == 8
+    # An unchosen option's circle stands out from the page (WCAG 1.4.11: 3:1 for a control's edge).
+    edge = page.locator(f"#c-{option(q1, 1).pk}").evaluate("el => getComputedStyle(el).borderTopColor")
+    assert contrast(edge, "rgb(255, 255, 255)") >= 3, edge
 
     page.locator(".paper-bar").get_by_role("button", name="Submit").click()
     dialog = page.get_by_role("dialog", name="Submit your paper?")

@@ -9,13 +9,6 @@ from tests.e2e.conftest import WIDTHS
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def bank(db):
-    from content.bank import BANK_DIR, bank_load, bank_read
-
-    bank_load(bank=bank_read([BANK_DIR]))
-
-
 def test_student_signs_up_and_reads_study_notes(page, live_server, bank, screenshot):
     page.goto(f"{live_server.url}/accounts/signup/")
     page.get_by_label("Username").fill("meera")
