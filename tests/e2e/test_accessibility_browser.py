@@ -5,29 +5,16 @@ import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from quiz.models import Attempt
+from tests.e2e.axe import blocking_violations
 from tests.e2e.paper import RESULT_URL, TIMER_SECONDS, choose, expect_palette, expect_saved, mark, option, start
 from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-BLOCKING = ("serious", "critical")
-
-
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now: rule, impact, where, why."""
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}) at {' | '.join(' '.join(node['target']) for node in v['nodes'])}: "
-        f"{v['nodes'][0]['failureSummary']}".replace("\n", " ")
-        for v in results.response["violations"]
-        if v["impact"] in BLOCKING
-    ]
 
 
 def test_pages_axe_scan_has_no_serious_violations(page, live_server, sign_in):

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from quiz import services
 from quiz.models import Quiz
+from tests.e2e.axe import blocking_violations
 from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import expect_palette, option, start
 from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
@@ -120,4 +121,5 @@ def test_history_fits_the_screen(page, live_server, bank, sign_in, screenshot, s
     expect(page.get_by_role("link", name=quick.title, exact=True)).to_have_count(3)
     expect(page.get_by_role("link", name=traps.title, exact=True)).to_have_count(2)
     screenshot(page, f"history-{size}")
+    assert blocking_violations(page) == []
     assert page.evaluate(SCROLL_WIDTH) <= width

@@ -1,0 +1,16 @@
+"""axe-core, injected into the page from axe-playwright-python's bundled copy (no network)."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+BLOCKING = ("serious", "critical")
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now: rule, impact, where, why."""
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}) at {' | '.join(' '.join(node['target']) for node in v['nodes'])}: "
+        f"{v['nodes'][0]['failureSummary']}".replace("\n", " ")
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING
+    ]
