@@ -177,7 +177,10 @@ def test_paper_every_control_has_a_name(page, live_server, sign_in):
     expect(page.get_by_role("link", name="Question 2: Answered", exact=True)).to_be_visible()
     expect(page.get_by_role("group", name="Options for question 1")).to_be_visible()
     expect(page.get_by_role("region", name="Question 2 of 2")).to_be_visible()
-    expect(page.get_by_role("checkbox", name=re.compile(r"^Mark for review"))).to_have_count(2)
+    # The buttons repeated in every question say which question they act on, for a list of controls.
+    for number in (1, 2):
+        expect(page.get_by_role("checkbox", name=f"Mark for review (question {number})", exact=True)).to_have_count(1)
+        expect(page.get_by_role("button", name=f"Clear response (question {number})", exact=True)).to_have_count(1)
     assert len(names["input:radio"]) == 8
     # An unchosen option's circle stands out from the page (WCAG 1.4.11: 3:1 for a control's edge).
     edge = page.locator(f"#c-{option(q1, 1).pk}").evaluate("el => getComputedStyle(el).borderTopColor")

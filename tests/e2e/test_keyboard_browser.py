@@ -149,11 +149,11 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
         "Question 1: Answered",
         "Question 2: Not visited",
         f"(a) {first(q1).text}",  # a radio group is one stop, at its chosen option
-        "Mark for review",
-        "Clear response",
+        "Mark for review (question 1)",
+        "Clear response (question 1)",
         f"(a) {first(q2).text}",
-        "Mark for review",
-        "Clear response",
+        "Mark for review (question 2)",
+        "Clear response (question 2)",
         "Save answers",
         "Submit",
     ]
