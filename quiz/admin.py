@@ -68,6 +68,20 @@ class QuizAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attempt_count=Count("attempts"))
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_practice:
+            # Practice rounds are drawn from each student's cards, open all the time, never listed.
+            readonly += [
+                "is_published",
+                "selection",
+                "attempts_allowed",
+                "explanations",
+                "opens_at",
+                "closes_at",
+            ]
+        return readonly
+
     @admin.display(description="time")
     def timing(self, quiz: Quiz) -> str:
         if quiz.time_limit is not None:
@@ -89,7 +103,7 @@ class QuizAdmin(admin.ModelAdmin):
             return "-"
         return format_html('<a href="{}">Statistics per question</a>', reverse("quiz_stats", args=[quiz.slug]))
 
-    @admin.action(description="Regrade closed attempts (shows a dry run first)")
+    @admin.action(description="Regrade closed attempts (shows a dry run first)", permissions=["change"])
     def regrade(self, request, queryset):
         """Recompute stored marks from the key as it is now: a dry run, then apply on confirmation."""
         if request.POST.get("apply") == "yes":
@@ -109,7 +123,8 @@ class QuizAdmin(admin.ModelAdmin):
             "title": "Regrade closed attempts: dry run",
             "opts": self.model._meta,
             "quizzes": list(queryset),
-            "changes": services.attempts_regrade(quizzes=queryset, apply=False),
+            "changes": (changes := services.attempts_regrade(quizzes=queryset, apply=False)),
+            "elsewhere": services.regrade_elsewhere(regrades=changes, quizzes=queryset),
             "closed": Attempt.objects.closed().filter(quiz__in=queryset).count(),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

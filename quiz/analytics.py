@@ -11,20 +11,25 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 
 from content.models import Choice, Question, Statement, Topic
 from content.rules import Kind
-from quiz.models import Answer, Attempt, Quiz
+from quiz.models import Answer, Attempt, Quiz, key_visible_at
 from quiz.scoring import Outcome, accuracy_of
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
 
 
 def _graded_answers(user):
-    """Every graded answer of the student's closed attempts (practice rounds included)."""
-    return Answer.objects.filter(attempt__user=user).exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+    """Every graded answer of the student's closed attempts whose key they may see now.
+
+    Practice rounds are included. A quiz that shows explanations only after it closes stays out
+    until then: its trap notes and statements' truth would give away its key to friends sitting it.
+    """
+    return Answer.objects.filter(key_visible_at(timezone.now(), prefix="attempt__"), attempt__user=user)
 
 
 def score_percent(attempt: Attempt) -> Fraction | None:
@@ -283,6 +288,20 @@ class Standing:
     percentile: Fraction | None  # None when nobody else has sat it
     first_attempt: bool  # False: a retake, ranked as if it were the first
 
+    @property
+    def percentile_shown(self) -> int | None:
+        """Whole percent, rounded half up, but 100 only when nobody scored as high, 0 only when nobody lower."""
+        if self.percentile is None:
+            return None
+        shown = int(self.percentile + Fraction(1, 2))
+        others = self.of - 1
+        below = others - (self.rank - 1) - self.tied
+        if shown == 100 and below < others:
+            return 99
+        if shown == 0 and below > 0:
+            return 1
+        return shown
+
 
 # Scores have two decimals, so a real difference of two cross-products is at least 0.0001.
 _TIE = Decimal("0.00005")
@@ -365,7 +384,8 @@ class ItemRow:
 class ItemAnalysis:
     quiz: Quiz
     students: int  # first attempts analysed
-    group_size: int  # papers in each of the upper and lower groups
+    upper_size: int  # papers in the top 27%, with any tied with its last one
+    lower_size: int
     rows: list[ItemRow]
 
 
@@ -384,20 +404,29 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
     """Per question of a quiz, over every student's first closed attempt (retakes have seen the key).
 
     Discrimination is the upper-lower index: the share correct among the top 27% of first-attempt
-    scores minus the share among the bottom 27% (by score as a share of the maximum; ties broken
-    by who sat it first). It needs at least two papers. A constant number of queries: one for the
-    papers' scores, one aggregate per question, one for option counts, two for the questions.
+    scores minus the share among the bottom 27% (scores as a share of the maximum). Papers tied
+    with the last one in a group all join it, so the order students sat in never decides a figure;
+    when everyone ties, both groups are everyone and the index is 0. It needs two papers.
+    The database does the counting: the query count is the same for 1 paper or 10,000.
     """
-    papers = Attempt.objects.closed().filter(quiz=quiz, number=1)
-    ranked = sorted(
-        papers.values_list("pk", "score", "max_score", "started_at"),
-        key=lambda row: (-(Fraction(row[1]) / Fraction(row[2])) if row[2] else 0, row[3], row[0]),
-    )
-    group = int(GROUP_SHARE * len(ranked) + Fraction(1, 2)) if len(ranked) >= 2 else 0
-    group = max(group, 1) if len(ranked) >= 2 else 0
-    upper = [row[0] for row in ranked[:group]]
-    lower = [row[0] for row in ranked[len(ranked) - group :]] if group else []
+    papers = Attempt.objects.closed().filter(quiz=quiz, number=1, max_score__gt=0)
+    students = papers.count()
+    group = max(1, int(GROUP_SHARE * students + Fraction(1, 2))) if students else 0
+    upper = lower = Q(pk__in=[])
+    sizes = {"upper": 0, "lower": 0}
+    if group:
+        # Floats only pick the cut papers (SQLite would divide 6 by 10 as integers); groups compare exactly.
+        ranked = papers.alias(share=Cast("score", FloatField()) / Cast("max_score", FloatField()))
+        upper_cut = ranked.order_by("-share", "pk").values_list("score", "max_score")[group - 1]
+        lower_cut = ranked.order_by("share", "pk").values_list("score", "max_score")[group - 1]
+        upper = Q(lead_upper__gte=-_TIE)
+        lower = Q(lead_lower__lte=_TIE)
+        sizes = papers.alias(lead_upper=_lead(upper_cut), lead_lower=_lead(lower_cut)).aggregate(
+            upper=Count("pk", filter=upper), lower=Count("pk", filter=lower)
+        )
     answers = Answer.objects.filter(attempt__in=papers)
+    if group:
+        answers = answers.alias(lead_upper=_lead(upper_cut, "attempt__"), lead_lower=_lead(lower_cut, "attempt__"))
     stats = {
         row["question"]: row
         for row in answers.values("question")
@@ -405,10 +434,10 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
             seen=Count("pk"),
             answered=Count("pk", filter=Q(choice__isnull=False)),
             correct=Count("pk", filter=Q(outcome=CORRECT)),
-            upper_seen=Count("pk", filter=Q(attempt__in=upper)),
-            upper_correct=Count("pk", filter=Q(attempt__in=upper, outcome=CORRECT)),
-            lower_seen=Count("pk", filter=Q(attempt__in=lower)),
-            lower_correct=Count("pk", filter=Q(attempt__in=lower, outcome=CORRECT)),
+            upper_seen=Count("pk", filter=upper),
+            upper_correct=Count("pk", filter=upper & Q(outcome=CORRECT)),
+            lower_seen=Count("pk", filter=lower),
+            lower_correct=Count("pk", filter=lower & Q(outcome=CORRECT)),
             average_time=Avg("time_spent", filter=Q(choice__isnull=False)),
         )
         .order_by()
@@ -430,7 +459,7 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
     for question in questions:
         row = stats[question.pk]
         discrimination = None
-        if row["upper_seen"] and row["lower_seen"]:
+        if students >= 2 and row["upper_seen"] and row["lower_seen"]:
             discrimination = Fraction(row["upper_correct"], row["upper_seen"]) - Fraction(
                 row["lower_correct"], row["lower_seen"]
             )
@@ -455,7 +484,16 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
     key = ITEM_SORTS.get(sort.removeprefix("-"))
     if key is not None:
         rows.sort(key=key, reverse=descending)
-    return ItemAnalysis(quiz=quiz, students=len(ranked), group_size=group, rows=rows)
+    return ItemAnalysis(quiz=quiz, students=students, upper_size=sizes["upper"], lower_size=sizes["lower"], rows=rows)
+
+
+def _lead(cut: tuple[Decimal, Decimal], prefix: str = ""):
+    """How far a paper's share of the maximum is above the cut paper's, cross-multiplied (exact)."""
+    score, maximum = cut
+    return ExpressionWrapper(
+        F(f"{prefix}score") * maximum - F(f"{prefix}max_score") * score,
+        output_field=DecimalField(max_digits=20, decimal_places=6),
+    )
 
 
 def _as_duration(value) -> timedelta | None:

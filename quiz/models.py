@@ -286,6 +286,18 @@ def running_at(now: datetime) -> Q:
     return Q(status=Attempt.Status.IN_PROGRESS, deadline__gte=now - grace())
 
 
+def key_visible_at(now: datetime, prefix: str = "") -> Q:
+    """An attempt whose key and explanations its student may see at `now` (see `explanations_visible`).
+
+    `prefix` reaches the attempt from another model, e.g. "attempt__" from Answer.
+    """
+    closed = ~Q(**{f"{prefix}status": Attempt.Status.IN_PROGRESS})
+    return closed & (
+        Q(**{f"{prefix}quiz__explanations": Quiz.Explanations.AFTER_SUBMIT})
+        | Q(**{f"{prefix}quiz__closes_at__lt": now - grace()})
+    )
+
+
 def grace() -> timedelta:
     """How long after the deadline an answer in flight is still accepted."""
     return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)

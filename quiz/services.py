@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from content.models import Choice, Question
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard, grace, key_visible_at
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
 
@@ -66,7 +66,8 @@ class Progress:
 def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Attempt:
     """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen.
 
-    An open practice round is submitted first: it is untimed, and one paper runs at a time.
+    An open practice round is submitted first (one paper at a time), rather than refusing the start:
+    practice should never stand between a student and a timed paper.
     """
     now = now or timezone.now()
     _close_expired_of(user, now=now)
@@ -101,9 +102,13 @@ def practice_start(
         current = _open_attempt_locked(user)
         if current is not None:
             return _resume(current, quiz=quiz)
+        # A question of a quiz whose key shows only after it closes waits until then, even when
+        # another quiz put it in a box: a practice round shows its key straight after.
+        withheld = Answer.objects.filter(attempt__user=user).exclude(key_visible_at(now, prefix="attempt__"))
         question_ids = list(
             ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
             .due(timezone.localdate(now))
+            .exclude(question__in=withheld.values("question"))
             .order_by("box", "due_on", "pk")
             .values_list("question_id", flat=True)[:size]
         )
@@ -162,7 +167,9 @@ def _attempt_create(
                 penalty_denominator=quiz.penalty_denominator,
                 question_count=len(question_ids),
             )
-    except IntegrityError:
+    except IntegrityError as error:
+        if "attempt_one_open_per_student" not in str(error) and "quiz_attempt.user_id" not in str(error):
+            raise
         return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
     AttemptQuestion.objects.bulk_create(
         AttemptQuestion(
@@ -405,7 +412,7 @@ def _close(attempt: Attempt, *, now: datetime) -> None:
     attempt.submitted_at = now
     attempt.time_taken = min(now, attempt.deadline) - attempt.started_at
     outcomes = _grade(attempt)
-    _review_cards_move(user_id=attempt.user_id, outcomes=outcomes, now=now)
+    _review_cards_move(attempt=attempt, outcomes=outcomes, now=now)
     attempt.save(
         update_fields=[
             "status",
@@ -464,10 +471,24 @@ def _store_totals(attempt: Attempt, totals) -> None:
     attempt.score, attempt.max_score = to_decimal(totals.score), to_decimal(totals.maximum)
 
 
-def _review_cards_move(*, user_id: int, outcomes: dict[int, Outcome], now: datetime) -> None:
-    """Move the student's review cards by a graded paper's outcomes (the rules: quiz/practice.py)."""
+def _review_cards_move(*, attempt: Attempt, outcomes: dict[int, Outcome], now: datetime) -> None:
+    """Move the student's review cards by a graded paper's outcomes (the rules: quiz/practice.py).
+
+    In a practice round a blank moves nothing: the round may have been closed for the student
+    (a timed quiz started, or a day passed), and skipping a question is not forgetting it. A quiz
+    that shows its key only after it closes sends its misses to practice the day after that.
+    """
+    quiz = attempt.quiz
+    if quiz.is_practice:
+        outcomes = {pk: outcome for pk, outcome in outcomes.items() if outcome != Outcome.BLANK}
     today = timezone.localdate(now)
-    cards = {card.question_id: card for card in ReviewCard.objects.filter(user_id=user_id, question__in=list(outcomes))}
+    not_before = None
+    if quiz.explanations == Quiz.Explanations.AFTER_CLOSE and quiz.closes_at is not None:
+        not_before = timezone.localdate(quiz.closes_at + grace()) + timedelta(days=1)
+    cards = {
+        card.question_id: card
+        for card in ReviewCard.objects.filter(user_id=attempt.user_id, question__in=list(outcomes))
+    }
     created, changed = [], []
     for question_id, outcome in outcomes.items():
         card = cards.get(question_id)
@@ -476,11 +497,13 @@ def _review_cards_move(*, user_id: int, outcomes: dict[int, Outcome], now: datet
         if after is None or (after == before and outcome == Outcome.CORRECT):
             continue
         if card is None:
-            card = ReviewCard(user_id=user_id, question_id=question_id)
+            card = ReviewCard(user_id=attempt.user_id, question_id=question_id)
             created.append(card)
         else:
             changed.append(card)
         card.box, card.due_on, card.last_seen_at = after.box, after.due_on, now
+        if not_before is not None and card.due_on is not None:
+            card.due_on = max(card.due_on, not_before)
         card.misses += outcome != Outcome.CORRECT
     ReviewCard.objects.bulk_create(created)
     ReviewCard.objects.bulk_update(changed, ["box", "due_on", "misses", "last_seen_at"])
@@ -499,6 +522,7 @@ class Regrade:
     old_counts: tuple[int, int, int]  # correct, wrong, blank
     new_counts: tuple[int, int, int]
     answers_changed: int
+    questions: tuple[int, ...]  # whose outcome changed
 
 
 def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
@@ -507,7 +531,8 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
     With `apply` False nothing is written: the list is the dry run an admin confirms. With it
     True, the same is recomputed under row locks (never trusting an earlier dry run) and stored.
     Each attempt keeps its own marking scheme; totals count outcomes, never sum rounded marks.
-    Review cards are left alone: they schedule study, they are not a score.
+    An answer the corrected key now marks wrong goes into the student's practice, box 1; one now
+    marked right leaves its card alone (reviewing it again does no harm).
     """
     with transaction.atomic():
         attempts = Attempt.objects.closed().filter(quiz__in=quizzes).select_related("user", "quiz").order_by("pk")
@@ -540,6 +565,7 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
                     old_counts=old_counts,
                     new_counts=(attempt.correct_count, attempt.wrong_count, attempt.blank_count),
                     answers_changed=len(changed),
+                    questions=tuple(a.question_id for a in changed),
                 )
             )
             changed_answers += changed
@@ -549,4 +575,20 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
             Attempt.objects.bulk_update(
                 changed_attempts, ["correct_count", "wrong_count", "blank_count", "score", "max_score"]
             )
+            # An answer the corrected key now marks wrong is a miss to practise, like any other.
+            for attempt in changed_attempts:
+                now_wrong = {
+                    a.question_id: Outcome.WRONG
+                    for a in changed_answers
+                    if a.attempt_id == attempt.pk and a.outcome == Outcome.WRONG.value
+                }
+                if now_wrong:
+                    _review_cards_move(attempt=attempt, outcomes=now_wrong, now=timezone.now())
     return regrades
+
+
+def regrade_elsewhere(*, regrades: list[Regrade], quizzes) -> list[Quiz]:
+    """Other quizzes whose closed attempts hold the questions a regrade changes: to select as well."""
+    changed = {question_id for regrade in regrades for question_id in regrade.questions}
+    closed = Attempt.objects.closed().filter(answers__question__in=changed).exclude(quiz__in=list(quizzes))
+    return list(Quiz.objects.filter(pk__in=closed.values("quiz")))

@@ -471,7 +471,7 @@ def history(request):
         "quizzes": quizzes,
         "quiz": quiz,
         "page": Paginator(attempts, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
-        "summary": analytics.history_summary(attempts),
+        "summary": analytics.history_summary(charted),
         "chart": analytics.score_chart(charted),
         "topics": analytics.topic_mastery(request.user),
         # Trap notes and statements' truth could answer a paper being sat: hidden until it closes.

@@ -130,7 +130,7 @@ def matrix():
 def test_item_analysis_on_a_known_matrix(matrix):
     quiz, _ = matrix
     analysis = analytics.item_analysis(quiz)
-    assert (analysis.students, analysis.group_size) == (5, 1)
+    assert (analysis.students, analysis.upper_size, analysis.lower_size) == (5, 1, 1)
     assert [
         (row.question.key, row.seen, row.answered, row.correct, row.facility, row.discrimination)
         for row in analysis.rows
@@ -262,3 +262,53 @@ def test_staff_pages_send_a_visitor_to_log_in(client, staff_urls):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.split("?")[0] in (reverse("login"), reverse("admin:login")), url
+
+
+def test_item_analysis_ties_join_both_groups_whatever_the_order(db):
+    q1, q2 = QuestionFactory(key="t-1"), QuestionFactory(key="t-2")
+    quiz = QuizFactory(questions=[q1, q2])
+    # Four students all score 2 - 2/3: who sat first must not decide who is "top".
+    for n, (first, second) in enumerate([("R", "W"), ("W", "R"), ("R", "W"), ("W", "R")]):
+        picks = {q1: right(q1) if first == "R" else wrong(q1), q2: right(q2) if second == "R" else wrong(q2)}
+        graded_attempt(user=UserFactory(), quiz=quiz, picks=picks, now=T0 + n * MINUTE)
+    analysis = analytics.item_analysis(quiz)
+    assert (analysis.upper_size, analysis.lower_size) == (4, 4)
+    assert [(row.facility, row.discrimination) for row in analysis.rows] == [
+        (Fraction(1, 2), Fraction(0)),
+        (Fraction(1, 2), Fraction(0)),
+    ]
+
+
+def test_item_analysis_groups_of_27_percent(db):
+    question = QuestionFactory()
+    quiz = QuizFactory(questions=[question])
+    for n in range(11):  # 27% of 11 is 2.97: three papers a group
+        graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question) if n < 6 else None}, now=T0)
+    analysis = analytics.item_analysis(quiz)
+    assert (analysis.upper_size, analysis.lower_size) == (6, 5)  # ties at each cut join their group
+    (row,) = analysis.rows
+    assert row.discrimination == Fraction(1)
+
+
+def test_item_analysis_one_paper_has_no_discrimination(db):
+    question = QuestionFactory()
+    quiz = QuizFactory(questions=[question])
+    graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question)}, now=T0)
+    (row,) = analytics.item_analysis(quiz).rows
+    assert (row.facility, row.discrimination) == (Fraction(1), None)
+
+
+@pytest.mark.parametrize(
+    ("standing", "shown"),
+    [
+        (analytics.Standing(rank=1, of=251, tied=1, percentile=Fraction(499, 5), first_attempt=True), 99),
+        (analytics.Standing(rank=1, of=251, tied=0, percentile=Fraction(100), first_attempt=True), 100),
+        (analytics.Standing(rank=499, of=501, tied=0, percentile=Fraction(1, 5), first_attempt=True), 1),
+        (analytics.Standing(rank=250, of=251, tied=1, percentile=Fraction(1, 5), first_attempt=True), 0),
+        (analytics.Standing(rank=251, of=251, tied=0, percentile=Fraction(0), first_attempt=True), 0),
+        (analytics.Standing(rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True), 50),
+        (analytics.Standing(rank=2, of=9, tied=0, percentile=Fraction(175, 2), first_attempt=True), 88),
+    ],
+)
+def test_standing_percentile_shown_never_rounds_to_an_extreme_it_is_not(standing, shown):
+    assert standing.percentile_shown == shown

@@ -119,7 +119,7 @@ def test_history_paginates_twenty_a_page(student_client, student, quiz):
 def test_history_chart_is_svg_with_title_description_and_a_table(student_client, three_papers):
     html = student_client.get(reverse("history")).content.decode()
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert 'role="img" aria-labelledby="chart-title chart-desc"' in svg
+    assert 'role="img" aria-labelledby="chart-title" aria-describedby="chart-desc"' in svg
     assert '<title id="chart-title">Score as a percentage of the maximum</title>' in svg
     assert (
         '<desc id="chart-desc">3 papers from 22 Nov 2026 to 22 Nov 2026: the first scored 53.3%, '
@@ -267,3 +267,28 @@ def test_history_hides_traps_and_statements_while_a_paper_runs(student_client, s
     assert "the traps and statements you missed stay hidden until it closes" in html
     assert "Taking a partnership for an alliance." not in html
     assert "Third statement." not in html and "Statements you misjudge most" not in html
+
+
+def test_history_keeps_a_sealed_quizs_key_until_it_closes(student_client, student, time_machine):
+    trap = QuestionFactory(is_trap=True, trap_note="Taking a partnership for an alliance.")
+    statement_q = StatementQuestionFactory()
+    closes = T0 + timedelta(days=6)
+    quiz = QuizFactory(questions=[trap, statement_q], explanations="after_close", closes_at=closes)
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={trap: wrong(trap), statement_q: wrong(statement_q)}, now=T0)
+    html = student_client.get(reverse("history")).content.decode()
+    assert len(rows(html)) == 1  # the paper and its score are listed
+    assert "Taking a partnership for an alliance." not in html and "Third statement." not in html
+    assert analytics.topic_mastery(student) == []
+    time_machine.move_to(closes + timedelta(minutes=1), tick=False)
+    html = student_client.get(reverse("history")).content.decode()
+    assert "Taking a partnership for an alliance." in html and "Third statement." in html
+
+
+def test_history_totals_leave_out_practice_rounds(student_client, student, three_papers):
+    round_ = practice_start(user=student, now=T0 + timedelta(days=1))
+    attempt_submit(attempt=round_, now=T0 + timedelta(days=1, minutes=1))
+    html = student_client.get(reverse("history")).content.decode()
+    assert '<div class="fs-3 fw-semibold" data-papers>3</div>' in html
+    practice = student_client.get(reverse("history"), {"quiz": round_.quiz.slug}).content.decode()
+    assert '<div class="fs-3 fw-semibold" data-papers>1</div>' in practice

@@ -229,3 +229,44 @@ def test_quiz_detail_offers_to_start_over_an_open_practice_round(student_client,
     assert f'action="{reverse("quiz_start", args=[quiz.slug])}"' in html
     home = student_client.get("/").content.decode()
     assert "Practise my mistakes</a>: untimed, carry on when you like." in home
+
+
+def test_practice_round_closed_for_the_student_leaves_skipped_cards_alone(student, quiz, questions):
+    q1, q2, q3, _ = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: wrong(q1), q2: wrong(q2), q3: wrong(q3)}, now=T0)
+    round_ = practice_start(user=student, now=T0 + DAY)
+    answer_save(attempt=round_, question_id=q1.pk, choice_id=right(q1).pk, marked=False, now=T0 + DAY)
+    attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1))  # submits the round
+    assert cards(student) == {
+        "p-1": (2, date(2026, 11, 26), 1),
+        "p-2": (1, date(2026, 11, 23), 1),  # skipped: neither demoted nor counted as a miss
+        "p-3": (1, date(2026, 11, 23), 1),
+        "p-4": (1, date(2026, 11, 23), 1),
+    }
+
+
+@pytest.fixture
+def sealed_quiz(questions):
+    """Explanations only after it closes, on 30 November at 12:00 in India."""
+    closes = datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    return QuizFactory(slug="sealed", questions=questions[:2], explanations="after_close", closes_at=closes)
+
+
+def test_practice_waits_for_a_sealed_quiz_to_close(student, sealed_quiz, quiz, questions):
+    q1, q2, *_ = questions
+    graded_attempt(user=student, quiz=sealed_quiz, picks={q1: wrong(q1), q2: wrong(q2)}, now=T0)
+    assert cards(student) == {"p-1": (1, date(2026, 12, 1), 1), "p-2": (1, date(2026, 12, 1), 1)}
+    # Another quiz puts p-1 in a box due tomorrow: still withheld while the sealed quiz is open.
+    graded_attempt(user=student, quiz=quiz, picks={q: right(q) for q in questions} | {q1: wrong(q1)}, now=T0 + DAY)
+    assert cards(student)["p-1"] == (1, date(2026, 11, 24), 2)
+    with pytest.raises(QuizUnavailable):
+        practice_start(user=student, now=T0 + 2 * DAY)
+    round_ = practice_start(user=student, now=datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+    assert sorted(item.question.key for item in round_.items.all()) == ["p-1", "p-2"]
+
+
+def test_practice_quiz_window_is_read_only_in_the_admin(staff_client, student, quiz):
+    practice = Quiz.objects.practice()
+    html = staff_client.get(reverse("admin:quiz_quiz_change", args=[practice.pk])).content.decode()
+    assert 'name="closes_at_0"' not in html and 'name="is_published"' not in html
+    assert 'name="seconds_per_question"' in html

@@ -227,3 +227,44 @@ def test_quiz_admin_links_to_item_analysis(staff_client, setup):
     assert f'<a href="{reverse("quiz_stats", args=[quiz.slug])}">Statistics per question</a>' in html
     change = staff_client.get(reverse("admin:quiz_quiz_change", args=[quiz.pk])).content.decode()
     assert reverse("quiz_stats", args=[quiz.slug]) in change
+
+
+def test_regrade_needs_change_permission(client, setup):
+    from django.contrib.auth.models import Permission
+
+    quiz, q1, chose_old_key, *_ = setup
+    viewer = UserFactory(username="viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_quiz"))
+    client.force_login(viewer)
+    correct_the_key(q1)
+    response = client.post(
+        reverse("admin:quiz_quiz_changelist"), {"action": "regrade", "_selected_action": [quiz.pk], "apply": "yes"}
+    )
+    assert response.status_code in (200, 302)
+    chose_old_key.refresh_from_db()
+    assert chose_old_key.score == Decimal("4.00")
+
+
+def test_regrade_sends_answers_now_wrong_to_practice(setup):
+    from datetime import date
+
+    from quiz.models import ReviewCard
+
+    quiz, q1, chose_old_key, *_ = setup
+    correct_the_key(q1)
+    assert not ReviewCard.objects.filter(user=chose_old_key.user).exists()
+    attempts_regrade(quizzes=[quiz], apply=True)
+    card = ReviewCard.objects.get(user=chose_old_key.user)
+    assert (card.question, card.box, card.misses) == (q1, 1, 1)
+    assert card.due_on > date(2026, 11, 22)
+
+
+def test_regrade_dry_run_names_other_quizzes_with_the_question(staff_client, setup):
+    quiz, q1, *_ = setup
+    mock = QuizFactory(title="Mock", questions=[q1])
+    graded_attempt(user=UserFactory(username="dev"), quiz=mock, picks={q1: right(q1)}, now=T0)
+    correct_the_key(q1)
+    html = staff_client.post(
+        reverse("admin:quiz_quiz_changelist"), {"action": "regrade", "_selected_action": [quiz.pk]}
+    ).content.decode()
+    assert "closed attempts of <strong>Mock</strong>: select it too to regrade those papers." in html

@@ -1,5 +1,5 @@
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django import template
@@ -78,9 +78,3 @@ def decimal2(value: Fraction | None) -> str:
     if value is None:
         return "\u2013"
     return str(to_decimal(Fraction(value))).replace("-", MINUS)
-
-
-@register.filter
-def percentile(value: Fraction) -> str:
-    """A percentile rank, whole, rounded half up: 62.5 → "63"."""
-    return str(to_decimal(Fraction(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
