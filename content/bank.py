@@ -209,6 +209,11 @@ def _parse_file(path: Path, label: str):
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
         raise BankError(f"not valid YAML ({where}{getattr(error, 'problem', None) or error})", path=label) from None
+    except RecursionError:
+        raise BankError("nested too deeply to be a bank file", path=label) from None
+    except ValueError as error:
+        # What the parsers let through: an integer of thousands of digits, a YAML date that does not exist.
+        raise BankError(f"not readable ({str(error).split(';')[0]})", path=label) from None
 
 
 def _sentence(message: str) -> str:

@@ -31,7 +31,8 @@ def _cell_to_value(name: str, value):
             return value.strip()
         try:
             return json.loads(value or "[]")
-        except json.JSONDecodeError:
+        # ValueError covers JSONDecodeError and an integer too long to convert; RecursionError, nesting.
+        except (ValueError, RecursionError):
             raise ValidationError({name: f"{name} must be JSON, as the export writes it"}) from None
     if name in ("is_trap",) and isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE

@@ -377,3 +377,13 @@ def test_make_serve_refuses_without_a_secret_key():
     assert result.stderr.splitlines()[0] == (
         "make serve: SECRET_KEY is not set. Production refuses to start without its own secret key:"
     )
+
+
+def test_error_pages_render_without_a_request_or_inline_code():
+    """Django renders 400.html and 500.html with no request (and, for a 500, maybe no database)."""
+    from django.template.loader import render_to_string
+
+    for name, heading in [("400.html", "Bad request"), ("500.html", "Something went wrong on our side")]:
+        page = render_to_string(name)
+        assert f'<h1 class="h3">{heading}</h1>' in page
+        assert inline_code_in(page) == []
