@@ -168,7 +168,12 @@ def _attempt_create(
                 question_count=len(question_ids),
             )
     except IntegrityError as error:
-        if "attempt_one_open_per_student" not in str(error) and "quiz_attempt.user_id" not in str(error):
+        # Either unique constraint may trip first (SQLite names the columns, PostgreSQL the constraint);
+        # anything else, such as a broken check constraint, is a real error.
+        if not any(
+            name in str(error)
+            for name in ("attempt_one_open_per_student", "attempt_unique_number", "quiz_attempt.user_id")
+        ):
             raise
         return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
     AttemptQuestion.objects.bulk_create(
