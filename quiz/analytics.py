@@ -131,7 +131,7 @@ def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
     20 at or below the worst score (never above 0) to 100.
     """
     recent = [a for a in attempts.select_related("quiz")[:CHART_POINTS] if a.max_score][::-1]
-    left, right, top, bottom = 48, width - 16, 16, height - 36
+    left, right, top, bottom = 64, width - 16, 16, height - 36  # room for "-40%" at a phone's label size
     shares = [score_percent(a) * 100 for a in recent]
     low = min(0, *(int(s // 20) * 20 for s in shares)) if shares else 0
     span = 100 - low

@@ -136,8 +136,8 @@ def test_history_chart_is_svg_with_title_description_and_a_table(student_client,
 def test_score_chart_geometry(student, three_papers):
     chart = analytics.score_chart(analytics.history(student))
     # y runs from 224 (-40%) up to 16 (100%); scores are the stored, rounded ones (5.33 is 53.3%).
-    assert [(round(p.x, 1), round(p.y, 1)) for p in chart.points] == [(48.0, 85.4), (336.0, 16.0), (624.0, 214.0)]
-    assert chart.polyline == "48.0,85.4 336.0,16.0 624.0,214.0"
+    assert [(round(p.x, 1), round(p.y, 1)) for p in chart.points] == [(64.0, 85.4), (344.0, 16.0), (624.0, 214.0)]
+    assert chart.polyline == "64.0,85.4 344.0,16.0 624.0,214.0"
 
 
 def test_history_chart_leaves_out_practice_rounds_unless_filtered(student_client, student, three_papers):
