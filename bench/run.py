@@ -22,9 +22,10 @@ a summary (also written to bench/.run/<time>/summary.md with every raw file besi
 # ruff: noqa: S603 -- every command run here is built from this checkout's own paths and options.
 
 import argparse
-import hashlib
 import json
 import os
+import re
+import resource
 import secrets
 import signal
 import socket
@@ -65,9 +66,14 @@ class Bench:
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
+            # Hashed names as in production, without compressing every file (half a minute on two
+            # cores): the benchmark never downloads static files, and the pages it renders name them
+            # the same way.
+            "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
         }
         self.servers: list[subprocess.Popen] = []
         self.faults: list[dict] = []
+        self.cpu: dict[str, dict] = {}
         help_text = subprocess.run([BIN / "gunicorn", "--help"], capture_output=True, text=True, check=True).stdout
         # Several instances must not share ~/.gunicorn/gunicorn.ctl; gunicorn 23 has no control socket yet.
         self.control_socket = ["--no-control-socket"] if "--no-control-socket" in help_text else []
@@ -79,19 +85,8 @@ class Bench:
         return subprocess.run([BIN / "python", *command], cwd=BASE, env=env, check=True, **kwargs)
 
     def collectstatic(self) -> None:
-        """Collect once per change of the static sources: compressing them takes half a minute."""
-        static = [BASE / "static", BASE / "requirements.txt"]
-        stamp = hashlib.sha256()
-        for root in static:
-            for path in sorted(root.rglob("*") if root.is_dir() else [root]):
-                stat = path.stat()
-                stamp.update(f"{path}{stat.st_size}{stat.st_mtime_ns}".encode())
-        marker = RUNS / "static.stamp"
-        if marker.exists() and marker.read_text() == stamp.hexdigest():
-            return
-        log("collectstatic (once per change of static/)")
+        log("collectstatic")
         self.django("sqlite://:memory:", "manage.py", "collectstatic", "--noinput", "-v0")
-        marker.write_text(stamp.hexdigest())
 
     def reset(self, database_url: str) -> None:
         if database_url.startswith("sqlite"):
@@ -111,7 +106,9 @@ class Bench:
         server = subprocess.Popen(
             [
                 BIN / "gunicorn",
-                "config.wsgi:application",
+                # Production's gunicorn settings (make serve), with the benchmark's port and workers.
+                "--config",
+                "config/gunicorn.py",
                 "--workers",
                 str(self.args.workers),
                 "--bind",
@@ -149,6 +146,19 @@ class Bench:
                 server.kill()
         self.servers = []
 
+    def server_cpu(self) -> float:
+        """CPU seconds the running servers have used so far: masters, live workers and reaped ones."""
+        total = 0
+        for server in self.servers:
+            for pid in [server.pid, *self.workers_of(server)]:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except FileNotFoundError:
+                    continue  # a worker that just exited: its time is in the master's children
+                # utime and stime, and for the master also its reaped children's (dead workers').
+                total += sum(int(f) for f in fields[11 : 15 if pid == server.pid else 13])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def workers_of(self, server: subprocess.Popen) -> list[int]:
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
         return [int(pid) for pid in children]
@@ -177,14 +187,27 @@ class Bench:
             "WARNING",
             *extra,
         ]
+        before = (time.time(), resource.getrusage(resource.RUSAGE_CHILDREN), self.server_cpu())
         with open(f"{out}.locust.log", "w") as output:
             process = subprocess.Popen(command, cwd=BASE, stdout=output, stderr=subprocess.STDOUT)
             thread = threading.Thread(target=faults, args=(Path(f"{out}.answers"), label), daemon=True)
             if faults:
                 thread.start()
-            process.wait()
+            try:
+                process.wait()
+            finally:
+                if process.poll() is None:  # interrupted: locust writes its files as it stops
+                    process.terminate()
+                    process.wait()
             if faults:
                 thread.join(timeout=5)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu[label] = {
+            "wall": time.time() - before[0],
+            "locust": after.ru_utime + after.ru_stime - before[1].ru_utime - before[1].ru_stime,
+            "servers": self.server_cpu() - before[2],
+            "load average": os.getloadavg()[0],
+        }
         return f"{out}"
 
     # --- faults ------------------------------------------------------------------------------------
@@ -284,18 +307,100 @@ def acknowledged(path: Path) -> int:
         return 0
 
 
+ACCESS_STATUS = re.compile(r'" (\d{3}) ')
+
+
 def scan_logs(paths: list[Path]) -> dict:
-    """What the servers said that a student could have seen as an error."""
+    """What the servers said that a student could have seen as an error, and their 5xx responses."""
     needles = ("database is locked", "Traceback", "Internal Server Error", "was sent SIGKILL", "Booting worker")
-    found = dict.fromkeys(needles, 0)
+    found = dict.fromkeys(needles, 0) | {"5xx in the access log": 0}
     for path in paths:
         for line in path.read_text(errors="replace").splitlines():
             for needle in needles:
                 found[needle] += needle in line
+            status = ACCESS_STATUS.search(line)
+            found["5xx in the access log"] += bool(status and status.group(1).startswith("5"))
     return found
 
 
 # --- the summary -----------------------------------------------------------------------------------
+
+
+def cpu_line(cpu: dict | None) -> str:
+    if not cpu:
+        return ""
+    return (
+        f"CPU during the run: servers {cpu['servers']:.0f} s, load generator {cpu['locust']:.0f} s, "
+        f"of {2 * cpu['wall']:.0f} core-seconds ({cpu['wall']:.0f} s on 2 cores); "
+        f"load average at its end {cpu['load average']:.1f}."
+    )
+
+
+def students_section(bench: Bench, kind: str, name: str, path: str) -> list[str]:
+    args = bench.args
+    samples = report.load(f"{path}.samples")
+    figures = report.students(samples)
+    servers = "two servers, every student's requests alternating" if name == "two-servers" else "one server"
+    lines = [
+        f"### {name}: {args.students} students, {servers}",
+        "",
+        f"{figures['requests_per_second']:.0f} requests/s over {figures['wall_seconds']:.0f} s; "
+        f"{figures['finished']} of {args.students} students finished (submitted and saw their result). "
+        f"Failures students saw and retried: {figures['retried'] or 'none'}; "
+        f"gave up: {figures['gave_up'] or 'none'}. {cpu_line(bench.cpu.get(f'{kind}-{name}'))}",
+        "",
+        report.table(figures["endpoints"]),
+        "",
+    ]
+    faults = [f for f in bench.faults if f["run"] == f"{kind}-{name}"]
+    for fault, following in zip(faults, [*faults[1:], None], strict=True):
+        # A failure belongs to the latest fault before it, for at most 10 seconds.
+        end = min(fault["at"] + 10, following["at"] if following else float("inf"))
+        around = report.errors_between(samples, fault["at"], end)
+        lines.append(
+            f"- fault: {fault['detail']} after {fault['acknowledged_before']} acknowledged saves; "
+            f"failed requests in the {end - fault['at']:.0f} s after: {dict(around) or 'none'}"
+        )
+    return [*lines, ""]
+
+
+def capacity_section(bench: Bench, kind: str, path: str) -> list[str]:
+    cap = report.capacity(report.load(f"{path}.samples"))
+    lines = [
+        f"### capacity: {bench.args.capacity_users} users posting back to back",
+        "",
+        cpu_line(bench.cpu.get(f"{kind}-capacity")),
+        "",
+        "| | req/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for what in ("autosave", "bare"):
+        if what in cap:
+            figures = [f"{cap[what][key]:.0f}" for key in ("per_second", "p50", "p95", "p99")]
+            lines.append(f"| {what} | {' | '.join(figures)} |")
+    if "ratio" in cap:
+        verdict = "meets" if cap["ratio"] >= 0.5 else "BELOW"
+        lines += ["", f"Autosave / bare write: **{cap['ratio']:.2f}** ({verdict} the 0.5 target)."]
+    if cap["errors"]:
+        lines.append(f"Errors: {cap['errors']}")
+    return [*lines, ""]
+
+
+def verification_section(result: dict) -> list[str]:
+    v = result["verify"]
+    answers_ok = not any(p.startswith(("lost", "wrong")) for p in v["problems"])
+    scores_ok = not any(p.startswith("score") for p in v["problems"])
+    return [
+        "### verification",
+        "",
+        f"{v['acknowledged_saves']} acknowledged saves, {v['answers_checked']} (attempt, question) pairs: "
+        f"{'every one stored as acknowledged' if answers_ok else 'PROBLEMS'}; "
+        f"{v['scores_checked']} scores recomputed of {v['attempts']} attempts ({v['attempts_open']} still open): "
+        f"{'all equal' if scores_ok else 'PROBLEMS'}.",
+        f"Server logs: {result['logs']}",
+        "",
+        *[f"- {problem}" for problem in v["problems"][:20]],
+    ]
 
 
 def summarize(bench: Bench, results: list[dict], started: float) -> str:
@@ -309,62 +414,15 @@ def summarize(bench: Bench, results: list[dict], started: float) -> str:
         "",
     ]
     for result in results:
-        kind = result["database"]
+        kind, runs = result["database"], result["runs"]
         lines += [f"## {kind}", ""]
-        runs = result["runs"]
-        for name in ("students", "two-servers"):
-            if name not in runs:
-                continue
-            samples = report.load(f"{runs[name]}.samples")
-            figures = report.students(samples)
-            lines += [
-                f"### {name}: {args.students} students, {'two servers' if name == 'two-servers' else 'one server'}",
-                "",
-                f"{figures['requests_per_second']:.0f} requests/s over {figures['wall_seconds']:.0f} s; "
-                f"{figures['finished']} of {args.students} students finished (submitted and saw the result). "
-                f"Retries students saw: {figures['retried'] or 'none'}; gave up: {figures['gave_up'] or 'none'}.",
-                "",
-                report.table(figures["endpoints"]),
-                "",
-            ]
-            faults = [f for f in bench.faults if f["run"] == f"{kind}-{name}"]
-            for fault, following in zip(faults, [*faults[1:], None], strict=True):
-                # A failure belongs to the latest fault before it, for at most 10 seconds.
-                end = min(fault["at"] + 10, following["at"] if following else float("inf"))
-                around = report.errors_between(samples, fault["at"], end)
-                lines.append(
-                    f"- fault: {fault['detail']} after {fault['acknowledged_before']} acknowledged saves; "
-                    f"failed requests in the {end - fault['at']:.0f} s after: {dict(around) or 'none'}"
-                )
-            lines.append("")
+        if "students" in runs:
+            lines += students_section(bench, kind, "students", runs["students"])
         if "capacity" in runs:
-            cap = report.capacity(report.load(f"{runs['capacity']}.samples"))
-            lines += [f"### capacity: {args.capacity_users} users posting back to back", ""]
-            lines += ["| | req/s | p50 ms | p95 ms | p99 ms |", "| --- | ---: | ---: | ---: | ---: |"]
-            for what in ("autosave", "bare"):
-                if what in cap:
-                    figures = [f"{cap[what][key]:.0f}" for key in ("per_second", "p50", "p95", "p99")]
-                    lines.append(f"| {what} | {' | '.join(figures)} |")
-            if "ratio" in cap:
-                verdict = "meets" if cap["ratio"] >= 0.5 else "BELOW"
-                lines += ["", f"Autosave / bare write: **{cap['ratio']:.2f}** ({verdict} the 0.5 target)."]
-            if cap["errors"]:
-                lines.append(f"Errors: {cap['errors']}")
-            lines.append("")
-        v = result["verify"]
-        answers_ok = not any(p.startswith(("lost", "wrong")) for p in v["problems"])
-        scores_ok = not any(p.startswith("score") for p in v["problems"])
-        lines += [
-            "### verification",
-            "",
-            f"{v['acknowledged_saves']} acknowledged saves, {v['answers_checked']} (attempt, question) pairs: "
-            f"{'every one stored as acknowledged' if answers_ok else 'PROBLEMS'}; "
-            f"{v['scores_checked']} scores recomputed of {v['attempts']} attempts ({v['attempts_open']} still open): "
-            f"{'all equal' if scores_ok else 'PROBLEMS'}.",
-            f"Server logs: {result['logs']}",
-            "",
-        ]
-        lines += [f"- {problem}" for problem in v["problems"][:20]]
+            lines += capacity_section(bench, kind, runs["capacity"])
+        if "two-servers" in runs:
+            lines += students_section(bench, kind, "two-servers", runs["two-servers"])
+        lines += verification_section(result)
     return "\n".join(lines)
 
 
@@ -384,6 +442,13 @@ def main() -> None:
     parser.add_argument("--no-two-servers", dest="two_servers", action="store_false")
     args = parser.parse_args()
     args.load_before = f"{os.getloadavg()[0]:.2f}"
+
+    def interrupted(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}")
+
+    # Also when started in the background, where SIGINT is ignored: the servers must be stopped.
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
     started = time.time()
     bench = Bench(args)
     bench.collectstatic()
@@ -395,7 +460,9 @@ def main() -> None:
         bench.stop_servers()
     summary = summarize(bench, results, started)
     (bench.dir / "summary.md").write_text(summary + "\n")
-    (bench.dir / "summary.json").write_text(json.dumps({"results": results, "faults": bench.faults}, indent=1))
+    (bench.dir / "summary.json").write_text(
+        json.dumps({"results": results, "faults": bench.faults, "cpu": bench.cpu}, indent=1)
+    )
     print(summary)
     ok = all(r["verify"]["ok"] and r["logs"]["database is locked"] == 0 for r in results)
     raise SystemExit(0 if ok else 1)
