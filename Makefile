@@ -8,7 +8,7 @@ PIP_ENV := PIP_CONSTRAINT=constraints.txt PIP_BUILD_CONSTRAINT=constraints.txt P
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup serve secret-key test lint format clean
+.PHONY: install run setup serve secret-key test lint format clean bench
 
 $(BIN)/.installed: requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ secret-key:
 
 test: install
 	$(BIN)/python -m pytest
+
+# Load, fault and two-server benchmarks (bench/README.md); not part of `make test` or CI.
+# Options go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--students 50 --databases sqlite"`.
+bench: install
+	$(PIP_ENV) $(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
