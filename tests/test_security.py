@@ -380,10 +380,19 @@ def test_make_serve_refuses_without_a_secret_key():
 
 
 def test_error_pages_render_without_a_request_or_inline_code():
-    """Django renders 400.html and 500.html with no request (and, for a 500, maybe no database)."""
+    """Django renders these with no request (and, for a 500, maybe no database)."""
     from django.template.loader import render_to_string
 
-    for name, heading in [("400.html", "Bad request"), ("500.html", "Something went wrong on our side")]:
+    pages = {"400.html": "Bad request", "403_csrf.html": "Please reload the page", "500.html": "Something went wrong"}
+    for name, heading in pages.items():
         page = render_to_string(name)
-        assert f'<h1 class="h3">{heading}</h1>' in page
+        assert f'<h1 class="h3">{heading}' in page
         assert inline_code_in(page) == []
+
+
+def test_csrf_failure_shows_our_page(student):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(student)
+    response = strict.post(reverse("quiz_start", args=["any"]))
+    assert response.status_code == 403
+    assert '<h1 class="h3">Please reload the page</h1>' in response.content.decode()
