@@ -169,8 +169,21 @@ class AttemptQuestionInline(_ReadOnlyInline):
         return super().get_queryset(request).select_related("question")
 
 
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """History the app writes: staff read it, nobody edits or adds it by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Attempt)
-class AttemptAdmin(ExportMixin, admin.ModelAdmin):
+class AttemptAdmin(ExportMixin, _ReadOnlyAdmin):
     """History: students' sittings are never edited by hand (the quiz's Regrade action recomputes marks).
 
     Export writes the filtered list as CSV.
@@ -185,15 +198,6 @@ class AttemptAdmin(ExportMixin, admin.ModelAdmin):
     date_hierarchy = "started_at"
     inlines = [AttemptQuestionInline, AnswerInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Attempt._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -203,19 +207,10 @@ class AttemptAdmin(ExportMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewCard)
-class ReviewCardAdmin(admin.ModelAdmin):
-    """Students' 'Practise my mistakes' schedule: read-only, grading moves the cards."""
+class ReviewCardAdmin(_ReadOnlyAdmin):
+    """Students' 'Practise my mistakes' schedule: grading moves the cards."""
 
     list_display = ["user", "question", "box", "due_on", "misses", "last_seen_at"]
     list_filter = ["box", "due_on"]
     search_fields = ["user__username", "question__key"]
     list_select_related = ["user", "question"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in ReviewCard._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
