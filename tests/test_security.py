@@ -47,8 +47,11 @@ def policy_of(response) -> dict[str, list[str]]:
 
 def in_production(code: str, **env) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter with DEBUG off: production settings are decided at import."""
+    # Not the test run's own environment wholesale: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE,
+    # which the deploy check rightly rejects, and DATABASE_URL may point at the test run's database.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DEBUG": "false",
         "SECRET_KEY": "a-production-key-that-is-long-and-random-enough-for-the-deploy-check-0123456789",
