@@ -252,43 +252,42 @@ class Bench:
         url = f"sqlite:///{self.dir / 'bench.sqlite3'}" if kind == "sqlite" else args.postgres_url
         log(f"{kind}: reset, migrate, prepare")
         self.reset(url)
-        groups = [f"load-={args.students}", f"cap-={args.capacity_users}"]
-        if kind == "postgres" and args.two_servers:
-            groups.append(f"two-={args.students}")
+        runs = set(args.runs.split(","))
+        two_servers = kind == "postgres" and "two-servers" in runs
+        groups = [f"load-={args.students}", f"cap-={args.capacity_users}"] + ([f"two-={args.students}"] * two_servers)
         self.django(url, "-m", "bench.prepare", *[f"--group={g}" for g in groups], stdout=subprocess.DEVNULL)
         result: dict = {"database": kind, "runs": {}}
         host, server = self.start_server(url, f"{kind}-1")
         common = ["--pause", str(args.pause)]
         try:
-            log(f"{kind}: {args.students} students, one server")
-            self.locust_deadline = time.time() + args.time_limit
-            faults = self.fault_injector([server], url) if args.faults else None
-            out = self.locust(
-                f"{kind}-students", [host], users=args.students, extra=[*common, "--prefix", "load-"], faults=faults
-            )
-            result["runs"]["students"] = out
-            log(f"{kind}: capacity, {args.capacity_users} users, autosave vs bare write")
-            phases = ",".join(f"autosave:{args.phase_seconds},bare:{args.phase_seconds}" for _ in range(args.rounds))
-            out = self.locust(
-                f"{kind}-capacity",
-                [host],
-                users=args.capacity_users,
-                extra=["--scenario", "capacity", "--prefix", "cap-", "--phases", phases],
-            )
-            result["runs"]["capacity"] = out
-            if kind == "postgres" and args.two_servers:
+            if "students" in runs:
+                log(f"{kind}: {args.students} students, one server")
+                self.locust_deadline = time.time() + args.time_limit
+                faults = self.fault_injector([server], url) if args.faults else None
+                result["runs"]["students"] = self.locust(
+                    f"{kind}-students", [host], users=args.students, extra=[*common, "--prefix", "load-"], faults=faults
+                )
+            if "capacity" in runs:
+                log(f"{kind}: capacity, {args.capacity_users} users, autosave vs bare write")
+                phases = ",".join([f"autosave:{args.phase_seconds},bare:{args.phase_seconds}"] * args.rounds)
+                result["runs"]["capacity"] = self.locust(
+                    f"{kind}-capacity",
+                    [host],
+                    users=args.capacity_users,
+                    extra=["--scenario", "capacity", "--prefix", "cap-", "--phases", phases],
+                )
+            if two_servers:
                 second, server2 = self.start_server(url, f"{kind}-2")
                 log(f"{kind}: {args.students} students, two servers")
                 self.locust_deadline = time.time() + args.time_limit
                 faults = self.fault_injector([server, server2], url) if args.faults else None
-                out = self.locust(
+                result["runs"]["two-servers"] = self.locust(
                     f"{kind}-two-servers",
                     [host, second],
                     users=args.students,
                     extra=[*common, "--prefix", "two-"],
                     faults=faults,
                 )
-                result["runs"]["two-servers"] = out
         finally:
             self.stop_servers()
         log(f"{kind}: verify")
@@ -439,7 +438,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="capacity: autosave and bare phases, alternating")
     parser.add_argument("--time-limit", type=int, default=360, help="seconds before a locust run is cut short")
     parser.add_argument("--no-faults", dest="faults", action="store_false")
-    parser.add_argument("--no-two-servers", dest="two_servers", action="store_false")
+    parser.add_argument(
+        "--runs",
+        default="students,capacity,two-servers",
+        help="which runs, in this order: students, capacity (the ratio), two-servers (PostgreSQL only)",
+    )
     args = parser.parse_args()
     args.load_before = f"{os.getloadavg()[0]:.2f}"
 
