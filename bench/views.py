@@ -23,3 +23,9 @@ def bare_write(request):
         update_fields=["value", "saved_at"],
     )
     return JsonResponse({"saved": True})
+
+
+@require_POST
+def bare_user(request):
+    """No write, only the session and user lookups the autosave pays: their cost, for bench/breakdown.py."""
+    return JsonResponse({"user": request.user.pk})
