@@ -84,7 +84,11 @@ def main() -> None:
         (
             "  services.answer_save",
             lambda i: services.answer_save(
-                attempt=attempt, question_id=answers[i % 50][0], choice_id=answers[i % 50][1], marked=False
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=answers[i % 50][0],
+                choice_id=answers[i % 50][1],
+                marked=False,
             ),
         ),
         ("    the progress count", lambda i: Answer.objects.filter(attempt_id=attempt.pk).progress()),

@@ -148,7 +148,13 @@ def pages(size: str, number: int, repeat: int) -> dict[str, tuple[int, float]]:
         options.setdefault(question, []).append(choice)
     saves = [(q, rng.choice(c)) for q, c in options.items()]
     for question, choice in saves[: int(len(saves) * 0.6)]:
-        services.answer_save(attempt=attempt, question_id=int(question), choice_id=int(choice), marked=False)
+        services.answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=int(question),
+            choice_id=int(choice),
+            marked=False,
+        )
     results["paper"] = measure(client, "GET", paper, repeat=repeat)
     answer = reverse("attempt_answer", args=[attempt.public_id])
     question, choice = saves[-1]

@@ -223,7 +223,6 @@ def attempt_answer(request, public_id: UUID):
     """Autosave of one answer: the JSON contract in DESIGN.md and README."""
     if not request.user.is_authenticated:
         return _error("You are signed out. Sign in again: your saved answers are kept.", 403, signed_out=True)
-    attempt = _get_attempt_for_user(request, public_id)
     try:
         question_id = _parse_id(request.POST["question"])
         raw_choice = request.POST.get("choice", "")
@@ -239,8 +238,15 @@ def attempt_answer(request, public_id: UUID):
         return _error("Send 'marked' as 'on', or leave it out.", 400)
     try:
         progress = services.answer_save(
-            attempt=attempt, question_id=question_id, choice_id=choice_id, marked=marked == "on", was=was
+            user=request.user,
+            attempt_public_id=public_id,
+            question_id=question_id,
+            choice_id=choice_id,
+            marked=marked == "on",
+            was=was,
         )
+    except services.AttemptNotFound as error:
+        return _error(error.message, 404)
     except services.AttemptClosed as error:
         return _error(error.message, 409, closed=True)
     except services.InvalidAnswer as error:

@@ -146,7 +146,14 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
     for question, choice in picks.items():
         moment += timedelta(seconds=seconds_apart)
         if choice is not None:
-            answer_save(attempt=attempt, question_id=question.pk, choice_id=choice.pk, marked=False, now=moment)
+            answer_save(
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=question.pk,
+                choice_id=choice.pk,
+                marked=False,
+                now=moment,
+            )
     return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
 
 

@@ -67,7 +67,13 @@ def main(argv: list[str]) -> dict:
                 for question in questions:
                     choice = choices[question.pk][(index + round_) % len(choices[question.pk])]
                     try:
-                        answer_save(attempt=attempt, question_id=question.pk, choice_id=choice, marked=round_ == 0)
+                        answer_save(
+                            user=attempt.user,
+                            attempt_public_id=attempt.public_id,
+                            question_id=question.pk,
+                            choice_id=choice,
+                            marked=round_ == 0,
+                        )
                     except OperationalError as error:
                         with lock:
                             errors.append(f"answer_save: {error}")

@@ -52,6 +52,9 @@ NOT_ON_PAPER = "That question is not on this paper."
 NOT_AN_OPTION = "That choice is not an option of this question."
 FORM_MALFORMED = "The form could not be read; nothing was saved. Please try again."
 NOT_FOUND = "There is nothing at this address for you"
+AUTOSAVE_NOT_FOUND = (
+    "There is nothing at this address for you: it may be mistyped, or belong to someone else's account."
+)
 BAD_REQUEST = "The server could not read what your browser sent"
 
 
@@ -125,11 +128,23 @@ def sitting(student) -> Sitting:
     questions = [QuestionFactory(), StatementQuestionFactory(), AssertionReasonQuestionFactory()]
     attempt = attempt_start(quiz=QuizFactory(slug="mine", questions=questions), user=student)
     first = questions[0].choices.order_by("order")[1]
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=first.pk, marked=True)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=first.pk,
+        marked=True,
+    )
 
     foreign = QuestionFactory.create_batch(2)
     other = attempt_start(quiz=QuizFactory(slug="theirs", questions=foreign), user=UserFactory(username="ravi"))
-    answer_save(attempt=other, question_id=foreign[0].pk, choice_id=foreign[0].choices.first().pk, marked=False)
+    answer_save(
+        user=other.user,
+        attempt_public_id=other.public_id,
+        question_id=foreign[0].pk,
+        choice_id=foreign[0].choices.first().pk,
+        marked=False,
+    )
     return Sitting(
         attempt=attempt,
         questions=questions,
@@ -244,7 +259,7 @@ def test_autosave_to_someone_elses_or_no_attempt_is_404(student_client, sitting,
 
     response = post_form(student_client, url, fields)
 
-    assert_page_error(response, 404, NOT_FOUND)
+    assert_json_error(response, 404, AUTOSAVE_NOT_FOUND)
     assert rows("quiz") == before
 
 

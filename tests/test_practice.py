@@ -110,7 +110,14 @@ def test_practice_round_draws_due_cards_most_urgent_first_and_promotes_them(stud
     assert round_.deadline == T0 + 5 * DAY  # untimed: closes itself a day later if left open
 
     for question, choice in {q1: right(q1), q2: right(q2)}.items():
-        answer_save(attempt=round_, question_id=question.pk, choice_id=choice.pk, marked=False, now=T0 + 4 * DAY)
+        answer_save(
+            user=round_.user,
+            attempt_public_id=round_.public_id,
+            question_id=question.pk,
+            choice_id=choice.pk,
+            marked=False,
+            now=T0 + 4 * DAY,
+        )
     closed = attempt_submit(attempt=round_, now=T0 + 4 * DAY + timedelta(minutes=5))
     assert (closed.score, closed.max_score) == (4, 4)
     assert cards(student) == {"p-1": (3, date(2026, 12, 3), 1), "p-2": (2, date(2026, 11, 29), 1)}
@@ -144,7 +151,14 @@ def test_attempt_start_submits_an_open_practice_round_first(student, quiz, quest
     q1 = questions[0]
     graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
     round_ = practice_start(user=student, now=T0 + DAY)
-    answer_save(attempt=round_, question_id=q1.pk, choice_id=right(q1).pk, marked=False, now=T0 + DAY)
+    answer_save(
+        user=round_.user,
+        attempt_public_id=round_.public_id,
+        question_id=q1.pk,
+        choice_id=right(q1).pk,
+        marked=False,
+        now=T0 + DAY,
+    )
     paper = attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1))
     round_.refresh_from_db()
     assert (round_.status, round_.correct_count, round_.blank_count) == ("submitted", 1, 3)
@@ -235,7 +249,14 @@ def test_practice_round_closed_for_the_student_leaves_skipped_cards_alone(studen
     q1, q2, q3, _ = questions
     graded_attempt(user=student, quiz=quiz, picks={q1: wrong(q1), q2: wrong(q2), q3: wrong(q3)}, now=T0)
     round_ = practice_start(user=student, now=T0 + DAY)
-    answer_save(attempt=round_, question_id=q1.pk, choice_id=right(q1).pk, marked=False, now=T0 + DAY)
+    answer_save(
+        user=round_.user,
+        attempt_public_id=round_.public_id,
+        question_id=q1.pk,
+        choice_id=right(q1).pk,
+        marked=False,
+        now=T0 + DAY,
+    )
     attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1))  # submits the round
     assert cards(student) == {
         "p-1": (2, date(2026, 11, 26), 1),

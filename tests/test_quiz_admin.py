@@ -84,7 +84,13 @@ def test_admin_extra_time_stretches_the_students_next_paper(staff_client, studen
 def test_admin_attempts_are_read_only(staff_client, student):
     question = QuestionFactory()
     attempt = attempt_start(quiz=QuizFactory(questions=[question]), user=student)
-    answer_save(attempt=attempt, question_id=question.pk, choice_id=question.choices.first().pk, marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=question.pk,
+        choice_id=question.choices.first().pk,
+        marked=False,
+    )
     attempt = attempt_submit(attempt=attempt)
     change = reverse("admin:quiz_attempt_change", args=[attempt.pk])
 

@@ -157,7 +157,13 @@ def test_load_bank_refuses_to_remove_a_choice_students_answered(bank_dir, studen
     fifth = Choice.objects.create(question=saved, order=5, text="A fifth option", is_correct=False)
     quiz = QuizFactory(questions=[fifth.question])
     attempt = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=attempt, question_id=fifth.question_id, choice_id=fifth.pk, marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=fifth.question_id,
+        choice_id=fifth.pk,
+        marked=False,
+    )
 
     with pytest.raises(CommandError) as error:
         load(bank_dir)

@@ -64,7 +64,8 @@ def sitting():
     questions = QuestionFactory.create_batch(3)
     attempt = attempt_start(quiz=QuizFactory(questions=questions), user=UserFactory())
     answer_save(
-        attempt=attempt,
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
         choice_id=questions[0].choices.get(is_correct=True).pk,
         marked=False,
@@ -90,7 +91,9 @@ def test_answer_save_racing_a_submit_is_graded_or_refused(sitting, slow_grading)
 
     def autosave():
         time.sleep(0.1)  # arrives while the submit is grading
-        return answer_save(attempt=attempt, question_id=late.pk, choice_id=choice, marked=False)
+        return answer_save(
+            user=attempt.user, attempt_public_id=attempt.public_id, question_id=late.pk, choice_id=choice, marked=False
+        )
 
     submitted, saved = run_together(lambda: attempt_submit(attempt=attempt), autosave)
 

@@ -1,5 +1,6 @@
 """Every state change of an attempt, through the service functions, on a frozen clock."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -13,6 +14,7 @@ from content.models import Choice, Question
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
 from quiz.services import (
     AttemptClosed,
+    AttemptNotFound,
     InvalidAnswer,
     PaperRunning,
     QuizUnavailable,
@@ -108,7 +110,13 @@ def test_attempt_start_after_a_closed_attempt_makes_attempt_two(clock, quiz, stu
 
 def test_attempt_start_closes_an_expired_attempt_before_starting_anew(clock, quiz, questions, student):
     first = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=first, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=first.user,
+        attempt_public_id=first.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     clock.shift(timedelta(minutes=30))
 
     second = attempt_start(quiz=quiz, user=student)
@@ -230,9 +238,13 @@ def test_answer_save_stores_updates_and_clears(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
     q = questions[0]
 
-    first = answer_save(attempt=attempt, question_id=q.pk, choice_id=wrong(q), marked=True)
+    first = answer_save(
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q), marked=True
+    )
     clock.shift(timedelta(seconds=30))
-    second = answer_save(attempt=attempt, question_id=q.pk, choice_id=right(q), marked=False)
+    second = answer_save(
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q), marked=False
+    )
     answer = Answer.objects.get(attempt=attempt, question=q)
 
     assert (first.answered, first.marked, first.seconds_left) == (1, 1, 600)
@@ -241,7 +253,9 @@ def test_answer_save_stores_updates_and_clears(clock, quiz, questions, student):
     assert answer.first_saved_at == T0
     assert answer.saved_at == T0 + timedelta(seconds=30)
 
-    cleared = answer_save(attempt=attempt, question_id=q.pk, choice_id=None, marked=True)
+    cleared = answer_save(
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=None, marked=True
+    )
     assert (cleared.answered, cleared.marked) == (0, 1)
     assert Answer.objects.get(attempt=attempt, question=q).choice_id is None
 
@@ -250,7 +264,13 @@ def test_answer_save_refuses_a_question_not_on_the_paper(clock, quiz, student):
     attempt = attempt_start(quiz=quiz, user=student)
     stranger = QuestionFactory()
     with pytest.raises(InvalidAnswer) as refused:
-        answer_save(attempt=attempt, question_id=stranger.pk, choice_id=right(stranger), marked=False)
+        answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=stranger.pk,
+            choice_id=right(stranger),
+            marked=False,
+        )
     assert refused.value.message == "That question is not on this paper."
     assert Answer.objects.count() == 0
 
@@ -258,15 +278,43 @@ def test_answer_save_refuses_a_question_not_on_the_paper(clock, quiz, student):
 def test_answer_save_refuses_a_choice_of_another_question(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
     with pytest.raises(InvalidAnswer) as refused:
-        answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[1]), marked=False)
+        answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=questions[0].pk,
+            choice_id=right(questions[1]),
+            marked=False,
+        )
     assert refused.value.message == "That choice is not an option of this question."
+    assert Answer.objects.count() == 0
+
+
+def test_answer_save_treats_someone_elses_and_no_attempt_alike(clock, quiz, questions, student):
+    theirs = attempt_start(quiz=quiz, user=UserFactory())
+    messages = []
+    for public_id in (theirs.public_id, uuid.uuid4()):
+        with pytest.raises(AttemptNotFound) as refused:
+            answer_save(
+                user=student, attempt_public_id=public_id, question_id=questions[0].pk, choice_id=None, marked=True
+            )
+        messages.append(refused.value.message)
+    assert (
+        messages
+        == ["There is nothing at this address for you: it may be mistyped, or belong to someone else's account."] * 2
+    )
     assert Answer.objects.count() == 0
 
 
 def test_answer_save_refuses_once_submitted(clock, quiz, questions, student):
     attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
     with pytest.raises(AttemptClosed, match="already been submitted"):
-        answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+        answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=questions[0].pk,
+            choice_id=right(questions[0]),
+            marked=False,
+        )
     assert Answer.objects.filter(choice__isnull=False).count() == 0
 
 
@@ -278,18 +326,34 @@ def test_answer_save_refuses_once_submitted(clock, quiz, questions, student):
 def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, after_deadline, accepted):
     settings.QUIZ_GRACE_SECONDS = 5
     attempt = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     clock.move_to(attempt.deadline + after_deadline)
 
     if accepted:
         progress = answer_save(
-            attempt=attempt, question_id=questions[1].pk, choice_id=right(questions[1]), marked=False
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=questions[1].pk,
+            choice_id=right(questions[1]),
+            marked=False,
         )
         assert progress.answered == 2
         assert Attempt.objects.get(pk=attempt.pk).is_open
     else:
         with pytest.raises(AttemptClosed) as refused:
-            answer_save(attempt=attempt, question_id=questions[1].pk, choice_id=right(questions[1]), marked=False)
+            answer_save(
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=questions[1].pk,
+                choice_id=right(questions[1]),
+                marked=False,
+            )
         assert refused.value.message == "Time is up: the deadline has passed, so this was not saved."
         closed = Attempt.objects.get(pk=attempt.pk)
         # Closed with what was saved in time: one correct answer.
@@ -330,9 +394,21 @@ def test_answers_save_leaves_untouched_questions_unvisited(clock, quiz, question
 def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
     clock.shift(timedelta(seconds=40))
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     clock.shift(timedelta(seconds=50))
-    answer_save(attempt=attempt, question_id=questions[1].pk, choice_id=wrong(questions[1]), marked=True)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[1].pk,
+        choice_id=wrong(questions[1]),
+        marked=True,
+    )
     clock.shift(timedelta(seconds=10))
 
     attempt = attempt_submit(attempt=attempt)
@@ -353,7 +429,9 @@ def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions
 def test_attempt_submit_three_wrong_score_exactly_minus_two(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
     for q in questions:
-        answer_save(attempt=attempt, question_id=q.pk, choice_id=wrong(q), marked=False)
+        answer_save(
+            user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q), marked=False
+        )
     assert attempt_submit(attempt=attempt).score == Decimal("-2.00")
 
 
@@ -367,7 +445,13 @@ def test_attempt_submit_saves_the_form_answers_first(clock, quiz, questions, stu
 
 def test_attempt_submit_twice_grades_once(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     first = attempt_submit(attempt=attempt)
     # The key changes after grading: a second submit must not regrade silently.
     Choice.objects.filter(question=questions[0]).update(is_correct=False)
@@ -408,7 +492,13 @@ def test_attempt_expire_leaves_a_running_attempt_alone(clock, quiz, student):
 
 def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, questions, student):
     abandoned = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=abandoned, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=abandoned.user,
+        attempt_public_id=abandoned.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     clock.shift(timedelta(minutes=8))
     running = attempt_start(quiz=quiz, user=UserFactory())
     clock.shift(timedelta(minutes=3))
@@ -428,7 +518,13 @@ def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, 
 
 def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     with pytest.raises(ProtectedError):
         questions[0].delete()
     assert AttemptQuestion.objects.filter(attempt=attempt).count() == 3
@@ -437,7 +533,13 @@ def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
 def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions, student):
     quiz = QuizFactory(questions=questions, attempts_allowed=1)
     first = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=first, question_id=questions[0].pk, choice_id=right(questions[0]), marked=False)
+    answer_save(
+        user=first.user,
+        attempt_public_id=first.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]),
+        marked=False,
+    )
     clock.shift(timedelta(hours=1))
 
     with pytest.raises(QuizUnavailable):
@@ -473,9 +575,18 @@ def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, qu
     """A page that last saw Q1 blank and unmarked only toggles the mark: the answer saved elsewhere stays."""
     attempt = attempt_start(quiz=quiz, user=student)
     q = questions[0]
-    answer_save(attempt=attempt, question_id=q.pk, choice_id=right(q), marked=False)
+    answer_save(
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q), marked=False
+    )
 
-    answer_save(attempt=attempt, question_id=q.pk, choice_id=None, marked=True, was=(None, False))
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=q.pk,
+        choice_id=None,
+        marked=True,
+        was=(None, False),
+    )
 
     answer = Answer.objects.get(attempt=attempt, question=q)
     assert (answer.choice_id, answer.marked) == (right(q), True)
@@ -485,5 +596,11 @@ def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, 
     attempt = attempt_start(quiz=quiz, user=student)
     clock.shift(timedelta(hours=1))
     with pytest.raises(AttemptClosed):
-        answer_save(attempt=attempt, question_id=QuestionFactory().pk, choice_id=None, marked=False)
+        answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=QuestionFactory().pk,
+            choice_id=None,
+            marked=False,
+        )
     assert Attempt.objects.get(pk=attempt.pk).status == Attempt.Status.TIMED_OUT

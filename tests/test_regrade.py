@@ -96,7 +96,9 @@ def test_regrade_leaves_open_attempts_alone(student, setup):
 
     other = UserFactory(username="open")
     running = attempt_start(quiz=quiz, user=other)
-    answer_save(attempt=running, question_id=q1.pk, choice_id=right(q1).pk, marked=False)
+    answer_save(
+        user=running.user, attempt_public_id=running.public_id, question_id=q1.pk, choice_id=right(q1).pk, marked=False
+    )
     correct_the_key(q1)
     assert running.pk not in [c.attempt.pk for c in attempts_regrade(quizzes=[quiz], apply=True)]
     assert Answer.objects.get(attempt=running, question=q1).outcome == ""

@@ -264,7 +264,13 @@ def sat_paper(student):
     """A graded paper, a paper in progress and a note, so every student page has content to render."""
     questions = QuestionFactory.create_batch(2, note=NoteFactory())
     done = attempt_start(quiz=QuizFactory(slug="done", questions=questions), user=student)
-    answer_save(attempt=done, question_id=questions[0].pk, choice_id=questions[0].choices.first().pk, marked=True)
+    answer_save(
+        user=done.user,
+        attempt_public_id=done.public_id,
+        question_id=questions[0].pk,
+        choice_id=questions[0].choices.first().pk,
+        marked=True,
+    )
     done = attempt_submit(attempt=done)
     running = attempt_start(quiz=QuizFactory(slug="running", questions=questions), user=student)
     return done, running, questions[0].note.topic

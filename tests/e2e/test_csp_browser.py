@@ -91,7 +91,13 @@ def test_admin_runs_without_csp_violations(page, live_server, log_in, violations
     questions = QuestionFactory.create_batch(2)
     quiz = QuizFactory(questions=questions)
     attempt = attempt_start(quiz=quiz, user=student)
-    answer_save(attempt=attempt, question_id=questions[0].pk, choice_id=first(questions[0]).pk, marked=False)
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=first(questions[0]).pk,
+        marked=False,
+    )
     attempt_submit(attempt=attempt)
     log_in(page, "editor", "correct-horse-battery", admin=True)
     expect(page.get_by_role("heading", name="Questions, notes and students")).to_be_visible()

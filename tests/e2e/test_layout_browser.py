@@ -93,7 +93,14 @@ def sit(quiz, user, *, days_ago: int, right: int, wrong: int):
     for n, item in enumerate(attempt.items.order_by("position").select_related("question")[: right + wrong]):
         choice = first_correct(item.question) if n < right else item.question.choices.filter(is_correct=False)[0]
         at = began + timedelta(minutes=1)
-        services.answer_save(attempt=attempt, question_id=item.question_id, choice_id=choice.pk, marked=False, now=at)
+        services.answer_save(
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=item.question_id,
+            choice_id=choice.pk,
+            marked=False,
+            now=at,
+        )
     return services.attempt_submit(attempt=attempt, now=began + timedelta(minutes=9))
 
 
