@@ -268,103 +268,158 @@ def answer_save(
 ) -> Progress:
     """Save one answer (None clears it) and its review mark, if the student's paper still accepts answers.
 
-    The attempt is found by its public id and its owner in the same statement that locks it, so
-    someone else's paper and no paper at all are the same AttemptNotFound. `was` is the (choice,
-    mark) the page last knew saved: when given, only what differs from it is written, so a page
-    left open elsewhere cannot undo, say, an answer by toggling its mark.
+    `was` is the (choice, mark) the page last knew saved: when given, only what differs from it is
+    written, so a page left open elsewhere cannot undo, say, an answer by toggling its mark.
+    Someone else's paper and no paper at all are the same AttemptNotFound.
     """
     now = now or timezone.now()
-    refusal: QuizError | None = None
-    with transaction.atomic():
-        target = _answer_target_locked(
-            user_id=user.pk, attempt_public_id=attempt_public_id, question_id=question_id, choice_id=choice_id
-        )
-        if target is None:
-            raise AttemptNotFound(NOT_FOUND_MESSAGE)
-        if not (target.status == Attempt.Status.IN_PROGRESS and now <= target.deadline + grace()):
-            # Rare: load the whole row (already locked) to close it if its time ran out.
-            refusal = _refusal(Attempt.objects.select_related("quiz").get(pk=target.attempt_id), now=now)
-        elif not target.on_paper:
-            refusal = InvalidAnswer("That question is not on this paper.")
-        elif choice_id is not None and not target.choice_ok:
-            refusal = InvalidAnswer("That choice is not an option of this question.")
-        else:
-            changed = ["choice", "marked"] if was is None else []
-            if was is not None:
-                changed += ["choice"] if choice_id != was[0] else []
-                changed += ["marked"] if marked != was[1] else []
-            answer = Answer(attempt_id=target.attempt_id, question_id=question_id, choice_id=choice_id, marked=marked)
-            _answers_upsert([answer], now=now, fields=changed)
-            answered, marked_count = _answer_counts(attempt_id=target.attempt_id)
-    # Raised after the transaction, so that closing an expired attempt is kept.
-    if refusal is not None:
-        raise refusal
-    seconds_left = max(0, math.ceil((target.deadline - now).total_seconds()))
-    return Progress(answered=answered, marked=marked_count, seconds_left=seconds_left)
+    fields = ("choice", "marked") if was is None else tuple(_fields_changed(choice_id, marked, was))
+    save = functools.partial(
+        _answer_upsert_if_open,
+        user_id=user.pk,
+        attempt_public_id=attempt_public_id,
+        question_id=question_id,
+        choice_id=choice_id,
+        marked=marked,
+        fields=fields,
+        now=now,
+    )
+    if not save():
+        # Rare: say why nothing was saved, closing the paper if its time ran out.
+        with transaction.atomic():
+            refusal = _answer_refusal(
+                user_id=user.pk,
+                attempt_public_id=attempt_public_id,
+                question_id=question_id,
+                choice_id=choice_id,
+                now=now,
+            )
+            # None only if what stopped the statement has gone (it cannot come back): save under the lock.
+            if refusal is None and not save():
+                raise AssertionError("An answer the checks accept was not saved.")
+        # Raised after the transaction, so that closing an expired attempt is kept.
+        if refusal is not None:
+            raise refusal
+    return _answer_progress(attempt_public_id=attempt_public_id, now=now)
 
 
-@dataclass(frozen=True)
-class _AnswerTarget:
-    attempt_id: int
-    status: str
-    deadline: datetime
-    on_paper: bool
-    choice_ok: bool
+def _fields_changed(choice_id: int | None, marked: bool, was: tuple[int | None, bool]):
+    if choice_id != was[0]:
+        yield "choice"
+    if marked != was[1]:
+        yield "marked"
 
 
-# The autosave is the one request a sitting makes dozens of times, so its two reads are plain SQL:
-# building them with the ORM cost 1.5 to 2 ms of CPU a save against 0.05 ms (bench/README.md,
-# "The limit"). Tests run both on SQLite and PostgreSQL; a renamed column fails them.
-_ANSWER_TARGET_SQL = """
-    SELECT a.id, a.status, a.deadline,
-           EXISTS (SELECT 1 FROM {item} i WHERE i.attempt_id = a.id AND i.question_id = %s),
-           EXISTS (SELECT 1 FROM {choice} c WHERE c.id = %s AND c.question_id = %s)
+# The autosave is the request a sitting makes dozens of times, so it is plain SQL: a save is one
+# statement, plus one to count progress. Built with the ORM, the lookup, lock, checks and upsert
+# took 3 more queries and 4 times the CPU (bench/README.md, "The limit"). Tests run both statements
+# on SQLite and PostgreSQL, so a renamed column fails them.
+#
+# The upsert inserts only if the SELECT finds the student's paper open and in time, the question
+# on it and the choice one of its options. On PostgreSQL the SELECT locks the attempt's row: a
+# submit holding it makes the statement wait, then see the paper closed and insert nothing; a
+# submit that comes after waits for the save, then grades it. On SQLite a write statement holds
+# the database's one write lock from its start.
+_ANSWER_UPSERT_SQL = """
+    INSERT INTO {answer} (attempt_id, question_id, choice_id, marked, first_saved_at, saved_at, outcome)
+    SELECT a.id, i.question_id, %(choice)s, %(marked)s, %(now)s, %(now)s, ''
       FROM {attempt} a
-     WHERE a.public_id = %s AND a.user_id = %s
+      JOIN {item} i ON i.attempt_id = a.id AND i.question_id = %(question)s
+     WHERE a.public_id = %(public_id)s AND a.user_id = %(user)s
+       AND a.status = %(open)s AND a.deadline >= %(cutoff)s
+       {choice_check}
      {lock}
+    ON CONFLICT (attempt_id, question_id) DO UPDATE SET {updates}
 """
-_ANSWER_COUNTS_SQL = """
-    SELECT COUNT(choice_id), COUNT(CASE WHEN marked THEN 1 END) FROM {answer} WHERE attempt_id = %s
+_CHOICE_CHECK_SQL = "AND EXISTS (SELECT 1 FROM {choice} c WHERE c.id = %(choice)s AND c.question_id = i.question_id)"
+_ANSWER_PROGRESS_SQL = """
+    SELECT a.deadline,
+           (SELECT COUNT(choice_id) FROM {answer} WHERE attempt_id = a.id),
+           (SELECT COUNT(CASE WHEN marked THEN 1 END) FROM {answer} WHERE attempt_id = a.id)
+      FROM {attempt} a
+     WHERE a.public_id = %(public_id)s
 """
+
+
+def _answer_tables() -> dict[str, str]:
+    models = {"attempt": Attempt, "item": AttemptQuestion, "choice": Choice, "answer": Answer}
+    return {name: connection.ops.quote_name(model._meta.db_table) for name, model in models.items()}
 
 
 @functools.cache
-def _answer_sql(vendor: str) -> tuple[str, str]:
-    """The two statements for this database: its table names and, where it has one, its row lock."""
-    tables = {
-        name: connection.ops.quote_name(model._meta.db_table)
-        for name, model in (("attempt", Attempt), ("item", AttemptQuestion), ("choice", Choice), ("answer", Answer))
+def _answer_upsert_sql(vendor: str, *, has_choice: bool, fields: tuple[str, ...]) -> str:
+    tables = _answer_tables()
+    columns = [Answer._meta.get_field(name).column for name in (*fields, "saved_at")]
+    return _ANSWER_UPSERT_SQL.format(
+        choice_check=_CHOICE_CHECK_SQL.format(**tables) if has_choice else "",
+        # SQLite has no row locks: see above.
+        lock="FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",
+        updates=", ".join(f"{column} = excluded.{column}" for column in columns),
+        **tables,
+    )
+
+
+@functools.cache
+def _answer_progress_sql(vendor: str) -> str:
+    return _ANSWER_PROGRESS_SQL.format(**_answer_tables())
+
+
+def _answer_upsert_if_open(
+    *,
+    user_id: int,
+    attempt_public_id: UUID,
+    question_id: int,
+    choice_id: int | None,
+    marked: bool,
+    fields: tuple[str, ...],
+    now: datetime,
+) -> bool:
+    """Insert the answer, or update `fields` of it, if the paper takes it; False (nothing written) if not."""
+    ops = connection.ops
+    sql = _answer_upsert_sql(connection.vendor, has_choice=choice_id is not None, fields=fields)
+    params = {
+        "choice": choice_id,
+        "marked": marked,
+        "now": ops.adapt_datetimefield_value(now),
+        "question": question_id,
+        "public_id": Attempt._meta.get_field("public_id").get_db_prep_value(attempt_public_id, connection),
+        "user": user_id,
+        "open": Attempt.Status.IN_PROGRESS.value,
+        "cutoff": ops.adapt_datetimefield_value(now - grace()),
     }
-    # SQLite has no row locks: its IMMEDIATE transaction already holds the database's write lock.
-    lock = connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
-    return _ANSWER_TARGET_SQL.format(lock=lock, **tables), _ANSWER_COUNTS_SQL.format(**tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
-def _answer_target_locked(
-    *, user_id: int, attempt_public_id: UUID, question_id: int, choice_id: int | None
-) -> _AnswerTarget | None:
-    """The user's attempt, locked, with whether the question is on it and the choice one of its options."""
+def _answer_progress(*, attempt_public_id: UUID, now: datetime) -> Progress:
     public_id = Attempt._meta.get_field("public_id").get_db_prep_value(attempt_public_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _answer_sql(connection.vendor)[0], [question_id, choice_id or 0, question_id, public_id, user_id]
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    attempt_id, status, deadline, on_paper, choice_ok = row
+        cursor.execute(_answer_progress_sql(connection.vendor), {"public_id": public_id})
+        deadline, answered, marked = cursor.fetchone()
     column = Attempt._meta.get_field("deadline").get_col(Attempt._meta.db_table)
     for convert in connection.ops.get_db_converters(column):
         deadline = convert(deadline, column, connection)
-    return _AnswerTarget(attempt_id, status, deadline, bool(on_paper), bool(choice_ok))
+    return Progress(answered=answered, marked=marked, seconds_left=max(0, math.ceil((deadline - now).total_seconds())))
 
 
-def _answer_counts(*, attempt_id: int) -> tuple[int, int]:
-    """How many of the attempt's questions are answered and how many marked for review."""
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_sql(connection.vendor)[1], [attempt_id])
-        answered, marked = cursor.fetchone()
-    return answered, marked
+def _answer_refusal(
+    *, user_id: int, attempt_public_id: UUID, question_id: int, choice_id: int | None, now: datetime
+) -> QuizError | None:
+    """Why the paper does not take this answer (closing it if its time ran out), in the order a student
+    needs to hear it; None if it does. Raises AttemptNotFound."""
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",)).filter(public_id=attempt_public_id, user_id=user_id).first()
+    )
+    if attempt is None:
+        raise AttemptNotFound(NOT_FOUND_MESSAGE)
+    if refusal := _refusal(attempt, now=now):
+        return refusal
+    if not attempt.items.filter(question_id=question_id).exists():
+        return InvalidAnswer("That question is not on this paper.")
+    if choice_id is not None and not Choice.objects.filter(pk=choice_id, question_id=question_id).exists():
+        return InvalidAnswer("That choice is not an option of this question.")
+    return None
 
 
 def answers_save(
