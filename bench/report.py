@@ -102,15 +102,18 @@ def capacity(samples: Samples, *, settle: float = 1.0) -> dict:
     counted: dict[str, list[float]] = defaultdict(list)
     seconds: Counter = Counter()
     errors: Counter = Counter()
+    rates: dict[str, list[float]] = defaultdict(list)  # each phase's own throughput, in order
     for kind, start, end in samples.phases:
         window = (start + settle, end)
         seconds[kind] += window[1] - window[0]
+        before = len(counted[kind])
         for _, name, status, ms, began in samples.rows:
             if name == kind and window[0] <= began < window[1]:
                 if status == 200:
                     counted[kind].append(ms)
                 else:
                     errors[kind, status] += 1
+        rates[kind].append((len(counted[kind]) - before) / (window[1] - window[0]))
     result = {
         kind: {
             "per_second": len(times) / seconds[kind],
@@ -124,6 +127,8 @@ def capacity(samples: Samples, *, settle: float = 1.0) -> dict:
     }
     if "autosave" in result and "bare" in result:
         result["ratio"] = result["autosave"]["per_second"] / result["bare"]["per_second"]
+        # Each autosave phase against the bare phase after it: how much the machine moved within the run.
+        result["round_ratios"] = [a / b for a, b in zip(rates["autosave"], rates["bare"], strict=False) if b]
     result["errors"] = {f"{kind} {status}": n for (kind, status), n in errors.items()}
     return result
 

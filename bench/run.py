@@ -380,6 +380,8 @@ def capacity_section(bench: Bench, kind: str, path: str) -> list[str]:
     if "ratio" in cap:
         verdict = "meets" if cap["ratio"] >= 0.5 else "BELOW"
         lines += ["", f"Autosave / bare write: **{cap['ratio']:.2f}** ({verdict} the 0.5 target)."]
+        rounds = ", ".join(f"{ratio:.2f}" for ratio in cap["round_ratios"])
+        lines.append(f"Round by round (each autosave phase against the bare phase after it): {rounds}.")
     if cap["errors"]:
         lines.append(f"Errors: {cap['errors']}")
     return [*lines, ""]
@@ -435,7 +437,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers per server")
     parser.add_argument("--capacity-users", type=int, default=32)
     parser.add_argument("--phase-seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=2, help="capacity: autosave and bare phases, alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="capacity: autosave and bare phases, alternating")
     parser.add_argument("--time-limit", type=int, default=360, help="seconds before a locust run is cut short")
     parser.add_argument("--no-faults", dest="faults", action="store_false")
     parser.add_argument(
