@@ -298,6 +298,11 @@ def key_visible_at(now: datetime, prefix: str = "") -> Q:
     )
 
 
+def seconds_until(deadline: datetime, now: datetime) -> int:
+    """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
+    return max(0, math.ceil((deadline - now).total_seconds()))
+
+
 def grace() -> timedelta:
     """How long after the deadline an answer in flight is still accepted."""
     return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
@@ -375,9 +380,7 @@ class Attempt(MarkingScheme, models.Model):
         return self.status == self.Status.IN_PROGRESS
 
     def seconds_left(self, now: datetime | None = None) -> int:
-        """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
-        remaining = (self.deadline - (now or timezone.now())).total_seconds()
-        return max(0, math.ceil(remaining))
+        return seconds_until(self.deadline, now or timezone.now())
 
     def accepts_answers_at(self, now: datetime) -> bool:
         return self.is_open and now <= self.deadline + grace()

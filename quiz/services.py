@@ -1,13 +1,13 @@
 """Every state change of an attempt: start, save an answer, submit, expire. One function each.
 
-Each runs in one transaction and first locks the attempt's row (PostgreSQL `SELECT … FOR UPDATE`;
-SQLite's IMMEDIATE transactions take the database's write lock instead), so an autosave racing a
-submit either lands before the grading or is refused: an acknowledged answer is always graded,
-and two submits grade once.
+Each locks the attempt's row before it changes anything (PostgreSQL `SELECT … FOR UPDATE`; on
+SQLite, the database's one write lock: IMMEDIATE transactions take it at BEGIN, a lone write
+statement when it starts). Most run in one transaction; the autosave is a single statement that
+locks and writes at once. So an autosave racing a submit either lands before the grading or is
+refused: an acknowledged answer is always graded, and two submits grade once.
 """
 
 import functools
-import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +19,17 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from content.models import Choice, Question
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard, grace, key_visible_at
+from quiz.models import (
+    Answer,
+    Attempt,
+    AttemptQuestion,
+    ExtraTime,
+    Quiz,
+    ReviewCard,
+    grace,
+    key_visible_at,
+    seconds_until,
+)
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
 
@@ -285,7 +295,9 @@ def answer_save(
         now=now,
     )
     if not save():
-        # Rare: say why nothing was saved, closing the paper if its time ran out.
+        # Rare: say why nothing was saved. A paper that is not the student's is told without a lock.
+        if not Attempt.objects.filter(public_id=attempt_public_id, user_id=user.pk).exists():
+            raise AttemptNotFound(NOT_FOUND_MESSAGE)
         with transaction.atomic():
             refusal = _answer_refusal(
                 user_id=user.pk,
@@ -294,9 +306,10 @@ def answer_save(
                 choice_id=choice_id,
                 now=now,
             )
-            # None only if what stopped the statement has gone (it cannot come back): save under the lock.
             if refusal is None and not save():
-                raise AssertionError("An answer the checks accept was not saved.")
+                # Nothing the checks see stops it, yet the statement saved nothing: the question or
+                # its options changed in between (an admin's edit). Never acknowledge that.
+                refusal = InvalidAnswer("This answer could not be saved: reload the page and answer again.")
         # Raised after the transaction, so that closing an expired attempt is kept.
         if refusal is not None:
             raise refusal
@@ -346,6 +359,7 @@ def _answer_tables() -> dict[str, str]:
     return {name: connection.ops.quote_name(model._meta.db_table) for name, model in models.items()}
 
 
+# `vendor` only keys the caches: the SQL is built for `connection`, once per database kind.
 @functools.cache
 def _answer_upsert_sql(vendor: str, *, has_choice: bool, fields: tuple[str, ...]) -> str:
     tables = _answer_tables()
@@ -400,19 +414,17 @@ def _answer_progress(*, attempt_public_id: UUID, now: datetime) -> Progress:
     column = Attempt._meta.get_field("deadline").get_col(Attempt._meta.db_table)
     for convert in connection.ops.get_db_converters(column):
         deadline = convert(deadline, column, connection)
-    return Progress(answered=answered, marked=marked, seconds_left=max(0, math.ceil((deadline - now).total_seconds())))
+    return Progress(answered=answered, marked=marked, seconds_left=seconds_until(deadline, now))
 
 
 def _answer_refusal(
     *, user_id: int, attempt_public_id: UUID, question_id: int, choice_id: int | None, now: datetime
 ) -> QuizError | None:
-    """Why the paper does not take this answer (closing it if its time ran out), in the order a student
-    needs to hear it; None if it does. Raises AttemptNotFound."""
-    attempt = (
-        Attempt.objects.select_for_update(of=("self",)).filter(public_id=attempt_public_id, user_id=user_id).first()
-    )
-    if attempt is None:
-        raise AttemptNotFound(NOT_FOUND_MESSAGE)
+    """Why the student's paper does not take this answer, closing it if its time ran out; None if it does.
+
+    The same checks as the upsert's, in the order a student needs to hear them.
+    """
+    attempt = Attempt.objects.select_for_update(of=("self",)).get(public_id=attempt_public_id, user_id=user_id)
     if refusal := _refusal(attempt, now=now):
         return refusal
     if not attempt.items.filter(question_id=question_id).exists():
@@ -478,8 +490,8 @@ def _answers_write(attempt: Attempt, *, choices: dict[int, int | None], marked: 
         _answers_upsert(changed, now=now)
 
 
-def _answers_upsert(answers: list[Answer], *, now: datetime, fields=("choice", "marked")) -> None:
-    """Insert answers, or update `fields` of existing ones, in one statement.
+def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
+    """Insert answers, or update the choice and mark of existing ones, in one statement.
 
     `first_saved_at` always keeps the first save's time: grading estimates time spent from it.
     """
@@ -489,7 +501,7 @@ def _answers_upsert(answers: list[Answer], *, now: datetime, fields=("choice", "
         answers,
         update_conflicts=True,
         unique_fields=["attempt", "question"],
-        update_fields=[*fields, "saved_at"],
+        update_fields=["choice", "marked", "saved_at"],
     )
 
 

@@ -8,7 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from quiz import services
 from quiz.models import Answer, Attempt
@@ -106,6 +106,36 @@ def test_answer_save_racing_a_submit_is_graded_or_refused(sitting, slow_grading)
     else:
         # Acknowledged, so it must be in the grade.
         assert (answer.choice_id, answer.outcome, graded.score) == (choice, "correct", Decimal("4.00"))
+
+
+def test_submit_waits_for_an_autosave_holding_the_lock_and_grades_it(sitting):
+    """The other order: the save's statement holds the paper's row when the submit comes."""
+    attempt, questions = sitting
+    late = questions[1]
+    choice = late.choices.get(is_correct=True).pk
+
+    def autosave():
+        with transaction.atomic():  # holds the row lock the statement took until this commits
+            answer_save(
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=late.pk,
+                choice_id=choice,
+                marked=False,
+            )
+            time.sleep(0.3)
+        return time.monotonic()
+
+    def submit():
+        time.sleep(0.1)  # arrives while the save is uncommitted
+        graded = attempt_submit(attempt=attempt)
+        return graded, time.monotonic()
+
+    saved_at, (graded, submitted_at) = run_together(autosave, submit)
+
+    assert saved_at < submitted_at
+    answer = Answer.objects.get(attempt=attempt, question=late)
+    assert (answer.choice_id, answer.outcome, graded.score) == (choice, "correct", Decimal("4.00"))
 
 
 def test_attempt_start_twice_at_once_makes_one_attempt():

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db.models import ProtectedError
 
 from content.models import Choice, Question
+from quiz import services
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
 from quiz.services import (
     AttemptClosed,
@@ -604,3 +605,19 @@ def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, 
             marked=False,
         )
     assert Attempt.objects.get(pk=attempt.pk).status == Attempt.Status.TIMED_OUT
+
+
+def test_answer_save_never_acknowledges_what_the_statement_did_not_write(clock, quiz, questions, student, monkeypatch):
+    """If the checks pass but the upsert still writes nothing (an admin moved a choice in between), refuse."""
+    attempt = attempt_start(quiz=quiz, user=student)
+    monkeypatch.setattr(services, "_answer_upsert_if_open", lambda **_: False)
+    with pytest.raises(InvalidAnswer) as refused:
+        answer_save(
+            user=student,
+            attempt_public_id=attempt.public_id,
+            question_id=questions[0].pk,
+            choice_id=right(questions[0]),
+            marked=False,
+        )
+    assert refused.value.message == "This answer could not be saved: reload the page and answer again."
+    assert Answer.objects.count() == 0
