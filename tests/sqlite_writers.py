@@ -3,8 +3,8 @@
 pytest-django's SQLite test database lives in memory with a shared cache, whose table locks fail at
 once instead of waiting: it cannot show how the real, file-based database behaves. So this script
 configures the app's own settings on a new file, then runs one thread per student, each with its
-own connection as gunicorn's workers have, saving every answer through `answer_save` and then
-submitting. It prints a JSON report on stdout.
+own connection as gunicorn's workers have, saving every answer through `answer_save` (the last
+round through `answers_save`, the whole form at once) and then submitting. It prints a JSON report on stdout.
 
     python -m tests.sqlite_writers PATH [--students N] [--questions N] [--rounds N] [--transaction-mode M]
 """
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> dict:
     from django.db import OperationalError, connection
 
     from quiz.models import Answer, Attempt
-    from quiz.services import answer_save, attempt_start, attempt_submit
+    from quiz.services import answer_save, answers_save, attempt_start, attempt_submit
     from tests.factories import QuestionFactory, QuizFactory
 
     options = settings.DATABASES["default"]["OPTIONS"]
@@ -64,8 +64,22 @@ def main(argv: list[str]) -> dict:
         try:
             barrier.wait()
             for round_ in range(args.rounds):
+                picks = {q.pk: choices[q.pk][(index + round_) % len(choices[q.pk])] for q in questions}
+                if round_ == args.rounds - 1:
+                    # The last round saves the whole form at once, as the paper without JavaScript
+                    # does: a transaction that reads before it writes, unlike the autosave's one statement.
+                    try:
+                        answers_save(attempt=attempt, choices=picks, marked={})
+                    except OperationalError as error:
+                        with lock:
+                            errors.append(f"answers_save: {error}")
+                        continue
+                    with lock:
+                        acknowledged.update({(attempt.pk, q): c for q, c in picks.items()})
+                        saves[0] += len(picks)
+                    continue
                 for question in questions:
-                    choice = choices[question.pk][(index + round_) % len(choices[question.pk])]
+                    choice = picks[question.pk]
                     try:
                         answer_save(
                             user=attempt.user,

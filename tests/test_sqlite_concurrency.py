@@ -37,7 +37,11 @@ def test_sqlite_concurrent_autosaves_never_meet_a_locked_database(tmp_path):
 
 
 def test_sqlite_concurrent_autosaves_do_meet_a_locked_database_without_immediate_transactions(tmp_path):
-    """The control: the same load under SQLite's default DEFERRED transactions fails, so the test above can."""
+    """The control: under SQLite's default DEFERRED transactions the same load fails, so the test above can.
+
+    What fails is what reads before it writes in one transaction (the whole-form saves, the submits):
+    a DEFERRED transaction cannot upgrade its read lock once another writer has committed.
+    """
     report = run_writers(tmp_path / "db.sqlite3", "--transaction-mode", "DEFERRED")
 
     assert report["errors"]
