@@ -109,6 +109,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Argon2 first, as Django's documentation recommends: memory-hard, and on CPUs without SHA
+# extensions (this machine) a quarter of PBKDF2's CPU per sign-in, which decides how fast a room of
+# students can sign in at once (bench/README.md, "Sign-in storm"). The others still verify older
+# hashes, and Django rewrites each as Argon2 when its owner next signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

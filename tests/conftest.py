@@ -7,8 +7,8 @@ from tests.factories import UserFactory
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # Production's PBKDF2 takes a third of a second per password on purpose; the login and
-    # throttling tests check dozens of them.
+    # Production's Argon2 takes a third of a second and 100 MiB per password on purpose; the login
+    # and throttling tests check dozens of them.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

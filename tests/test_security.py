@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -157,6 +158,26 @@ def test_password_validators_are_all_on():
         "CommonPasswordValidator",
         "NumericPasswordValidator",
     ]
+
+
+def test_password_hashes_are_argon2_and_older_ones_are_upgraded_at_sign_in(client, settings):
+    """Production's hashers (the suite's fast MD5 one is set aside): new passwords are Argon2, and a
+    student whose password was stored by PBKDF2 signs in as before and leaves an Argon2 hash behind."""
+    from config.settings import PASSWORD_HASHERS
+
+    settings.PASSWORD_HASHERS = PASSWORD_HASHERS
+    newcomer = UserFactory(username="new")
+    newcomer.set_password("a long passphrase")
+    old_hash = PBKDF2PasswordHasher().encode("a long passphrase", "fixedsalt1234567", iterations=1000)
+    veteran = UserFactory(username="veteran")
+    get_user_model().objects.filter(pk=veteran.pk).update(password=old_hash)
+
+    response = client.post(reverse("login"), {"username": "veteran", "password": "a long passphrase"})
+
+    assert response.status_code == 302
+    veteran.refresh_from_db()
+    assert [newcomer.password.split("$")[0], veteran.password.split("$")[0]] == ["argon2", "argon2"]
+    assert veteran.check_password("a long passphrase")
 
 
 def test_signup_states_the_password_rules(client):
