@@ -220,7 +220,7 @@ def _error(message: str, status: int, **extra) -> JsonResponse:
 
 @require_POST
 def attempt_answer(request, public_id: UUID):
-    """Autosave of one answer: the JSON contract in DESIGN.md and README."""
+    """Autosave of one answer: the JSON contract in README ("The autosave contract")."""
     if not request.user.is_authenticated:
         return _error("You are signed out. Sign in again: your saved answers are kept.", 403, signed_out=True)
     try:
