@@ -593,6 +593,34 @@ def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, qu
     assert (answer.choice_id, answer.marked) == (right(q), True)
 
 
+@pytest.mark.parametrize("started", [0, 1, 500_000, 999_999], ids=lambda us: f"start+{us}us")
+@pytest.mark.parametrize(("late", "accepted"), [(0, True), (1, False)], ids=["at-end-of-grace", "1us-after"])
+def test_answer_save_cutoff_is_exact_to_the_microsecond(
+    clock, quiz, questions, student, settings, started, late, accepted
+):
+    """The upsert compares the stored deadline in SQL (as text on SQLite): no rounding at either side."""
+    settings.QUIZ_GRACE_SECONDS = 5
+    clock.move_to(T0 + timedelta(microseconds=started))
+    attempt = attempt_start(quiz=quiz, user=student)
+    clock.move_to(attempt.deadline + timedelta(seconds=5, microseconds=late))
+
+    def save():
+        return answer_save(
+            user=student,
+            attempt_public_id=attempt.public_id,
+            question_id=questions[0].pk,
+            choice_id=right(questions[0]),
+            marked=False,
+        )
+
+    if accepted:
+        assert save() == services.Progress(answered=1, marked=0, seconds_left=0)
+    else:
+        with pytest.raises(AttemptClosed):
+            save()
+    assert Answer.objects.filter(choice__isnull=False).count() == (1 if accepted else 0)
+
+
 def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, quiz, student):
     attempt = attempt_start(quiz=quiz, user=student)
     clock.shift(timedelta(hours=1))
