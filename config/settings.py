@@ -210,8 +210,8 @@ if not DEBUG:
     # The reverse proxy terminates TLS and must set X-Forwarded-Proto (and strip a client's own).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    # Only for a plain-HTTP run on a private network (the benchmarks): browsers and HTTP clients
-    # never send a Secure cookie over http://, so nobody could stay signed in.
+    # Only for a plain-HTTP run on a private network: browsers and HTTP clients never send a
+    # Secure cookie over http://, so nobody could stay signed in. (The benchmarks keep them on.)
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -325,7 +325,7 @@ def _fields_changed(choice_id: int | None, marked: bool, was: tuple[int | None, 
 
 # The autosave is the request a sitting makes dozens of times, so it is plain SQL: a save is one
 # statement, plus one to count progress. Built with the ORM, the lookup, lock, checks and upsert
-# took 3 more queries and 4 times the CPU (bench/README.md, "The limit"). Tests run both statements
+# took 3 more queries and about 17 times the CPU (bench/README.md, "The limit"). Tests run both statements
 # on SQLite and PostgreSQL, so a renamed column fails them.
 #
 # The upsert inserts only if the SELECT finds the student's paper open and in time, the question
