@@ -325,8 +325,8 @@ def _fields_changed(choice_id: int | None, marked: bool, was: tuple[int | None, 
 
 # The autosave is the request a sitting makes dozens of times, so it is plain SQL: a save is one
 # statement, plus one to count progress. Built with the ORM, the lookup, lock, checks and upsert
-# took 3 more queries and about 17 times the CPU (bench/README.md, "The limit"). Tests run both statements
-# on SQLite and PostgreSQL, so a renamed column fails them.
+# took 3 more queries and about 17 times the CPU (bench/README.md, "The limit"). Tests run both
+# statements on SQLite and PostgreSQL, so a renamed column fails them.
 #
 # The upsert inserts only if the SELECT finds the student's paper open and in time, the question
 # on it and the choice one of its options. On PostgreSQL the SELECT locks the attempt's row: a
