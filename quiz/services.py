@@ -396,7 +396,7 @@ def _answer_upsert_if_open(
         "marked": marked,
         "now": ops.adapt_datetimefield_value(now),
         "question": question_id,
-        "public_id": Attempt._meta.get_field("public_id").get_db_prep_value(attempt_public_id, connection),
+        "public_id": _public_id_param(attempt_public_id),
         "user": user_id,
         "open": Attempt.Status.IN_PROGRESS.value,
         "cutoff": ops.adapt_datetimefield_value(now - grace()),
@@ -406,10 +406,14 @@ def _answer_upsert_if_open(
         return cursor.rowcount == 1
 
 
+def _public_id_param(attempt_public_id: UUID):
+    """The public id as this database stores it (a uuid on PostgreSQL, 32 hex digits on SQLite)."""
+    return Attempt._meta.get_field("public_id").get_db_prep_value(attempt_public_id, connection)
+
+
 def _answer_progress(*, attempt_public_id: UUID, now: datetime) -> Progress:
-    public_id = Attempt._meta.get_field("public_id").get_db_prep_value(attempt_public_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(_answer_progress_sql(connection.vendor), {"public_id": public_id})
+        cursor.execute(_answer_progress_sql(connection.vendor), {"public_id": _public_id_param(attempt_public_id)})
         deadline, answered, marked = cursor.fetchone()
     column = Attempt._meta.get_field("deadline").get_col(Attempt._meta.db_table)
     for convert in connection.ops.get_db_converters(column):
