@@ -12,12 +12,16 @@ from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 
-from content.models import Choice, Note, Question, Source, Statement, Topic
+from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.resources import QuestionResource
 from content.rules import question_problems
+from content.selectors import bank_report_saved, question_flaws_in_bank
+from content.services import question_version_current
 
 _CHECKED = {"on", "true", "True", "1"}
 
@@ -37,7 +41,18 @@ def _posted_rows(data, prefix: str, flag: str) -> list[tuple[str, bool]]:
 
 
 class _OrderedInlineFormSet(BaseInlineFormSet):
-    """Numbers new rows after the existing ones, so authors never type an order by hand."""
+    """Numbers new rows after the existing ones, and keys them, so authors never type either by hand.
+
+    A row's key is what the bank file and students' answers know it by; an author may name it, or
+    leave it blank for the next free one ("a", "b", … for choices; "s1", "s2", … for statements).
+    """
+
+    key_prefix = ""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "key" in form.fields:
+            form.fields["key"].required = False
 
     def kept_forms(self):
         return [
@@ -52,14 +67,25 @@ class _OrderedInlineFormSet(BaseInlineFormSet):
             return
         taken = [form.instance.order for form in self.forms if form.instance.pk]
         next_order = max(taken, default=0) + 1
+        keys = [form.cleaned_data.get("key") or form.instance.key for form in self.kept_forms()]
+        if len([k for k in keys if k]) != len({k for k in keys if k}):
+            raise ValidationError("Two rows have the same key; a key names one row of the question.")
+        free = (key for key in self._key_candidates() if key not in keys)
         for form in self.kept_forms():
             if not form.instance.pk:
                 form.instance.order = next_order
                 next_order += 1
+            if not (form.cleaned_data.get("key") or form.instance.key):
+                form.instance.key = next(free)
+
+    def _key_candidates(self):
+        if self.key_prefix:
+            return (f"{self.key_prefix}{n}" for n in range(1, 100))
+        return iter("abcdefghijklmnopqrstuvwxyz")
 
 
 class StatementFormSet(_OrderedInlineFormSet):
-    pass
+    key_prefix = "s"
 
 
 class ChoiceFormSet(_OrderedInlineFormSet):
@@ -77,15 +103,38 @@ class ChoiceFormSet(_OrderedInlineFormSet):
             explanation=question.explanation or "-",  # the question form reports its own fields
             is_trap=False,
             trap_note="",
+            misconception="",
         )
         if problems:
             raise ValidationError([f"{p.field.capitalize()}: {p.message}." for p in problems])
 
 
+class FlawFilter(admin.SimpleListFilter):
+    """Questions the bank checker (`content.lint`) finds a flaw in, accepted or not."""
+
+    title = "item-writing flaws"
+    parameter_name = "flaws"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Has open flaws"), ("accepted", "Has accepted flaws only"), ("none", "No flaws")]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        flaws = bank_report_saved().flaws
+        open_keys = {flaw.key for flaw in flaws if not flaw.accepted}
+        any_keys = {flaw.key for flaw in flaws}
+        if self.value() == "open":
+            return queryset.filter(key__in=open_keys)
+        if self.value() == "accepted":
+            return queryset.filter(key__in=any_keys - open_keys)
+        return queryset.exclude(key__in=any_keys)
+
+
 class StatementInline(admin.TabularInline):
     model = Statement
     formset = StatementFormSet
-    fields = ("text", "is_true")
+    fields = ("key", "text", "is_true")
     extra = 0
     verbose_name = "statement (or pair, written 'left — right')"
     verbose_name_plural = "statements — for statement, match-the-pairs and assertion-reason questions"
@@ -94,7 +143,7 @@ class StatementInline(admin.TabularInline):
 class ChoiceInline(admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
-    fields = ("text", "is_correct")
+    fields = ("key", "text", "is_correct")
     extra = 0
     # Four rows on the form; the count itself is checked by the rules, with their message.
     min_num = 4
@@ -123,20 +172,87 @@ class QuestionAdmin(ImportExportModelAdmin):
         "difficulty",
         "is_trap",
         ("note__source", admin.RelatedOnlyFieldListFilter),
+        FlawFilter,
     )
     search_fields = ("stem", "key")
     list_select_related = ("topic", "note__topic")
     list_per_page = 50
     actions = ("publish", "unpublish")
-    autocomplete_fields = ("note",)
-    readonly_fields = ("created_at", "updated_at")
+    autocomplete_fields = ("note", "misconception", "tests", "reveals")
+    readonly_fields = ("created_at", "updated_at", "versions")
     change_form_template = "admin/content/question/change_form.html"
+    change_list_template = "admin/content/question/change_list.html"
     fieldsets = (
         (None, {"fields": ("key", "status", "topic", "note", "kind", "difficulty")}),
         ("Question", {"fields": ("stem", "explanation")}),
-        ("Trap", {"fields": ("is_trap", "trap_note"), "description": "A trap tests a known misconception; name it."}),
+        (
+            "Bank checker",
+            {
+                "fields": ("accepted_flaws",),
+                "description": "After each save the checker lists this question's item-writing flaws as warnings. "
+                "Where one is right for this question, accept it here with your reason.",
+            },
+        ),
+        (
+            "Trap",
+            {
+                "fields": ("is_trap", "misconception", "trap_note"),
+                "description": "A trap tests one of the bank's known misconceptions: name it, and say it in a "
+                "sentence.",
+            },
+        ),
+        (
+            "Facts",
+            {
+                "fields": ("tests", "reveals"),
+                "description": "What the key turns on, and what the wording gives away: no paper sets a question "
+                "beside one that reveals a fact it tests.",
+            },
+        ),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (
+            "Versions",
+            {
+                "fields": ("versions",),
+                "description": "What students saw: each paper keeps the version it started with, whatever is "
+                "edited since. A save that changes the stem, statements, choices or explanation makes a new one.",
+            },
+        ),
     )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Only now are the choices and statements saved: the version must hold the new ones.
+        question_version_current(question=form.instance)
+
+    @admin.display(description="versions")
+    def versions(self, question: Question) -> str:
+        """Each version, newest first: when it was made, and the attempts that pinned it (linked)."""
+        if question.pk is None:
+            return "-"
+        rows = question.versions.annotate(attempts=Count("attempt_items__attempt", distinct=True)).order_by("-number")
+        attempts_url = reverse("admin:quiz_attempt_changelist")
+        body = format_html_join(
+            "",
+            '<tr data-version="{}"><td>{}</td><td>{}</td>'
+            '<td><a href="{}?items__version__id__exact={}">{}</a></td></tr>',
+            (
+                (
+                    version.number,
+                    version.number,
+                    date_format(timezone.localtime(version.created_at), "j M Y, H:i"),
+                    attempts_url,
+                    version.pk,
+                    version.attempts,
+                )
+                for version in rows
+            ),
+        )
+        return format_html(
+            '<table><thead><tr><th scope="col">version</th><th scope="col">created</th>'
+            '<th scope="col">attempts</th></tr></thead><tbody>{}</tbody></table>',
+            body,
+        )
 
     @admin.display(description="stem")
     def short_stem(self, question: Question) -> str:
@@ -165,11 +281,43 @@ class QuestionAdmin(ImportExportModelAdmin):
         count = queryset.exclude(status=Question.Status.DRAFT).update(status=Question.Status.DRAFT)
         self.message_user(request, f"Unpublished {count} question{'s' if count != 1 else ''}.", messages.SUCCESS)
 
+    def response_add(self, request, obj, post_url_continue=None):
+        self._warn_flaws(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._warn_flaws(request, obj)
+        return super().response_change(request, obj)
+
+    def _warn_flaws(self, request, question: Question) -> None:
+        # After the inlines are saved, so the checker sees the question as it now stands.
+        for flaw in question_flaws_in_bank(question):
+            if flaw.accepted:
+                self.message_user(request, f"Accepted flaw [{flaw.code}]: {flaw.message}.", messages.INFO)
+            else:
+                self.message_user(request, f"Item-writing flaw [{flaw.code}]: {flaw.message}.", messages.WARNING)
+
     def get_urls(self):
         preview = path(
             "<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="content_question_preview"
         )
-        return [preview, *super().get_urls()]
+        report = path("bank-report/", self.admin_site.admin_view(self.bank_report_view), name="content_bank_report")
+        return [preview, report, *super().get_urls()]
+
+    def bank_report_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = bank_report_saved()
+        ids = dict(Question.objects.values_list("key", "pk"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Bank report: item-writing flaws and figures",
+            "report": report,
+            "figures": report.lines()[: report.lines().index("Checks:")],
+            "flaw_rows": [(flaw, ids.get(flaw.key)) for flaw in report.flaws],
+        }
+        return TemplateResponse(request, "admin/content/question/bank_report.html", context)
 
     def preview_view(self, request, pk: int):
         question = get_object_or_404(
@@ -187,7 +335,7 @@ class QuestionAdmin(ImportExportModelAdmin):
         return TemplateResponse(request, "admin/content/question/preview.html", context)
 
     def get_export_queryset(self, request):
-        return super().get_export_queryset(request).select_related("topic", "note__source").with_options()
+        return super().get_export_queryset(request).with_bank_fields()
 
 
 @admin.register(Note)
@@ -222,3 +370,25 @@ class TopicAdmin(admin.ModelAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ("title", "key", "kind")
     search_fields = ("title",)
+
+
+@admin.register(Misconception)
+class MisconceptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "trap_count")
+    search_fields = ("name", "key", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(trap_count=Count("questions"))
+
+    @admin.display(description="traps", ordering="trap_count")
+    def trap_count(self, misconception: Misconception) -> int:
+        return misconception.trap_count
+
+
+@admin.register(Fact)
+class FactAdmin(admin.ModelAdmin):
+    list_display = ("key", "text", "note")
+    list_filter = (("note__topic", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("key", "text")
+    list_select_related = ("note",)
+    autocomplete_fields = ("note",)

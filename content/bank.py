@@ -20,8 +20,10 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
 
-from content.models import Choice, Note, Question, Source, Statement, Topic
+from content import lint
+from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import Kind, question_problems
+from content.services import question_version_current
 
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
@@ -37,11 +39,17 @@ QUESTION_FIELDS = (
     "note",
     "is_trap",
     "trap_note",
+    "misconception",
+    "tests",
+    "reveals",
+    "accepted_flaws",
     "status",
 )
 
 Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 Text = Annotated[StrictStr, Field(min_length=1)]
+# A choice's or statement's key, unique within its question: "a", "brahmos-russia", "s2".
+ItemKey = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=20)]
 
 
 class Record(BaseModel):
@@ -51,13 +59,24 @@ class Record(BaseModel):
 
 
 class StatementIn(Record):
+    key: ItemKey
     text: Text
     is_true: StrictBool
 
 
 class ChoiceIn(Record):
+    key: ItemKey
     text: Text
     is_correct: StrictBool
+
+
+def _keys_unique(items: list, what: str) -> list:
+    seen: set[str] = set()
+    for item in items:
+        if item.key in seen:
+            raise ValueError(f"two {what} have the key {item.key!r}; a key names one {what[:-1]} of the question")
+        seen.add(item.key)
+    return items
 
 
 class NoteRef(Record):
@@ -80,7 +99,26 @@ class QuestionIn(Record):
     note: NoteRef
     is_trap: StrictBool = False
     trap_note: StrictStr = ""
+    misconception: Key | None = None
+    tests: list[Key] = []
+    reveals: list[Key] = []
+    accepted_flaws: StrictStr = ""
     status: Literal["draft", "published"] = "published"
+
+    @field_validator("statements")
+    @classmethod
+    def _statement_keys_unique(cls, value):
+        return _keys_unique(value, "statements")
+
+    @field_validator("choices")
+    @classmethod
+    def _choice_keys_unique(cls, value):
+        return _keys_unique(value, "choices")
+
+    @field_validator("misconception", mode="before")
+    @classmethod
+    def _no_misconception_is_none(cls, value):
+        return value or None
 
     @field_validator("note", mode="before")
     @classmethod
@@ -115,12 +153,27 @@ class NoteIn(Record):
     section: Text
     order: Annotated[StrictInt, Field(ge=0)] = 0
     body: Text
+    examinable: StrictBool = True
+
+
+class MisconceptionIn(Record):
+    key: Key
+    name: Text
+    description: Text
+
+
+class FactIn(Record):
+    key: Key
+    note: Key
+    text: Text
 
 
 class NotesFileIn(Record):
     sources: list[SourceIn] = []
     topics: list[TopicIn] = []
     notes: list[NoteIn] = []
+    misconceptions: list[MisconceptionIn] = []
+    facts: list[FactIn] = []
 
 
 class BankError(Exception):
@@ -139,6 +192,8 @@ class Bank:
     sources: list[SourceIn] = field(default_factory=list)
     topics: list[TopicIn] = field(default_factory=list)
     notes: list[NoteIn] = field(default_factory=list)
+    misconceptions: list[MisconceptionIn] = field(default_factory=list)
+    facts: list[FactIn] = field(default_factory=list)
     questions: list[QuestionIn] = field(default_factory=list)
     # Which file each record came from, so a cross-reference problem can name it: {(kind, key): path}.
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -253,6 +308,7 @@ def question_parse(data, *, path: str = "") -> QuestionIn:
         explanation=question.explanation,
         is_trap=question.is_trap,
         trap_note=question.trap_note,
+        misconception=question.misconception or "",
     )
     if problems:
         raise BankError(problems[0].message, path=path, key=question.key, field=problems[0].field)
@@ -276,7 +332,10 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
             bank.sources += notes_file.sources
             bank.topics += notes_file.topics
             bank.notes += notes_file.notes
+            bank.misconceptions += notes_file.misconceptions
+            bank.facts += notes_file.facts
             bank.origins |= {("note", note.key): label for note in notes_file.notes}
+            bank.origins |= {("fact", fact.key): label for fact in notes_file.facts}
         elif isinstance(data, list):
             questions = [question_parse(item, path=label) for item in data]
             for question in questions:
@@ -322,6 +381,8 @@ def _check_references(bank: Bank) -> None:
         ("source", bank.sources, "key"),
         ("topic", bank.topics, "slug"),
         ("note", bank.notes, "key"),
+        ("misconception", bank.misconceptions, "key"),
+        ("fact", bank.facts, "key"),
     ):
         seen: set[str] = set()
         for record in records:
@@ -333,6 +394,12 @@ def _check_references(bank: Bank) -> None:
     sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
     topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
     notes = {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True))
+    misconceptions = {m.key for m in bank.misconceptions} | set(Misconception.objects.values_list("key", flat=True))
+    facts = {f.key for f in bank.facts} | set(Fact.objects.values_list("key", flat=True))
+    for fact in bank.facts:
+        if fact.note not in notes:
+            path = bank.origins.get(("fact", fact.key), "")
+            raise BankError(f"unknown note {fact.note!r}", path=path, key=fact.key, field="note", kind="fact")
     for note in bank.notes:
         path = bank.origins.get(("note", note.key), "")
         if note.source not in sources:
@@ -345,6 +412,46 @@ def _check_references(bank: Bank) -> None:
             raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
         if question.note_key not in notes:
             raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
+        if question.misconception and question.misconception not in misconceptions:
+            raise BankError(
+                f"unknown misconception {question.misconception!r} (the list is in notes.yaml)",
+                path=path,
+                key=question.key,
+                field="misconception",
+            )
+        for name in ("tests", "reveals"):
+            for fact in getattr(question, name):
+                if fact not in facts:
+                    raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
+
+
+def bank_lint(*, bank: Bank):
+    """The checker's report (`content.lint`) on a bank read from files, with its paper-level checks.
+
+    Coverage is judged against the notes and facts of the files, and each fixed quiz of a section
+    (`quizzes.yaml`: records with a `questions` list) must hold no pair that gives the other away.
+    """
+    items = [lint.item_from_bank(question) for question in bank.questions]
+    report = lint.bank_report(
+        items,
+        facts={fact.key: fact.note for fact in bank.facts},
+        notes={note.key: note.examinable for note in bank.notes},
+    )
+    by_key = {item.key: item for item in items}
+    for records in bank.sections.values():
+        for record in records:
+            keys = getattr(record, "questions", None)
+            if keys is None:
+                continue  # a rule quiz: the draw itself keeps such pairs apart
+            flaws = lint.paper_flaws([by_key[key] for key in keys if key in by_key and by_key[key].published])
+            report.checks.append(
+                lint.Check(
+                    f"no question on the fixed paper {record.slug!r} gives another away",
+                    f"{len(flaws)} pair(s)" + "".join(f"; {flaw.key} → {flaw.other}" for flaw in flaws[:5]),
+                    not flaws,
+                )
+            )
+    return report
 
 
 # --- writing to the database ---------------------------------------------------------------------
@@ -376,14 +483,16 @@ def bank_load(*, bank: Bank) -> LoadReport:
                     "section": n.section,
                     "order": n.order,
                     "body": n.body,
+                    "examinable": n.examinable,
                 },
             )
+        for m in bank.misconceptions:
+            Misconception.objects.update_or_create(key=m.key, defaults={"name": m.name, "description": m.description})
         notes = {note.key: note for note in Note.objects.select_related("source")}
+        for f in bank.facts:
+            Fact.objects.update_or_create(key=f.key, defaults={"note": notes[f.note], "text": f.text})
         existing = {
-            q.key: q
-            for q in Question.objects.filter(key__in=[q.key for q in bank.questions])
-            .select_related("topic", "note__source")
-            .with_options()
+            q.key: q for q in Question.objects.filter(key__in=[q.key for q in bank.questions]).with_bank_fields()
         }
         for data in bank.questions:
             question = existing.get(data.key)
@@ -399,6 +508,7 @@ def bank_load(*, bank: Bank) -> LoadReport:
             question_fill(question=question, data=data, topics=topics, notes=notes)
             question.save()
             question_options_save(question=question, data=data)
+            question_version_current(question=question)
         for name, records in bank.sections.items():
             report.sections[name] = SECTIONS[name].write(records)
     return report
@@ -414,45 +524,64 @@ def question_fill(
         raise BankError(f"unknown topic {data.topic!r}", key=data.key, field="topic")
     if note is None:
         raise BankError(f"unknown note {data.note_key!r}", key=data.key, field="note")
+    misconception = None
+    if data.misconception:
+        misconception = Misconception.objects.filter(key=data.misconception).first()
+        if misconception is None:
+            raise BankError(f"unknown misconception {data.misconception!r}", key=data.key, field="misconception")
     question.key, question.topic, question.note = data.key, topic, note
     question.kind, question.difficulty, question.stem = data.kind, data.difficulty, data.stem
     question.explanation, question.status = data.explanation, data.status
-    question.is_trap, question.trap_note = data.is_trap, data.trap_note
+    question.is_trap, question.trap_note, question.misconception = data.is_trap, data.trap_note, misconception
+    question.accepted_flaws = data.accepted_flaws
 
 
 def question_options_save(*, question: Question, data: QuestionIn) -> None:
-    """Make a saved question's statements and choices those of `data`, in order.
+    """Make a saved question's statements, choices and fact links those of `data`.
 
-    Rows are updated in place by position, so a choice keeps its id (which answers will point at)
-    when its wording is corrected. Renumbering walks upwards, so it never collides with the
-    unique (question, order) constraint.
+    Rows are matched by their key, never by position: a choice keeps its id (which answers point
+    at) when it is reworded or moved, and a reordered file re-points nothing. Orders move to a
+    free range first, so a reorder never collides with the unique (question, order) constraint.
     """
     for model, related, wanted in (
-        (Statement, "statements", [{"text": s.text, "is_true": s.is_true} for s in data.statements]),
-        (Choice, "choices", [{"text": c.text, "is_correct": c.is_correct} for c in data.choices]),
+        (Statement, "statements", [{"key": s.key, "text": s.text, "is_true": s.is_true} for s in data.statements]),
+        (Choice, "choices", [{"key": c.key, "text": c.text, "is_correct": c.is_correct} for c in data.choices]),
     ):
-        rows = list(getattr(question, related).order_by("order"))
-        for position, values in enumerate(wanted, start=1):
-            if position <= len(rows):
-                row = rows[position - 1]
-                changed = row.order != position or any(getattr(row, k) != v for k, v in values.items())
-                if changed:
-                    row.order = position
-                    for name, value in values.items():
-                        setattr(row, name, value)
-                    row.save()
-            else:
-                model.objects.create(question=question, order=position, **values)
-        surplus = [row.pk for row in rows[len(wanted) :]]
+        rows = {row.key: row for row in getattr(question, related).all()}
+        surplus = [row.pk for key, row in rows.items() if key not in {w["key"] for w in wanted}]
         if surplus:
             try:
                 model.objects.filter(pk__in=surplus).delete()
             except ProtectedError:
                 raise BankError(
-                    f"students have answered this question, so its {related} cannot be removed",
+                    f"students have answered this question, so its {related} cannot be removed "
+                    "(keep each answered option's key; reword it instead)",
                     key=data.key,
                     field=related,
                 ) from None
+        kept = {key: row for key, row in rows.items() if row.pk not in surplus}
+        moving = [row for key, row in kept.items() if row.order != _position(wanted, key)]
+        if moving:
+            offset = len(wanted) + len(rows) + 1
+            for row in moving:
+                row.order += offset
+            model.objects.bulk_update(moving, ["order"])
+        for position, values in enumerate(wanted, start=1):
+            row = kept.get(values["key"])
+            if row is None:
+                model.objects.create(question=question, order=position, **values)
+            elif row.order != position or any(getattr(row, k) != v for k, v in values.items()):
+                row.order = position
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.save()
+    facts = {f.key: f for f in Fact.objects.filter(key__in=[*data.tests, *data.reveals])}
+    question.tests.set([facts[key] for key in data.tests if key in facts])
+    question.reveals.set([facts[key] for key in data.reveals if key in facts])
+
+
+def _position(wanted: list[dict], key: str) -> int | None:
+    return next((i for i, values in enumerate(wanted, start=1) if values["key"] == key), None)
 
 
 # --- writing out ---------------------------------------------------------------------------------
@@ -466,12 +595,16 @@ def question_to_dict(question: Question) -> dict:
         "kind": question.kind,
         "difficulty": question.difficulty,
         "stem": question.stem,
-        "statements": [{"text": s.text, "is_true": s.is_true} for s in question.statements.all()],
-        "choices": [{"text": c.text, "is_correct": c.is_correct} for c in question.choices.all()],
+        "statements": [{"key": s.key, "text": s.text, "is_true": s.is_true} for s in question.statements.all()],
+        "choices": [{"key": c.key, "text": c.text, "is_correct": c.is_correct} for c in question.choices.all()],
         "explanation": question.explanation,
         "note": {"key": question.note.key, "source": question.note.source.key, "heading": question.note.heading},
         "is_trap": question.is_trap,
         "trap_note": question.trap_note,
+        "misconception": question.misconception.key if question.misconception else None,
+        "tests": [fact.key for fact in question.tests.all()],
+        "reveals": [fact.key for fact in question.reveals.all()],
+        "accepted_flaws": question.accepted_flaws,
         "status": question.status,
     }
 
@@ -479,10 +612,11 @@ def question_to_dict(question: Question) -> dict:
 def _as_export(data: QuestionIn, note: Note) -> dict:
     exported = data.model_dump()
     exported["note"] = {"key": note.key, "source": note.source.key, "heading": note.heading}
+    exported["tests"], exported["reveals"] = sorted(data.tests), sorted(data.reveals)
     return exported
 
 
 def bank_export(questions=None) -> list[dict]:
     questions = Question.objects.all() if questions is None else questions
-    questions = questions.select_related("topic", "note__source").with_options().order_by("key")
+    questions = questions.with_bank_fields().order_by("key")
     return [question_to_dict(question) for question in questions]

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 
-from content.rules import CLOSING_LINE, Kind, misjudged_statements, trap_note_problems
+from content.rules import CLOSING_LINE, Kind, misjudged_statements, trap_problems
 
 
 class Source(models.Model):
@@ -69,6 +69,10 @@ class Note(models.Model):
     section = models.CharField(max_length=200, help_text="Where in the source text this note comes from.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Position within its topic.")
     body = models.TextField(help_text="Plain text or a small Markdown subset: *emphasis*, **strong**, lists.")
+    examinable = models.BooleanField(
+        default=True,
+        help_text="Off for a note about the exam itself (what UPSC asks, which paper): no question may test it.",
+    )
 
     objects = NoteQuerySet.as_manager()
 
@@ -80,6 +84,38 @@ class Note(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.topic.get_absolute_url()}#note-{self.key}"
+
+
+class Misconception(models.Model):
+    """A known confusion a trap question is built on; the bank keeps the list (`notes.yaml`)."""
+
+    key = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(help_text="The wrong belief, and what the material says instead.")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Fact(models.Model):
+    """One thing the material says, in our words: what a question asks (`tests`) or lets slip (`reveals`).
+
+    Two questions where one reveals a fact the other tests must never sit on the same paper; the
+    draw and the bank checker (`content/lint.py`) both read these links.
+    """
+
+    key = models.SlugField(max_length=60, unique=True)
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="facts")
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -94,6 +130,17 @@ class QuestionQuerySet(models.QuerySet):
         return self.prefetch_related(
             Prefetch("statements", queryset=Statement.objects.order_by("order")),
             Prefetch("choices", queryset=Choice.objects.order_by("order")),
+        )
+
+    def with_bank_fields(self) -> "QuestionQuerySet":
+        """Everything `content.bank.question_to_dict` reads, in a fixed number of queries."""
+        return (
+            self.select_related("topic", "note__source", "misconception")
+            .with_options()
+            .prefetch_related(
+                Prefetch("tests", queryset=Fact.objects.order_by("key")),
+                Prefetch("reveals", queryset=Fact.objects.order_by("key")),
+            )
         )
 
 
@@ -116,7 +163,28 @@ class Question(models.Model):
     stem = models.TextField(help_text="The question; for statement kinds only the lead-in.")
     explanation = models.TextField(help_text="Why the key is right, and why the most tempting wrong option is wrong.")
     is_trap = models.BooleanField("trap", default=False)
-    trap_note = models.TextField(blank=True, help_text="For a trap: the misconception it tests.")
+    trap_note = models.TextField(blank=True, help_text="For a trap: the misconception it tests, in one sentence.")
+    misconception = models.ForeignKey(
+        Misconception,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="For a trap: which of the bank's known misconceptions it tests.",
+    )
+    tests = models.ManyToManyField(
+        Fact, related_name="tested_by", blank=True, help_text="The facts this question's key turns on."
+    )
+    reveals = models.ManyToManyField(
+        Fact,
+        related_name="revealed_by",
+        blank=True,
+        help_text="Facts its stem states as given: no paper sets it beside a question that tests one of them.",
+    )
+    accepted_flaws = models.TextField(
+        blank=True,
+        help_text="Flaws the bank checker reports that you accept, one a line as 'code: why it is right here'.",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -131,6 +199,9 @@ class Question(models.Model):
             ),
             models.CheckConstraint(condition=~Q(explanation=""), name="question_has_explanation"),
             models.CheckConstraint(condition=Q(is_trap=False) | ~Q(trap_note=""), name="question_trap_has_note"),
+            models.CheckConstraint(
+                condition=Q(is_trap=True) | Q(misconception__isnull=True), name="question_misconception_only_on_traps"
+            ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="question_kind_valid"),
         ]
 
@@ -138,7 +209,11 @@ class Question(models.Model):
         return self.key
 
     def clean(self):
-        problems = trap_note_problems(is_trap=self.is_trap, trap_note=self.trap_note or "")
+        problems = trap_problems(
+            is_trap=self.is_trap,
+            trap_note=self.trap_note or "",
+            misconception=self.misconception.key if self.misconception_id else "",
+        )
         if problems:
             raise ValidationError({p.field: f"{p.message[:1].upper()}{p.message[1:]}." for p in problems})
 
@@ -170,6 +245,7 @@ class Statement(models.Model):
     """One numbered statement (or pair) of a statement question, with its own truth value."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="statements")
+    key = models.SlugField(max_length=20, help_text="Stable within the question: the bank file matches by it.")
     order = models.PositiveSmallIntegerField()
     text = models.TextField()
     is_true = models.BooleanField("true", default=False)
@@ -178,6 +254,7 @@ class Statement(models.Model):
         ordering = ["question", "order"]
         constraints = [
             models.UniqueConstraint(fields=["question", "order"], name="statement_unique_order_per_question"),
+            models.UniqueConstraint(fields=["question", "key"], name="statement_unique_key_per_question"),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +263,9 @@ class Statement(models.Model):
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    key = models.SlugField(
+        max_length=20, help_text="Stable within the question: the bank file matches by it, answers stay on it."
+    )
     order = models.PositiveSmallIntegerField()
     text = models.TextField()
     is_correct = models.BooleanField("correct", default=False)
@@ -194,7 +274,84 @@ class Choice(models.Model):
         ordering = ["question", "order"]
         constraints = [
             models.UniqueConstraint(fields=["question", "order"], name="choice_unique_order_per_question"),
+            models.UniqueConstraint(fields=["question", "key"], name="choice_unique_key_per_question"),
         ]
 
     def __str__(self) -> str:
         return self.text
+
+
+class QuestionVersion(models.Model):
+    """A question as students saw it and were graded on it: kind, stem, statements, choices, explanation.
+
+    A paper pins the version current when it starts (`quiz.AttemptQuestion.version`), so a later
+    edit never changes what a past paper shows or how it was marked; only an explicit regrade
+    does. Versions are made by `content.services.question_version_current` whenever a question's
+    content is saved, and never change once made. Statements and choices keep their `key`, which
+    answers reach through `Choice.key`.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(help_text="1 for the question's first version.")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    stem = models.TextField()
+    statements = models.JSONField(default=list, blank=True, help_text="[{key, text, is_true}] in order.")
+    choices = models.JSONField(default=list, help_text="[{key, text, is_correct}] in authored order.")
+    explanation = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "number"], name="question_version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"version {self.number}"
+
+    CONTENT_FIELDS = ("kind", "stem", "statements", "choices", "explanation")
+
+    @staticmethod
+    def content_of(question: Question) -> dict:
+        """A question's versioned content as it is now (reads its statements and choices, in order)."""
+        return {
+            "kind": question.kind,
+            "stem": question.stem,
+            "statements": [{"key": s.key, "text": s.text, "is_true": s.is_true} for s in question.statements.all()],
+            "choices": [{"key": c.key, "text": c.text, "is_correct": c.is_correct} for c in question.choices.all()],
+            "explanation": question.explanation,
+        }
+
+    def content(self) -> dict:
+        return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    # The same reading interface as Question, so templates render either (content/_question_text.html).
+
+    @property
+    def closing_line(self) -> str:
+        return CLOSING_LINE[self.kind]
+
+    @property
+    def is_statement_kind(self) -> bool:
+        return self.kind != Kind.SINGLE
+
+    def labelled_statements(self) -> list[tuple[str, dict]]:
+        """Statements with the labels the options use, as `Question.labelled_statements`."""
+        if self.kind == Kind.ASSERTION_REASON:
+            return [(f"Statement-{'I' * n}", s) for n, s in enumerate(self.statements, start=1)]
+        return [(str(n), s) for n, s in enumerate(self.statements, start=1)]
+
+    def choice(self, key: str) -> dict | None:
+        return next((c for c in self.choices if c["key"] == key), None)
+
+    def is_correct(self, choice_key: str) -> bool:
+        """Whether the choice with this key was the key of this version (a choice added since never is)."""
+        chosen = self.choice(choice_key)
+        return chosen is not None and chosen["is_correct"]
+
+    def misjudged_by(self, choice_key: str) -> list[int] | None:
+        """Which statements the choice judged wrongly here (see `content.rules.misjudged_statements`)."""
+        chosen = self.choice(choice_key)
+        if not self.is_statement_kind or chosen is None:
+            return None
+        return misjudged_statements(self.kind, chosen["text"], [s["is_true"] for s in self.statements])

@@ -19,8 +19,9 @@ from content.bank import (
     question_to_dict,
 )
 from content.models import Question
+from content.services import question_version_current
 
-_NESTED = ("statements", "choices", "note")
+_NESTED = ("statements", "choices", "note", "tests", "reveals")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 
@@ -41,7 +42,7 @@ def _cell_to_value(name: str, value):
             return int(value)
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)
-    if value is None and name in ("trap_note", "explanation"):
+    if value is None and name in ("trap_note", "explanation", "accepted_flaws"):
         return ""
     return value
 
@@ -51,6 +52,9 @@ class QuestionResource(resources.ModelResource):
     statements = fields.Field(column_name="statements")
     choices = fields.Field(column_name="choices")
     note = fields.Field(column_name="note")
+    misconception = fields.Field(column_name="misconception")
+    tests = fields.Field(column_name="tests")
+    reveals = fields.Field(column_name="reveals")
 
     class Meta:
         model = Question
@@ -71,6 +75,15 @@ class QuestionResource(resources.ModelResource):
     def dehydrate_note(self, question: Question) -> str:
         return json.dumps(question_to_dict(question)["note"], ensure_ascii=False)
 
+    def dehydrate_misconception(self, question: Question) -> str:
+        return question.misconception.key if question.misconception else ""
+
+    def dehydrate_tests(self, question: Question) -> str:
+        return json.dumps(question_to_dict(question)["tests"])
+
+    def dehydrate_reveals(self, question: Question) -> str:
+        return json.dumps(question_to_dict(question)["reveals"])
+
     def import_instance(self, instance: Question, row, **kwargs) -> None:
         data = {name: _cell_to_value(name, row.get(name)) for name in QUESTION_FIELDS if name in row}
         try:
@@ -85,3 +98,4 @@ class QuestionResource(resources.ModelResource):
             question_options_save(question=instance, data=instance._bank_data)
         except BankError as error:
             raise ValidationError({error.field or "key": error.message}) from None
+        question_version_current(question=instance)

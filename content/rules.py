@@ -138,12 +138,18 @@ def misjudged_statements(kind: str, choice_text: str, truths: list[bool]) -> lis
     return None
 
 
-def trap_note_problems(*, is_trap: bool, trap_note: str) -> list[Problem]:
+def trap_problems(*, is_trap: bool, trap_note: str, misconception: str) -> list[Problem]:
+    """A trap names its misconception twice: one of the bank's list, and a sentence of its own."""
+    problems = []
     if is_trap and not trap_note.strip():
-        return [Problem("trap_note", "a trap question needs a trap note naming the misconception it tests")]
+        problems.append(Problem("trap_note", "a trap question needs a trap note naming the misconception it tests"))
     if not is_trap and trap_note.strip():
-        return [Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it")]
-    return []
+        problems.append(Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it"))
+    if is_trap and not misconception:
+        problems.append(Problem("misconception", "a trap question names one of the bank's misconceptions"))
+    if not is_trap and misconception:
+        problems.append(Problem("misconception", "only a trap question names a misconception; set is_trap or clear it"))
+    return problems
 
 
 def question_problems(
@@ -154,14 +160,18 @@ def question_problems(
     explanation: str,
     is_trap: bool,
     trap_note: str,
+    misconception: str = "",
 ) -> list[Problem]:
-    """Everything wrong with a question, as (field, message) problems; empty when it is sound."""
+    """Everything wrong with a question, as (field, message) problems; empty when it is sound.
+
+    `misconception` is the key of the trap's misconception, empty for none.
+    """
     problems: list[Problem] = []
     if kind not in Kind.values:
         return [Problem("kind", f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}")]
     if not explanation.strip():
         problems.append(Problem("explanation", "every question needs an explanation"))
-    problems += trap_note_problems(is_trap=is_trap, trap_note=trap_note)
+    problems += trap_problems(is_trap=is_trap, trap_note=trap_note, misconception=misconception)
 
     low, high = STATEMENT_RANGE[kind]
     if not low <= len(statements) <= high:

@@ -1,13 +1,18 @@
 """Quiz authoring, students' extra time, and attempts (read-only: they are history)."""
 
+from collections import Counter
+
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV
 
+from content import lint
+from content.models import Question
+from content.selectors import giveaway_pairs
 from quiz import services
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
 from quiz.resources import AttemptResource
@@ -43,7 +48,7 @@ class QuizAdmin(admin.ModelAdmin):
     filter_horizontal = ["rule_topics", "rule_sources"]
     inlines = [QuizQuestionInline]
     actions = ["regrade"]
-    readonly_fields = ["item_analysis"]
+    readonly_fields = ["item_analysis", "paper_checks"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "instructions", "position", "is_published", "item_analysis"]}),
         ("Time", {"fields": ["time_limit", "seconds_per_question"], "description": "Give one of the two."}),
@@ -63,6 +68,13 @@ class QuizAdmin(admin.ModelAdmin):
             },
         ),
         ("Sitting", {"fields": ["shuffle_options", "attempts_allowed", "explanations", "opens_at", "closes_at"]}),
+        (
+            "Paper checks",
+            {
+                "fields": ["paper_checks"],
+                "description": "The bank checker on this quiz's paper (python manage.py lint_bank for the whole bank).",
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -102,6 +114,27 @@ class QuizAdmin(admin.ModelAdmin):
         if quiz.pk is None:
             return "-"
         return format_html('<a href="{}">Statistics per question</a>', reverse("quiz_stats", args=[quiz.slug]))
+
+    @admin.display(description="paper checks")
+    def paper_checks(self, quiz: Quiz) -> str:
+        """What the checker says of the paper: its mix of kinds, and questions that give each other away."""
+        if quiz.pk is None or quiz.is_practice:
+            return "-"
+        if quiz.selection == Quiz.Selection.FIXED:
+            questions = Question.objects.published().filter(pk__in=quiz.quiz_questions.values("question"))
+            items = [lint.item_from_question(q) for q in questions.with_bank_fields()]
+            kinds = Counter(item.kind for item in items)
+            lines = [f"{len(items)} published questions: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))]
+            flaws = lint.paper_flaws(items)
+            lines += [str(flaw) for flaw in flaws] or ["No question on the paper gives another away."]
+        else:
+            pool = list(Question.objects.filter(quiz.draw_filter()).values_list("pk", flat=True))
+            pairs = giveaway_pairs(pool)
+            lines = [
+                f"{len(pool)} published questions match the rule; {len(pairs)} pair(s) of them give each other "
+                "away, and the draw never sets both on one paper."
+            ]
+        return format_html_join("", "<p>{}</p>", ((line,) for line in lines))
 
     @admin.action(description="Regrade closed attempts (shows a dry run first)", permissions=["change"])
     def regrade(self, request, queryset):
@@ -162,11 +195,11 @@ class AnswerInline(_ReadOnlyInline):
 
 class AttemptQuestionInline(_ReadOnlyInline):
     model = AttemptQuestion
-    fields = ["position", "question", "choice_order"]
+    fields = ["position", "question", "version", "choice_order"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("question")
+        return super().get_queryset(request).select_related("question", "version")
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -200,6 +233,10 @@ class AttemptAdmin(ExportMixin, _ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # A question's admin page links each of its versions to the attempts that pinned it.
+        return lookup == "items__version__id__exact" or super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="result")
     def result_link(self, attempt: Attempt) -> str:

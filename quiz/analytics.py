@@ -11,13 +11,25 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from content.models import Choice, Question, Statement, Topic
+from content.models import Choice, Question, QuestionVersion, Topic
 from content.rules import Kind
-from quiz.models import Answer, Attempt, Quiz, key_visible_at
+from quiz.models import Answer, Attempt, AttemptQuestion, Quiz, key_visible_at
 from quiz.scoring import Outcome, accuracy_of
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
@@ -235,9 +247,19 @@ def trap_record(user) -> TrapRecord:
     return TrapRecord(met=len(rows), rows=trap_rows)
 
 
+@dataclass(frozen=True)
+class SeenStatement:
+    """A statement as the student's latest paper showed it (from the pinned version)."""
+
+    key: str
+    number: int
+    text: str
+    is_true: bool
+
+
 @dataclass
 class StatementMastery:
-    statement: Statement
+    statement: SeenStatement
     question: Question
     label: str
     judged: int = 0
@@ -255,25 +277,38 @@ JUDGED_KINDS = [Kind.STATEMENTS_CORRECT, Kind.ASSERTION_REASON]
 def statement_mastery(user, *, limit: int = 8) -> list[StatementMastery]:
     """The statements the student misjudged most, over every answered statement question.
 
-    A correct answer judged every statement rightly; a wrong one judged wrongly exactly the
-    statements `Question.misjudged_by` names. Blanks judged nothing.
+    Each answer is judged against the version its paper showed (a correct answer judged every
+    statement rightly; a wrong one exactly those `QuestionVersion.misjudged_by` names; blanks
+    judged nothing). A statement is counted by its key across versions, and shown as the
+    student's latest paper showed it.
     """
-    answers = (
+    pinned = AttemptQuestion.objects.filter(attempt=OuterRef("attempt"), question=OuterRef("question"))
+    answers = list(
         _graded_answers(user)
-        .filter(choice__isnull=False, question__kind__in=JUDGED_KINDS)
+        .filter(Exists(pinned.filter(version__kind__in=JUDGED_KINDS)), choice__isnull=False)
+        .annotate(version_id=Subquery(pinned.values("version")[:1]))
         .select_related("choice", "question__note__topic")
-        .prefetch_related("question__statements")
+        .order_by("attempt__submitted_at", "pk")
     )
-    tally: dict[int, StatementMastery] = {}
+    versions = QuestionVersion.objects.in_bulk({answer.version_id for answer in answers})
+    tally: dict[tuple[int, str], StatementMastery] = {}
     for answer in answers:
-        question = answer.question
-        misjudged = set(question.misjudged_by(answer.choice) or ())
-        for number, (label, statement) in enumerate(question.labelled_statements(), start=1):
-            row = tally.setdefault(statement.pk, StatementMastery(statement=statement, question=question, label=label))
+        version = versions[answer.version_id]
+        if version.choice(answer.choice.key) is None:
+            continue  # an option added after the paper started: it judged nothing the paper showed
+        misjudged = set(version.misjudged_by(answer.choice.key) or ())
+        for number, (label, shown) in enumerate(version.labelled_statements(), start=1):
+            statement = SeenStatement(key=shown["key"], number=number, text=shown["text"], is_true=shown["is_true"])
+            row = tally.setdefault(
+                (answer.question_id, statement.key),
+                StatementMastery(statement=statement, question=answer.question, label=label),
+            )
+            # Oldest answer first: the row ends showing the statement as the latest paper did.
+            row.statement, row.label = statement, label
             row.judged += 1
             row.misjudged += number in misjudged
     worst = [row for row in tally.values() if row.misjudged]
-    worst.sort(key=lambda row: (-row.misjudged, -row.share, row.question.key, row.statement.order))
+    worst.sort(key=lambda row: (-row.misjudged, -row.share, row.question.key, row.statement.number))
     return worst[:limit]
 
 

@@ -7,6 +7,7 @@ a student has answered can be unpublished but never deleted from under their sco
 
 import math
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +19,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from content.models import Choice, Question, Source, Topic
+from content.models import Choice, Question, QuestionVersion, Source, Topic
 from quiz.practice import LEARNED_BOX
 from quiz.scoring import Marking, Outcome, accuracy_of
 
@@ -412,6 +413,12 @@ class AttemptQuestion(models.Model):
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        QuestionVersion,
+        on_delete=models.PROTECT,
+        related_name="attempt_items",
+        help_text="The question as this paper shows it and is graded on, whatever is edited since.",
+    )
     position = models.PositiveSmallIntegerField()
     choice_order = models.JSONField(default=list, blank=True, help_text="Choice ids as shown; empty: authored order.")
 
@@ -425,13 +432,31 @@ class AttemptQuestion(models.Model):
     def __str__(self) -> str:
         return f"{self.position}. {self.question}"
 
-    def ordered_choices(self) -> list[Choice]:
-        """The question's choices as this student sees them (needs choices prefetched)."""
-        choices = list(self.question.choices.all())
+    def shown_choices(self, choice_ids: dict[str, int]) -> list["ShownChoice"]:
+        """The pinned version's choices in the order this student sees them (needs `version` loaded).
+
+        `choice_ids` maps this question's choice keys to their ids: answers and the shuffled
+        `choice_order` name Choice rows, the version names them by key. A choice with no row
+        left (removed since; never one a student answered) has no id, and sorts last.
+        """
+        choices = [
+            ShownChoice(pk=choice_ids.get(c["key"]), key=c["key"], text=c["text"], is_correct=c["is_correct"])
+            for c in self.version.choices
+        ]
         if not self.choice_order:
             return choices
         rank = {pk: i for i, pk in enumerate(self.choice_order)}
-        return sorted(choices, key=lambda c: rank.get(c.pk, len(rank) + c.order))
+        return sorted(choices, key=lambda c: rank.get(c.pk, len(rank)))
+
+
+@dataclass(frozen=True)
+class ShownChoice:
+    """One option of a pinned version, with the id of the Choice row answers point at."""
+
+    pk: int | None
+    key: str
+    text: str
+    is_correct: bool
 
 
 class AnswerQuerySet(models.QuerySet):

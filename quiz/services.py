@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from content.models import Choice, Question
+from content.selectors import giveaway_pairs
+from content.services import question_versions_current
 from quiz.models import (
     Answer,
     Attempt,
@@ -195,11 +197,18 @@ def _attempt_create(
         ):
             raise
         return _resume(Attempt.objects.in_progress().select_related("quiz").get(user=user), quiz=quiz)
+    # Each question is pinned as it is now: the paper, its grading and its review all read this
+    # version, so an edit made while it runs, or later, never reaches it.
+    versions = question_versions_current(question_ids=question_ids)
     AttemptQuestion.objects.bulk_create(
         AttemptQuestion(
-            attempt=attempt, question_id=question_id, position=position, choice_order=_choice_order(quiz, order)
+            attempt=attempt,
+            question_id=question_id,
+            version=versions[question_id],
+            position=position,
+            choice_order=_choice_order(quiz, order),
         )
-        for position, (question_id, order) in enumerate(_options_of(question_ids), start=1)
+        for position, (question_id, order) in enumerate(_options_of(question_ids, versions), start=1)
     )
     return attempt
 
@@ -240,21 +249,34 @@ def _draw(quiz: Quiz) -> list[int]:
         )
     candidates = list(Question.objects.filter(quiz.draw_filter()).order_by("pk").values_list("pk", flat=True))
     count = min(quiz.rule_count, len(candidates)) if quiz.rule_count else len(candidates)
-    return random.sample(candidates, count)
+    return _draw_apart(random.sample(candidates, len(candidates)), count=count, apart=giveaway_pairs(candidates))
 
 
-def _options_of(question_ids: list[int]) -> list[tuple[int, list[int]]]:
-    """Each question id with its choice ids in authored order, and whether they may be shuffled."""
-    by_question: dict[int, list[int]] = {pk: [] for pk in question_ids}
-    fixed_order = set(
-        Question.objects.filter(pk__in=question_ids, kind=Question.Kind.ASSERTION_REASON).values_list("pk", flat=True)
-    )
-    for question_id, choice_id in (
-        Choice.objects.filter(question__in=question_ids).order_by("order").values_list("question_id", "pk")
-    ):
-        by_question[question_id].append(choice_id)
-    # Assertion-reason options are a fixed, standard set in a standard order; never shuffle them.
-    return [(pk, [] if pk in fixed_order else by_question[pk]) for pk in question_ids]
+def _draw_apart(shuffled: list[int], *, count: int, apart: set[frozenset[int]]) -> list[int]:
+    """The first `count` of `shuffled` that keep each other's secrets: a question whose stem reveals
+    a fact another tests never sits on the same paper (the pairs come from the bank's fact links)."""
+    drawn: list[int] = []
+    for pk in shuffled:
+        if len(drawn) == count:
+            break
+        if not any(frozenset((pk, other)) in apart for other in drawn):
+            drawn.append(pk)
+    return drawn
+
+
+def _options_of(question_ids: list[int], versions: dict) -> list[tuple[int, list[int]]]:
+    """Each question id with its pinned version's choice ids in authored order, if they may be shuffled."""
+    rows = Choice.objects.filter(question__in=question_ids).values_list("question_id", "key", "pk")
+    ids = {(question_id, key): pk for question_id, key, pk in rows}
+    options = []
+    for pk in question_ids:
+        version = versions[pk]
+        # Assertion-reason options are a fixed, standard set in a standard order; never shuffle them.
+        if version.kind == Question.Kind.ASSERTION_REASON:
+            options.append((pk, []))
+        else:
+            options.append((pk, [ids[pk, c["key"]] for c in version.choices if (pk, c["key"]) in ids]))
+    return options
 
 
 def _choice_order(quiz: Quiz, choice_ids: list[int]) -> list[int]:
@@ -577,17 +599,20 @@ def _close(attempt: Attempt, *, now: datetime) -> None:
 
 
 def _grade(attempt: Attempt) -> dict[int, Outcome]:
-    """Store each answer's outcome and marks, and the attempt's totals, from the key as it is now.
+    """Store each answer's outcome and marks, and the attempt's totals, from the key of each pinned version.
 
     Returns each question's outcome.
     """
     marking = attempt.marking
-    question_ids = list(attempt.items.values_list("question_id", flat=True))
+    versions = {item.question_id: item.version for item in attempt.items.select_related("version")}
+    question_ids = list(versions)
     answers = list(Answer.objects.filter(attempt=attempt).select_related("choice").order_by("first_saved_at", "pk"))
     outcomes: dict[int, Outcome] = {}
     previous = attempt.started_at
     for answer in answers:
-        outcome = outcome_of(chosen_is_correct=answer.choice.is_correct if answer.choice_id else None)
+        # Against the key the student was set (the pinned version's), matched by the choice's key.
+        chosen = versions[answer.question_id].is_correct(answer.choice.key) if answer.choice_id else None
+        outcome = outcome_of(chosen_is_correct=chosen)
         answer.outcome, answer.marks = outcome.value, to_decimal(marking.marks_for(outcome))
         if answer.choice_id is not None:
             answer.time_spent, previous = answer.first_saved_at - previous, answer.first_saved_at
@@ -679,7 +704,9 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
     With `apply` False nothing is written: the list is the dry run an admin confirms. With it
     True, the same is recomputed under row locks (never trusting an earlier dry run) and stored.
     Each attempt keeps its own marking scheme; totals count outcomes, never sum rounded marks.
-    An answer the corrected key now marks wrong goes into the student's practice, box 1; one now
+    Applied, each answer whose outcome changed has its question re-pinned to the current version,
+    as the key it is now marked by is that version's (the review would otherwise show the old key
+    beside the new mark). An answer the corrected key now marks wrong goes into the student's practice, box 1; one now
     marked right leaves its card alone (reviewing it again does no harm).
     """
     with transaction.atomic():
@@ -723,6 +750,7 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
             Attempt.objects.bulk_update(
                 changed_attempts, ["correct_count", "wrong_count", "blank_count", "score", "max_score"]
             )
+            _items_repin(changed_answers)
             # An answer the corrected key now marks wrong is a miss to practise, like any other.
             for attempt in changed_attempts:
                 now_wrong = {
@@ -733,6 +761,27 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
                 if now_wrong:
                     _review_cards_move(attempt=attempt, outcomes=now_wrong, now=timezone.now())
     return regrades
+
+
+def _items_repin(answers: list[Answer]) -> None:
+    """Pin each regraded answer's question to its current version, so its review shows the key it is marked by.
+
+    Only those answers: a question whose marks a regrade left alone keeps the version its paper showed.
+    """
+    pairs = {(answer.attempt_id, answer.question_id) for answer in answers}
+    if not pairs:
+        return
+    versions = question_versions_current(question_ids=[question_id for _, question_id in pairs])
+    items = [
+        item
+        for item in AttemptQuestion.objects.filter(attempt__in={a for a, _ in pairs}, question__in=list(versions)).only(
+            "pk", "attempt_id", "question_id"
+        )
+        if (item.attempt_id, item.question_id) in pairs
+    ]
+    for item in items:
+        item.version = versions[item.question_id]
+    AttemptQuestion.objects.bulk_update(items, ["version"])
 
 
 def regrade_elsewhere(*, regrades: list[Regrade], quizzes) -> list[Quiz]:

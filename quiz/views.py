@@ -1,6 +1,6 @@
 """Thin views: look up, check permission, call a service, render. State changes live in services."""
 
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import wraps
@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from content.models import Choice, Question, Statement, Topic
+from content.models import Choice, Question, QuestionVersion, Topic
 from quiz import analytics, services
 from quiz.forms import PracticeForm
 from quiz.models import Answer, Attempt, ExtraTime, Quiz, ReviewCard, quiz_lengths, running_at
@@ -157,14 +157,24 @@ def _palette_state(answer: Answer | None) -> str:
     return "marked" if answer.marked else "not-answered"
 
 
-def _items_with_questions(attempt: Attempt, *, for_review: bool = False):
-    questions = Question.objects.prefetch_related(
-        Prefetch("statements", queryset=Statement.objects.order_by("order")),
-        Prefetch("choices", queryset=Choice.objects.order_by("order")),
-    )
+def _items_with_versions(attempt: Attempt, *, for_review: bool = False):
+    """The paper's items with their pinned versions and options as the student saw them, in a fixed number of queries.
+
+    What is shown (stem, statements, options, explanation) comes from the version; a review also
+    loads the question, for what is not versioned (topic, note, trap note).
+    """
+    items = attempt.items.order_by("position").select_related("version")
     if for_review:
-        questions = questions.select_related("topic", "note__topic", "note__source")
-    return list(attempt.items.order_by("position").prefetch_related(Prefetch("question", queryset=questions)))
+        items = items.select_related("question__topic", "question__note__topic", "question__note__source")
+    items = list(items)
+    choice_ids = defaultdict(dict)
+    for question_id, key, pk in Choice.objects.filter(question__in=[i.question_id for i in items]).values_list(
+        "question_id", "key", "pk"
+    ):
+        choice_ids[question_id][key] = pk
+    for item in items:
+        item.choices = item.shown_choices(choice_ids[item.question_id])
+    return items
 
 
 @login_required
@@ -174,13 +184,14 @@ def attempt_paper(request, public_id: UUID):
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
-    items = _items_with_questions(attempt)
+    items = _items_with_versions(attempt)
     answers = {answer.question_id: answer for answer in attempt.answers.all()}
     for item in items:
         item.answer = answers.get(item.question_id)
         item.state = _palette_state(item.answer)
         item.state_label = PALETTE_STATES[item.state]
-        item.choices = item.ordered_choices()
+        # An option whose row was removed since the start cannot be answered: the paper leaves it out.
+        item.choices = [choice for choice in item.choices if choice.pk is not None]
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
@@ -373,19 +384,19 @@ class TopicRow:
         return accuracy_of(correct=self.correct, wrong=self.wrong)
 
 
-def _misjudged_text(question: Question, answer: Answer) -> str:
+def _misjudged_text(version: QuestionVersion, answer: Answer) -> str:
     """For a wrong answer to a statement question: which statements the chosen option judged wrongly."""
-    if not question.is_statement_kind:
+    if not version.is_statement_kind or version.choice(answer.choice.key) is None:
         return ""
-    misjudged = question.misjudged_by(answer.choice)
+    misjudged = version.misjudged_by(answer.choice.key)
     if misjudged is None:
         return "Your answer miscounted the correct statements: check each one against the note."
     if not misjudged:
         return "You judged both statements rightly; what you missed is whether Statement-II explains Statement-I."
-    labels = dict(enumerate((label for label, _ in question.labelled_statements()), start=1))
+    labels = dict(enumerate((label for label, _ in version.labelled_statements()), start=1))
     named = [labels[number] for number in misjudged]
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    if question.kind != Question.Kind.ASSERTION_REASON:
+    if version.kind != Question.Kind.ASSERTION_REASON:
         listed = f"statement{'s' if len(named) > 1 else ''} {listed}"
     return f"Your answer judged {listed} wrongly."
 
@@ -422,7 +433,7 @@ def attempt_result(request, public_id: UUID):
 
 
 def _review(attempt: Attempt, show: str) -> dict:
-    items = _items_with_questions(attempt, for_review=True)
+    items = _items_with_versions(attempt, for_review=True)
     answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
     marking = attempt.marking
     topics: OrderedDict[int, TopicRow] = OrderedDict()
@@ -431,8 +442,7 @@ def _review(attempt: Attempt, show: str) -> dict:
         answer = answers.get(question.pk)
         item.answer = answer
         item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
-        item.choices = item.ordered_choices()
-        item.misjudged_text = _misjudged_text(question, answer) if item.outcome == Outcome.WRONG else ""
+        item.misjudged_text = _misjudged_text(item.version, answer) if item.outcome == Outcome.WRONG else ""
         item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
         row = topics.setdefault(question.topic_id, TopicRow(topic=question.topic))
         row.questions += 1

@@ -3,7 +3,7 @@ from datetime import timedelta
 import factory
 from django.contrib.auth import get_user_model
 
-from content.models import Choice, Note, Question, Source, Statement, Topic
+from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import ASSERTION_REASON_CHOICES
 from quiz.models import Quiz, QuizQuestion
 
@@ -55,9 +55,29 @@ def _options(model, flag: str, default: list[tuple[str, bool]]):
     def create_rows(question, create, extracted, **kwargs):
         if create:
             for order, (text, value) in enumerate(extracted if extracted is not None else default, start=1):
-                model.objects.create(question=question, order=order, text=text, **{flag: value})
+                key = "abcdefghij"[order - 1] if model is Choice else f"s{order}"
+                model.objects.create(question=question, key=key, order=order, text=text, **{flag: value})
 
     return factory.PostGeneration(create_rows)
+
+
+class MisconceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Misconception
+        django_get_or_create = ("key",)
+
+    key = "exercise-as-treaty"
+    name = "A joint exercise is a defence pact"
+    description = "Training together builds interoperability, not a duty to defend."
+
+
+class FactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fact
+
+    key = factory.Sequence(lambda n: f"fact-{n}")
+    note = factory.SubFactory(NoteFactory)
+    text = factory.Sequence(lambda n: f"Fact {n} of the material.")
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

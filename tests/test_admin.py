@@ -8,7 +8,16 @@ from content.bank import QUESTION_FIELDS
 from content.models import Question
 from content.rules import ASSERTION_REASON_CHOICES
 from tests.conftest import queries_for
-from tests.factories import NoteFactory, QuestionFactory, StatementQuestionFactory
+from tests.factories import (
+    FactFactory,
+    MisconceptionFactory,
+    NoteFactory,
+    QuestionFactory,
+    QuizFactory,
+    RuleQuizFactory,
+    StatementQuestionFactory,
+    UserFactory,
+)
 
 ADD_URL = reverse("admin:content_question_add")
 FOUR = [
@@ -103,7 +112,8 @@ def test_admin_refuses_fewer_than_four_choices(staff_client):
 def test_admin_refuses_a_trap_without_a_trap_note(staff_client):
     response = staff_client.post(ADD_URL, question_post(NoteFactory(), is_trap="on"))
     assert response.context["adminform"].form.errors == {
-        "trap_note": ["A trap question needs a trap note naming the misconception it tests."]
+        "trap_note": ["A trap question needs a trap note naming the misconception it tests."],
+        "misconception": ["A trap question names one of the bank's misconceptions."],
     }
     assert Question.objects.count() == 0
 
@@ -221,7 +231,8 @@ def test_admin_export_writes_the_bank_schema(staff_client):
     rows = list(tablib.Dataset().load(response.content.decode(), format="csv").dict)
     # The same columns as export_bank, whose exact keys test_bank.py spells out.
     assert list(rows[0]) == list(QUESTION_FIELDS)
-    assert json.loads(rows[0]["choices"])[1] == {"text": "1 and 3 only", "is_correct": True}
+    assert json.loads(rows[0]["choices"])[1] == {"key": "b", "text": "1 and 3 only", "is_correct": True}
+    assert (rows[0]["misconception"], rows[0]["tests"], rows[0]["reveals"]) == ("", "[]", "[]")
     assert json.loads(rows[0]["note"])["key"] == question.note.key
 
 
@@ -257,11 +268,12 @@ def _row(note, **changes) -> dict:
         "difficulty": "2",
         "stem": "Does a joint exercise create a treaty duty?",
         "statements": "[]",
-        "choices": json.dumps([{"text": t, "is_correct": c} for t, c in FOUR]),
+        "choices": json.dumps([{"key": k, "text": t, "is_correct": c} for k, (t, c) in zip("abcd", FOUR, strict=True)]),
         "explanation": "Exercises build interoperability, not obligations.",
         "note": note.key,
         "is_trap": "1",
         "trap_note": "An exercise is not a treaty.",
+        "misconception": MisconceptionFactory().key,
         "status": "draft",
     }
     row.update(changes)
@@ -281,7 +293,10 @@ def test_admin_import_creates_questions_through_the_bank_rules(staff_client):
 @pytest.mark.django_db
 def test_admin_import_reports_an_invalid_row_and_writes_nothing(staff_client):
     note = NoteFactory()
-    bad = _row(note, choices=json.dumps([{"text": t, "is_correct": True} for t, _ in FOUR]))
+    bad = _row(
+        note,
+        choices=json.dumps([{"key": k, "text": t, "is_correct": True} for k, (t, _) in zip("abcd", FOUR, strict=True)]),
+    )
     response = _import(staff_client, _csv([_row(note, key="imp-02"), bad]), confirm=False)
     assert response.status_code == 200
     result = response.context["result"]
@@ -304,3 +319,80 @@ def test_admin_changelists_query_count_does_not_grow_with_questions(staff_client
 @pytest.mark.django_db
 def test_admin_preview_unknown_question_is_404(staff_client):
     assert staff_client.get(reverse("admin:content_question_preview", args=[999_999])).status_code == 404
+
+
+LONG_KEY = [
+    ("A cooperative tie that reaches beyond arms sales into co-production, training and shared intelligence", True),
+    ("A treaty of alliance", False),
+    ("A one-off arms sale", False),
+    ("A trade agreement", False),
+]
+
+
+def _messages(response) -> list[tuple[str, str]]:
+    return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_admin_save_warns_of_the_questions_item_writing_flaws(staff_client):
+    response = staff_client.post(ADD_URL, question_post(NoteFactory(), choices=LONG_KEY), follow=True)
+    assert Question.objects.filter(key="admin-01").exists()  # a warning, not an error
+    assert (
+        "warning",
+        "Item-writing flaw [key-longest]: the key (101 characters) is conspicuously the longest option "
+        "(others 17 to 20).",
+    ) in _messages(response)
+
+
+@pytest.mark.django_db
+def test_admin_save_reports_an_accepted_flaw_as_information(staff_client):
+    post = question_post(NoteFactory(), choices=LONG_KEY, accepted_flaws="key-longest: a definition is long")
+    response = staff_client.post(ADD_URL, post, follow=True)
+    messages = _messages(response)
+    assert (
+        "info",
+        "Accepted flaw [key-longest]: the key (101 characters) is conspicuously the longest option (others 17 to 20).",
+    ) in messages
+    assert not [m for m in messages if m[0] == "warning" and "key-longest" in m[1]]
+
+
+@pytest.mark.django_db
+def test_admin_changelist_filters_questions_with_open_flaws(staff_client):
+    clean = QuestionFactory(key="clean", stem="Which navy trains with India in Varuna?")
+    clean.tests.add(FactFactory(note=clean.note))
+    QuestionFactory(key="flawed", stem="What does co-production add?")  # names no fact it tests
+    response = staff_client.get(reverse("admin:content_question_changelist") + "?flaws=open")
+    assert [q.key for q in response.context["cl"].result_list] == ["flawed"]
+    response = staff_client.get(reverse("admin:content_question_changelist") + "?flaws=none")
+    assert [q.key for q in response.context["cl"].result_list] == ["clean"]
+
+
+@pytest.mark.django_db
+def test_admin_bank_report_lists_checks_and_flaws(staff_client):
+    QuestionFactory(key="flawed")
+    response = staff_client.get(reverse("admin:content_bank_report"))
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.published == 1
+    assert [flaw.code for flaw in report.flaws] == ["no-tests"]
+    assert "at least 100 published questions" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_bank_report_needs_the_view_permission(client):
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+    assert client.get(reverse("admin:content_bank_report")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_quiz_page_shows_its_paper_checks(staff_client):
+    giver, taker = QuestionFactory.create_batch(2)
+    fact = FactFactory(note=taker.note)
+    giver.reveals.add(fact)
+    taker.tests.add(fact)
+    fixed = QuizFactory(questions=[giver, taker])
+    rule = RuleQuizFactory()
+    page = staff_client.get(reverse("admin:quiz_quiz_change", args=[fixed.pk])).content.decode()
+    assert f"{giver.key}: [gives-away] gives away {taker.key}: its stem states {fact.key}" in page
+    page = staff_client.get(reverse("admin:quiz_quiz_change", args=[rule.pk])).content.decode()
+    assert "2 published questions match the rule; 1 pair(s) of them give each other away" in page

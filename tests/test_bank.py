@@ -24,6 +24,10 @@ NOTES = {
             "body": "An alliance obliges members to defend each other; a partnership does not.",
         }
     ],
+    "misconceptions": [
+        {"key": "partnership-as-alliance", "name": "A partnership is an alliance", "description": "It is not."}
+    ],
+    "facts": [{"key": "no-duty", "note": "dp-kp-01", "text": "A partnership carries no duty to fight."}],
 }
 SINGLE = {
     "key": "pva-01",
@@ -33,15 +37,19 @@ SINGLE = {
     "stem": "India's partner is attacked. Must India fight?",
     "statements": [],
     "choices": [
-        {"text": "No: a partnership carries no duty to fight", "is_correct": True},
-        {"text": "Yes, always", "is_correct": False},
-        {"text": "Only if they hold joint exercises", "is_correct": False},
-        {"text": "Only if a treaty names the partnership", "is_correct": False},
+        {"key": "no", "text": "No: a partnership carries no duty to fight", "is_correct": True},
+        {"key": "yes", "text": "Yes, always", "is_correct": False},
+        {"key": "exercises", "text": "Only if they hold joint exercises", "is_correct": False},
+        {"key": "treaty", "text": "Only if a treaty names the partnership", "is_correct": False},
     ],
     "explanation": "A partnership has no mutual-defence clause; exercises do not create one.",
     "note": "dp-kp-01",
     "is_trap": True,
     "trap_note": "A partnership is not an alliance.",
+    "misconception": "partnership-as-alliance",
+    "tests": ["no-duty"],
+    "reveals": [],
+    "accepted_flaws": "",
     "status": "published",
 }
 STATEMENTS = {
@@ -51,19 +59,23 @@ STATEMENTS = {
     "difficulty": 3,
     "stem": "Consider the following statements:",
     "statements": [
-        {"text": "NATO members promise to defend each other.", "is_true": True},
-        {"text": "A defence partnership obliges partners to go to war for each other.", "is_true": False},
+        {"key": "s1", "text": "NATO members promise to defend each other.", "is_true": True},
+        {"key": "s2", "text": "A defence partnership obliges partners to go to war for each other.", "is_true": False},
     ],
     "choices": [
-        {"text": "1 only", "is_correct": True},
-        {"text": "2 only", "is_correct": False},
-        {"text": "Both 1 and 2", "is_correct": False},
-        {"text": "Neither 1 nor 2", "is_correct": False},
+        {"key": "a", "text": "1 only", "is_correct": True},
+        {"key": "b", "text": "2 only", "is_correct": False},
+        {"key": "c", "text": "Both 1 and 2", "is_correct": False},
+        {"key": "d", "text": "Neither 1 nor 2", "is_correct": False},
     ],
     "explanation": "Only an alliance carries the duty; statement 2 describes an alliance.",
     "note": "dp-kp-01",
     "is_trap": False,
     "trap_note": "",
+    "misconception": None,
+    "tests": ["no-duty"],
+    "reveals": [],
+    "accepted_flaws": "",
     "status": "published",
 }
 
@@ -142,6 +154,54 @@ def test_load_bank_updates_by_key_in_place(db, bank_dir):
     assert choices[1].text == "Yes, in every case"
 
 
+def test_load_bank_reorder_matches_choices_by_key_not_position(db, bank_dir):
+    load(bank_dir)
+    before = dict(Question.objects.get(key="pva-01").choices.values_list("pk", "text"))
+    reordered = with_changes(SINGLE, choices=list(reversed(SINGLE["choices"])))
+    write(bank_dir / "questions" / "pva.yaml", [reordered, STATEMENTS])
+
+    assert load(bank_dir) == "Question bank loaded: 0 created, 1 updated, 1 unchanged.\n"
+    question = Question.objects.get(key="pva-01")
+    # Every row keeps its text (an answer pointing at it still means the same option); only the order moved.
+    assert dict(question.choices.values_list("pk", "text")) == before
+    assert [c.key for c in question.choices.order_by("order")] == ["treaty", "exercises", "yes", "no"]
+    assert question.correct_choice().key == "no"
+
+
+def test_load_bank_reword_keeps_the_row_of_the_same_key(db, bank_dir):
+    load(bank_dir)
+    row = Choice.objects.get(question__key="pva-01", key="yes")
+    reworded = copy.deepcopy(SINGLE)
+    reworded["choices"][1]["text"] = "Yes, whenever the partner asks"
+    write(bank_dir / "questions" / "pva.yaml", [reworded, STATEMENTS])
+    load(bank_dir)
+    assert Choice.objects.get(pk=row.pk).text == "Yes, whenever the partner asks"
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        (
+            with_changes(SINGLE, choices=[{**c, "key": "same"} for c in SINGLE["choices"]]),
+            "field 'choices': two choices have the key 'same'; a key names one choice of the question",
+        ),
+        (with_changes(SINGLE, misconception="nowhere"), "field 'misconception': unknown misconception 'nowhere'"),
+        (with_changes(SINGLE, tests=["no-such-fact"]), "field 'tests': unknown fact 'no-such-fact'"),
+        (
+            with_changes(SINGLE, misconception=None),
+            "field 'misconception': a trap question names one of the bank's misconceptions",
+        ),
+    ],
+    ids=["duplicate-choice-key", "unknown-misconception", "unknown-fact", "trap-without-misconception"],
+)
+def test_load_bank_refuses_bad_keys_and_links(db, bank_dir, question, message):
+    write(bank_dir / "questions" / "pva.yaml", [question])
+    with pytest.raises(CommandError) as error:
+        load(bank_dir)
+    assert message in str(error.value)
+    assert Question.objects.count() == 0
+
+
 def test_load_bank_never_deletes_a_question_missing_from_the_files(db, bank_dir):
     load(bank_dir)
     write(bank_dir / "questions" / "pva.yaml", [SINGLE])
@@ -176,6 +236,10 @@ def test_export_bank_writes_the_schema_with_exactly_these_keys(db, bank_dir):
             "note",
             "is_trap",
             "trap_note",
+            "misconception",
+            "tests",
+            "reveals",
+            "accepted_flaws",
             "status",
         ]
     ] * 2
@@ -240,7 +304,7 @@ MALFORMED = [
         [with_changes(SINGLE, status="live")], "field 'status': input should be 'draft' or 'published'", id="status"
     ),
     pytest.param(
-        [with_changes(SINGLE, choices=[{"text": "", "is_correct": True}, *SINGLE["choices"][1:]])],
+        [with_changes(SINGLE, choices=[{"key": "no", "text": "", "is_correct": True}, *SINGLE["choices"][1:]])],
         "field 'choices[1].text': string should have at least 1 character",
         id="empty-choice",
     ),

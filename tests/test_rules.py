@@ -82,7 +82,12 @@ def test_question_problems_requires_four_distinct_choices():
 def test_question_problems_requires_an_explanation_and_a_trap_note_for_traps():
     assert problems(explanation="  ") == [Problem("explanation", "every question needs an explanation")]
     assert problems(is_trap=True) == [
-        Problem("trap_note", "a trap question needs a trap note naming the misconception it tests")
+        Problem("trap_note", "a trap question needs a trap note naming the misconception it tests"),
+        Problem("misconception", "a trap question names one of the bank's misconceptions"),
+    ]
+    assert problems(is_trap=True, trap_note="An exercise is not a pact.", misconception="exercise-as-treaty") == []
+    assert problems(misconception="exercise-as-treaty") == [
+        Problem("misconception", "only a trap question names a misconception; set is_trap or clear it")
     ]
     assert problems(trap_note="stray") == [
         Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it")

@@ -1,0 +1,599 @@
+"""The bank checker: item-writing flaws that let a student answer from the wording without studying.
+
+`content.rules` says whether a question is well-formed (one key, statements agreeing with it);
+this module says whether it is a good question. It reads questions as `Item`s, built from a bank
+file (`item_from_bank`) or from the database (`item_from_question`), so `manage.py lint_bank`,
+`load_bank --strict` and the admin all apply the same rules. The rules and thresholds come from
+`../shared/ITEM-WRITING.md` and the real UPSC paper it measures:
+
+- per question (`question_flaws`): a conspicuously long or short key, absolute words only where
+  the answer is false, a stem word echoed only by the key, "all/none of the above" options, an
+  unemphasised negative stem, an assertion-reason connective, a published question that names
+  no fact it tests;
+- between questions (`pair_flaws`): near-duplicates, and one question giving away another's key
+  (a fact its stem reveals that the other tests, or the other's key words in its stem);
+- over a bank (`bank_report`): the figures a test-wise solver would exploit, with the strict
+  thresholds `load_bank --strict` and CI hold the shipped bank to.
+
+A flaw an author has weighed can be accepted on the question (`accepted_flaws`, one a line as
+"code: reason"); it is still reported, as accepted, and no longer fails the strict check.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from itertools import combinations
+
+from content.rules import ASSERTION_REASON_CHOICES, Kind, choice_claim
+
+# Words a test-wise student reads as marking a false statement or a wrong option.
+ABSOLUTES = (
+    "only",
+    "always",
+    "never",
+    "must",
+    "bound",
+    "purely",
+    "solely",
+    "entirely",
+    "exclusively",
+    "all",
+    "every",
+    "none",
+    "cannot",
+    "can no longer",
+    "rules out",
+    "settled",
+    "by definition",
+    "invariably",
+    "necessarily",
+    "obliged",
+    "any",
+)
+# Openings of a Statement-II that announce "explains" whatever the substance.
+CONNECTIVES = ("because", "since", "as a result", "this is why", "therefore", "hence", "that is why", "thus")
+ALL_OR_NONE_OPTIONS = re.compile(r"\b(all|none|both|neither) of the (above|these|options)\b", re.IGNORECASE)
+NEGATIVE_STEM = re.compile(r"\b(not|except|incorrect|false|untrue)\b", re.IGNORECASE)
+EMPHASISED_NEGATIVE = re.compile(r"\b(NOT|EXCEPT|INCORRECT|FALSE|UNTRUE)\b|\*\*?(not|except)\*\*?", re.IGNORECASE)
+# Words too common to tell one option or stem from another; prose reads better than a list here.
+STOPWORDS = frozenset(
+    (  # noqa: SIM905
+        "a about above after again against all also an and any are as at be because been before being below "
+        "between both but by can could did do does doing down during each few for from further had has have "
+        "having he her here hers him his how i if in into is it its itself just more most no nor not now of "
+        "off on once only or other our ours out over own same she should so some such than that the their "
+        "theirs them then there these they this those through to too under until up very was we were what when "
+        "where which while who whom why will with would you your one two three four following given "
+        "statement statements correct incorrect consider regard respect true false india india's"
+    ).split()
+)
+
+# Strict thresholds (issue 12 and ITEM-WRITING.md); the real 2025 paper meets every one.
+MIN_PUBLISHED = 100
+KEY_LENGTH_SLACK = Fraction(15, 100)  # a key may stand this far outside its distractors' lengths
+MAX_KEY_LONGEST_SHARE = Fraction(30, 100)
+MAX_PATTERN_SHARE = Fraction(35, 100)
+MAX_MISCONCEPTION_SHARE = Fraction(12, 100)
+MIN_HARD_SHARE = Fraction(30, 100)
+MAX_SOLVER_SHARE = Fraction(35, 100)  # chance is 25%; the two rules of thumb must be worth little
+NEAR_DUPLICATE = Fraction(6, 10)
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question as the checker sees it: the same from a bank file and from the database."""
+
+    key: str
+    kind: str
+    stem: str
+    statements: tuple[tuple[str, bool], ...] = ()
+    choices: tuple[tuple[str, bool], ...] = ()
+    difficulty: int = 2
+    note: str = ""
+    is_trap: bool = False
+    misconception: str = ""
+    tests: frozenset[str] = frozenset()
+    reveals: frozenset[str] = frozenset()
+    published: bool = True
+    accepted: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def key_index(self) -> int:
+        return next((i for i, (_, correct) in enumerate(self.choices) if correct), -1)
+
+    @property
+    def key_text(self) -> str:
+        return self.choices[self.key_index][0] if self.key_index >= 0 else ""
+
+
+@dataclass(frozen=True)
+class Flaw:
+    code: str
+    key: str
+    message: str
+    other: str = ""
+    accepted: str = ""  # the author's reason, when the flaw is accepted
+
+    def __str__(self) -> str:
+        state = f" (accepted: {self.accepted})" if self.accepted else ""
+        return f"{self.key}: [{self.code}] {self.message}{state}"
+
+
+def accepted_flaws_parse(text: str) -> dict[str, str]:
+    """'code: reason' lines -> {code: reason}; a line without a reason accepts nothing."""
+    accepted = {}
+    for line in (text or "").splitlines():
+        code, _, reason = line.partition(":")
+        if code.strip() and reason.strip():
+            accepted[code.strip()] = reason.strip()
+    return accepted
+
+
+def item_from_bank(question) -> Item:
+    """An Item from a `content.bank.QuestionIn`."""
+    return Item(
+        key=question.key,
+        kind=question.kind,
+        stem=question.stem,
+        statements=tuple((s.text, s.is_true) for s in question.statements),
+        choices=tuple((c.text, c.is_correct) for c in question.choices),
+        difficulty=question.difficulty,
+        note=question.note_key,
+        is_trap=question.is_trap,
+        misconception=question.misconception or "",
+        tests=frozenset(question.tests),
+        reveals=frozenset(question.reveals),
+        published=question.status == "published",
+        accepted=accepted_flaws_parse(question.accepted_flaws),
+    )
+
+
+def item_from_question(question) -> Item:
+    """An Item from a saved Question (fetch it `with_bank_fields()`)."""
+    return Item(
+        key=question.key,
+        kind=question.kind,
+        stem=question.stem,
+        statements=tuple((s.text, s.is_true) for s in question.statements.all()),
+        choices=tuple((c.text, c.is_correct) for c in question.choices.all()),
+        difficulty=question.difficulty,
+        note=question.note.key,
+        is_trap=question.is_trap,
+        misconception=question.misconception.key if question.misconception else "",
+        tests=frozenset(f.key for f in question.tests.all()),
+        reveals=frozenset(f.key for f in question.reveals.all()),
+        published=question.status == "published",
+        accepted=accepted_flaws_parse(question.accepted_flaws),
+    )
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("defense", "defence")))
+
+
+def absolutes_in(text: str) -> list[str]:
+    """The absolute words and phrases in `text`, as a test-wise student would spot them."""
+    normal = f" {_normal(text)} "
+    return [word for word in ABSOLUTES if f" {word} " in normal]
+
+
+@lru_cache(maxsize=8192)
+def content_words(text: str) -> frozenset[str]:
+    # Cached: comparing every pair of a bank reads each text many times.
+    return frozenset(w for w in _normal(text).split() if len(w) > 3 and w not in STOPWORDS)
+
+
+# --- per question --------------------------------------------------------------------------------
+
+
+def question_flaws(item: Item) -> list[Flaw]:
+    """Item-writing flaws of one question on its own."""
+    flaws: list[tuple[str, str]] = []
+    if item.kind == Kind.SINGLE:
+        flaws += _key_length_flaws(item)
+        flaws += _absolute_flaws(
+            [(text, correct) for text, correct in item.choices], true_word="the key", false_word="wrong options"
+        )
+        flaws += _stem_echo_flaws(item)
+        if any(ALL_OR_NONE_OPTIONS.search(text) for text, _ in item.choices):
+            flaws.append(("all-or-none-option", 'an "all/none of the above" option: a student can reason about it'))
+    else:
+        flaws += _absolute_flaws(list(item.statements), true_word="true statements", false_word="false statements")
+    if NEGATIVE_STEM.search(item.stem) and not EMPHASISED_NEGATIVE.search(_without_lowercase_negatives(item.stem)):
+        flaws.append(("negative-stem", "a negative stem without emphasis: write NOT (or EXCEPT) in capitals"))
+    if item.kind == Kind.ASSERTION_REASON and len(item.statements) == 2:
+        second = _normal(item.statements[1][0])
+        if any(second.startswith(word) for word in CONNECTIVES):
+            flaws.append(("connective", "Statement-II opens with a connective that announces 'explains'"))
+    if item.published and not item.tests:
+        flaws.append(("no-tests", "a published question names no fact it tests, so the draw cannot keep its secrets"))
+    return [_flaw(item, code, message) for code, message in flaws]
+
+
+def _without_lowercase_negatives(stem: str) -> str:
+    # "not" in capitals is emphasis; the same word in lower case is not.
+    return re.sub(r"\b(not|except|incorrect|false|untrue)\b", "", stem)
+
+
+def _flaw(item: Item, code: str, message: str, other: str = "") -> Flaw:
+    return Flaw(code=code, key=item.key, message=message, other=other, accepted=item.accepted.get(code, ""))
+
+
+def _key_length_flaws(item: Item) -> list[tuple[str, str]]:
+    if item.key_index < 0 or len(item.choices) < 2:
+        return []
+    key = len(item.key_text)
+    others = [len(text) for text, correct in item.choices if not correct]
+    low, high = min(others), max(others)
+    if key > high * (1 + KEY_LENGTH_SLACK):
+        return [
+            ("key-longest", f"the key ({key} characters) is conspicuously the longest option (others {low} to {high})")
+        ]
+    if key < low * (1 - KEY_LENGTH_SLACK):
+        return [
+            (
+                "key-shortest",
+                f"the key ({key} characters) is conspicuously the shortest option (others {low} to {high})",
+            )
+        ]
+    return []
+
+
+def _absolute_flaws(rows: list[tuple[str, bool]], *, true_word: str, false_word: str) -> list[tuple[str, str]]:
+    true_hits = [text for text, is_true in rows if is_true and absolutes_in(text)]
+    false_hits = [text for text, is_true in rows if not is_true and absolutes_in(text)]
+    if false_hits and not true_hits and any(is_true for _, is_true in rows):
+        words = sorted({w for text in false_hits for w in absolutes_in(text)})
+        return [("absolutes-only-false", f"absolute words ({', '.join(words)}) only in the {false_word}")]
+    return []
+
+
+def _stem_echo_flaws(item: Item) -> list[tuple[str, str]]:
+    stem = content_words(item.stem)
+    key = content_words(item.key_text)
+    others = set().union(*(content_words(text) for text, correct in item.choices if not correct))
+    echoed = sorted((stem & key) - others)
+    if echoed:
+        return [("stem-echo", f"only the key repeats the stem's {', '.join(repr(w) for w in echoed)}")]
+    return []
+
+
+# --- between questions ---------------------------------------------------------------------------
+
+
+def pair_flaws(items: Iterable[Item]) -> list[Flaw]:
+    """Flaws between two questions: near-duplicates, and one giving away the other's key."""
+    return [flaw for a, b in combinations(list(items), 2) for flaw in _pair_flaws(a, b)]
+
+
+def pair_flaws_of(item: Item, others: Iterable[Item]) -> list[Flaw]:
+    """The flaws between `item` and each of `others` (the admin's check of one question)."""
+    return [flaw for other in others if other.key != item.key for flaw in _pair_flaws(item, other)]
+
+
+def _pair_flaws(a: Item, b: Item) -> list[Flaw]:
+    flaws = []
+    if _similarity(_body(a), _body(b)) >= NEAR_DUPLICATE:
+        flaws.append(_flaw(a, "near-duplicate", f"nearly the same wording as {b.key}", other=b.key))
+    for giver, taker in ((a, b), (b, a)):
+        if reason := gives_away(giver, taker):
+            flaws.append(_flaw(giver, "gives-away", f"gives away {taker.key}: {reason}", other=taker.key))
+    return flaws
+
+
+def _body(item: Item) -> frozenset[str]:
+    return content_words(" ".join([item.stem, *(text for text, _ in item.statements)]))
+
+
+def _similarity(a: frozenset[str], b: frozenset[str]) -> Fraction:
+    return Fraction(len(a & b), len(a | b)) if a | b else Fraction(0)
+
+
+def gives_away(giver: Item, taker: Item) -> str:
+    """Why `giver`'s wording answers `taker`, or "" when it does not.
+
+    Declared: the giver's stem reveals a fact the taker tests. Detected: the words that set the
+    taker's key apart from its distractors all stand in the giver's stem.
+    """
+    if shared := sorted(giver.reveals & taker.tests):
+        return f"its stem states {', '.join(shared)}"
+    if taker.kind == Kind.SINGLE and taker.key_index >= 0:
+        telling = content_words(taker.key_text) - content_words(taker.stem)
+        telling -= set().union(*(content_words(text) for text, correct in taker.choices if not correct))
+        if (
+            telling
+            and telling <= content_words(giver.stem)
+            and len(content_words(taker.stem) & content_words(giver.stem)) >= 2
+        ):
+            return f"its stem holds the key's telling words ({', '.join(sorted(telling))})"
+    return ""
+
+
+def giveaway_pairs(items: Iterable[Item]) -> set[frozenset[str]]:
+    """Pairs of question keys that must not sit on one paper."""
+    items = list(items)
+    return {frozenset((a.key, b.key)) for a, b in combinations(items, 2) if gives_away(a, b) or gives_away(b, a)}
+
+
+# --- the test-wise solver --------------------------------------------------------------------------
+
+
+def cue_solver_pick(item: Item) -> int:
+    """The option a student who never studied picks with the two rules of thumb.
+
+    Longest option for a single answer; for statements, "false exactly when it holds an absolute
+    word", then the option that agrees with those judgements (the first, when none does).
+    """
+    if item.kind == Kind.SINGLE:
+        lengths = [len(text) for text, _ in item.choices]
+        return lengths.index(max(lengths))
+    judged = [not absolutes_in(text) for text, _ in item.statements]
+    for index, (text, _) in enumerate(item.choices):
+        try:
+            claim = choice_claim(item.kind, text)
+        except ValueError:
+            continue
+        if item.kind == Kind.STATEMENTS_CORRECT:
+            agrees = claim == frozenset(i for i, t in enumerate(judged, start=1) if t)
+        elif item.kind == Kind.ASSERTION_REASON:
+            agrees = claim == tuple(judged)
+        else:
+            agrees = claim == sum(judged)
+        if agrees:
+            return index
+    return 0
+
+
+# --- over a bank ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    """One strict threshold: what it asks, the figure, and whether the bank meets it."""
+
+    name: str
+    figure: str
+    ok: bool
+
+
+@dataclass
+class BankReport:
+    published: int
+    kinds: Counter
+    difficulty: Counter
+    key_positions: Counter
+    key_length_rank: Counter
+    patterns: dict[str, Counter]
+    absolutes: dict[str, tuple[int, int]]
+    no_absolute_all_true: tuple[int, int]
+    misconceptions: Counter
+    traps: int
+    solver_right: int
+    flaws: list[Flaw]
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks) and not self.open_flaws
+
+    @property
+    def open_flaws(self) -> list[Flaw]:
+        return [flaw for flaw in self.flaws if not flaw.accepted]
+
+    def lines(self) -> list[str]:
+        """The report as text, for `lint_bank` and closing notes."""
+        n = self.published
+        out = [f"Published questions: {n}"]
+        out.append("Kinds: " + _counts(self.kinds))
+        out.append("Difficulty: " + _counts(self.difficulty))
+        out.append("Key positions (a/b/c/d as authored): " + _counts(self.key_positions))
+        out.append("Single-answer key length rank (1 = longest): " + _counts(self.key_length_rank))
+        for kind, counter in self.patterns.items():
+            out.append(f"Keys of {kind}: " + _counts(counter))
+        for label, (hits, total) in self.absolutes.items():
+            out.append(f"Absolute words in {label}: {hits} of {total} ({_pct(hits, total)})")
+        hits, total = self.no_absolute_all_true
+        out.append(f"Statement questions with no absolute word whose key is 'all true': {hits} of {total}")
+        out.append(f"Traps: {self.traps}; by misconception: " + _counts(self.misconceptions))
+        out.append(
+            f"Test-wise solver (longest option; absolute = false): {self.solver_right} of {n} right "
+            f"({_pct(self.solver_right, n)}; chance 25%)"
+        )
+        out.append("Checks:")
+        out += [f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.figure}" for c in self.checks]
+        open_flaws = self.open_flaws
+        out.append(f"Flaws: {len(open_flaws)} open, {len(self.flaws) - len(open_flaws)} accepted")
+        out += [f"  {flaw}" for flaw in self.flaws]
+        return out
+
+
+def _counts(counter: Counter) -> str:
+    return ", ".join(f"{key} {count}" for key, count in sorted(counter.items(), key=lambda kv: str(kv[0]))) or "none"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "n/a"
+
+
+def _pattern(item: Item) -> str:
+    """What a statement question's key says, as a pattern: 'none', 'one', 'some', 'all' or a count."""
+    if item.kind == Kind.ASSERTION_REASON:
+        return f"option {ASSERTION_REASON_CHOICES.index(item.key_text) + 1}"
+    claim = choice_claim(item.kind, item.key_text)
+    size = len(claim) if isinstance(claim, frozenset) else claim
+    total = len(item.statements)
+    if size == 0:
+        return "none"
+    if size == total:
+        return "all"
+    if item.kind == Kind.STATEMENTS_CORRECT:
+        return "one" if size == 1 else "some"
+    return {1: "one", 2: "two", 3: "three"}[size]
+
+
+def bank_report(
+    items: Iterable[Item], *, facts: dict[str, str] | None = None, notes: dict[str, bool] | None = None
+) -> BankReport:
+    """The bank's figures and strict checks over its published questions.
+
+    `facts` maps each fact to its note, `notes` each note to whether it is examinable; with them
+    the report also checks that every examinable note and fact is tested, and no other note is.
+    """
+    published = [item for item in items if item.published]
+    n = len(published)
+    singles = [item for item in published if item.kind == Kind.SINGLE]
+    statement_items = [item for item in published if item.kind != Kind.SINGLE]
+
+    rank = Counter()
+    for item in singles:
+        longer = sum(len(text) > len(item.key_text) for text, _ in item.choices)
+        rank[longer + 1] += 1
+    patterns = {kind: Counter() for kind in Kind.values if kind != Kind.SINGLE}
+    for item in statement_items:
+        patterns[item.kind][_pattern(item)] += 1
+    true_rows = [text for item in statement_items for text, t in item.statements if t]
+    false_rows = [text for item in statement_items for text, t in item.statements if not t]
+    right_options = [item.key_text for item in singles]
+    wrong_options = [text for item in singles for text, correct in item.choices if not correct]
+    absolutes = {
+        "true statements": (sum(bool(absolutes_in(t)) for t in true_rows), len(true_rows)),
+        "false statements": (sum(bool(absolutes_in(t)) for t in false_rows), len(false_rows)),
+        "keys of single questions": (sum(bool(absolutes_in(t)) for t in right_options), len(right_options)),
+        "wrong options": (sum(bool(absolutes_in(t)) for t in wrong_options), len(wrong_options)),
+    }
+    plain = [
+        item
+        for item in statement_items
+        if item.kind != Kind.ASSERTION_REASON and not any(absolutes_in(text) for text, _ in item.statements)
+    ]
+    plain_all_true = sum(all(t for _, t in item.statements) for item in plain)
+    traps = [item for item in published if item.is_trap]
+    misconceptions = Counter(item.misconception for item in traps)
+    solver_right = sum(cue_solver_pick(item) == item.key_index for item in published)
+
+    flaws = [flaw for item in published for flaw in question_flaws(item)] + pair_flaws(published)
+    checks = _checks(
+        n=n,
+        singles=singles,
+        rank=rank,
+        patterns=patterns,
+        absolutes=absolutes,
+        plain=(plain_all_true, len(plain)),
+        misconceptions=misconceptions,
+        published=published,
+        solver_right=solver_right,
+    )
+    if facts is not None and notes is not None:
+        checks += _coverage_checks(published, facts=facts, notes=notes)
+    return BankReport(
+        published=n,
+        kinds=Counter(item.kind for item in published),
+        difficulty=Counter(item.difficulty for item in published),
+        key_positions=Counter("abcd"[item.key_index] for item in published if 0 <= item.key_index < 4),
+        key_length_rank=rank,
+        patterns=patterns,
+        absolutes=absolutes,
+        no_absolute_all_true=(plain_all_true, len(plain)),
+        misconceptions=misconceptions,
+        traps=len(traps),
+        solver_right=solver_right,
+        flaws=flaws,
+        checks=checks,
+    )
+
+
+def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, published, solver_right) -> list[Check]:
+    checks = [Check(f"at least {MIN_PUBLISHED} published questions", str(n), n >= MIN_PUBLISHED)]
+    longest = rank.get(1, 0)
+    checks.append(
+        Check(
+            "key longest in at most 30% of single-answer questions",
+            f"{longest} of {len(singles)} ({_pct(longest, len(singles))})",
+            longest <= MAX_KEY_LONGEST_SHARE * len(singles),
+        )
+    )
+    (t_hits, t_total), (f_hits, f_total) = absolutes["true statements"], absolutes["false statements"]
+    true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
+    false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
+    checks.append(
+        Check(
+            "absolute words in true statements at least half as often as in false ones",
+            f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
+            true_share * 2 >= false_share,
+        )
+    )
+    all_true, plain_total = plain
+    checks.append(
+        Check(
+            "'no absolute word, so all correct' does not hold",
+            f"{all_true} of {plain_total} such questions are all true",
+            all_true * 2 <= plain_total,
+        )
+    )
+    wanted = {
+        Kind.STATEMENTS_CORRECT: {"none", "one", "some", "all"},
+        Kind.STATEMENTS_COUNT: {"none", "one", "two", "all"},
+        Kind.MATCH_PAIRS: {"none", "one", "two", "all"},
+        Kind.ASSERTION_REASON: {f"option {i}" for i in range(1, 5)},
+    }
+    for kind, counter in patterns.items():
+        total = sum(counter.values())
+        missing = sorted(wanted[kind] - set(counter))
+        top, top_count = counter.most_common(1)[0] if counter else ("-", 0)
+        checks.append(
+            Check(
+                f"every answer pattern of {kind} is a key, none over 35%",
+                f"missing: {', '.join(missing) or 'none'}; most common {top} {top_count} of {total}",
+                not missing and top_count <= MAX_PATTERN_SHARE * total,
+            )
+        )
+    worst, worst_count = misconceptions.most_common(1)[0] if misconceptions else ("-", 0)
+    checks.append(
+        Check(
+            "no misconception is the trap of more than 12% of the bank",
+            f"most: {worst} {worst_count} of {n}",
+            worst_count <= MAX_MISCONCEPTION_SHARE * n,
+        )
+    )
+    hard = sum(item.difficulty == 3 for item in published)
+    checks.append(
+        Check(
+            "at least 30% of questions at difficulty 3", f"{hard} of {n} ({_pct(hard, n)})", hard >= MIN_HARD_SHARE * n
+        )
+    )
+    checks.append(
+        Check(
+            "the test-wise solver gets at most 35% (chance is 25%)",
+            f"{solver_right} of {n} ({_pct(solver_right, n)})",
+            solver_right <= MAX_SOLVER_SHARE * n,
+        )
+    )
+    return checks
+
+
+def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dict[str, bool]) -> list[Check]:
+    tested = set().union(*(item.tests for item in published)) if published else set()
+    cited = {item.note for item in published}
+    examinable_facts = {fact for fact, note in facts.items() if notes.get(note, True)}
+    untested = sorted(examinable_facts - tested)
+    uncited = sorted(note for note, examinable in notes.items() if examinable and note not in cited)
+    off_limits = sorted(
+        {item.key for item in published if not notes.get(item.note, True)}
+        | {item.key for item in published for fact in item.tests if not notes.get(facts.get(fact, ""), True)}
+    )
+    return [
+        Check("every fact of the material is tested", f"untested: {', '.join(untested) or 'none'}", not untested),
+        Check("every examinable note is cited", f"uncited: {', '.join(uncited) or 'none'}", not uncited),
+        Check("no question tests exam advice", f"offending: {', '.join(off_limits) or 'none'}", not off_limits),
+    ]
+
+
+def paper_flaws(items: Iterable[Item]) -> list[Flaw]:
+    """What must never be on one paper: two questions where one gives the other away."""
+    return [flaw for flaw in pair_flaws(items) if flaw.code == "gives-away"]

@@ -1,0 +1,47 @@
+"""A rule quiz's draw keeps the questions' secrets: no paper sets a question beside one giving it away."""
+
+from content.selectors import giveaway_pairs
+from quiz.services import attempt_start
+from tests.factories import FactFactory, QuestionFactory, RuleQuizFactory, UserFactory
+
+
+def _giver_and_taker():
+    giver, taker = QuestionFactory.create_batch(2)
+    fact = FactFactory(note=taker.note)
+    giver.reveals.add(fact)
+    taker.tests.add(fact)
+    return giver, taker
+
+
+def test_giveaway_pairs_reads_the_fact_links_in_one_query(db, django_assert_num_queries):
+    giver, taker = _giver_and_taker()
+    bystander = QuestionFactory()
+    bystander.tests.add(FactFactory())
+    with django_assert_num_queries(1):
+        pairs = giveaway_pairs([giver.pk, taker.pk, bystander.pk])
+    assert pairs == {frozenset((giver.pk, taker.pk))}
+
+
+def test_giveaway_pairs_ignores_questions_outside_the_pool(db):
+    giver, _taker = _giver_and_taker()
+    assert giveaway_pairs([giver.pk]) == set()
+
+
+def test_attempt_start_never_draws_a_giver_beside_its_taker(db):
+    giver, taker = _giver_and_taker()
+    others = QuestionFactory.create_batch(2)
+    quiz = RuleQuizFactory(rule_count=3)
+    papers = []
+    for _ in range(16):
+        attempt = attempt_start(quiz=quiz, user=UserFactory())
+        papers.append(set(attempt.items.values_list("question_id", flat=True)))
+    # Three of four, never both of the pair: every paper holds both bystanders and one of the two.
+    assert all(paper >= {q.pk for q in others} and len(paper & {giver.pk, taker.pk}) == 1 for paper in papers)
+    assert {giver.pk, taker.pk} <= set().union(*papers)
+
+
+def test_attempt_start_sets_fewer_than_every_match_rather_than_a_giveaway(db):
+    _giver_and_taker()
+    quiz = RuleQuizFactory(rule_count=None)
+    attempt = attempt_start(quiz=quiz, user=UserFactory())
+    assert attempt.items.count() == 1
