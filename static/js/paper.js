@@ -388,4 +388,6 @@
   if (window.location.hash) visit(current);
   else visit(questions[0]);
   if (timer) tick();
+  // Every handler is bound: say so, for assistive checks and for tests that must not type too early.
+  form.dataset.ready = "true";
 })();

@@ -25,14 +25,25 @@ def option(question, number: int):
     return question.choices.order_by("order")[number - 1]
 
 
-def start(page, live_server, quiz) -> Attempt:
-    """Start the paper from the quiz page, as a student does; return the attempt it made."""
+def start(page, live_server, quiz, *, script: bool = True) -> Attempt:
+    """Start the paper from the quiz page, as a student does; return the attempt it made.
+
+    With `script`, wait until paper.js says it is ready; without JavaScript the form alone is there.
+    """
     page.goto(f"{live_server.url}{quiz.get_absolute_url()}")
     page.get_by_role("button", name="Start the paper").click()
     expect(page).to_have_url(PAPER_URL)
     public_id = PAPER_URL.search(page.url).group(1)
-    expect(page.locator("#paper")).to_be_visible()
+    if script:
+        expect_ready(page)
+    else:
+        expect(page.locator("#paper")).to_be_visible()
     return Attempt.objects.get(public_id=public_id)
+
+
+def expect_ready(page):
+    """Wait until paper.js has bound its handlers (it marks the form); a key pressed before is lost."""
+    expect(page.locator("#paper")).to_have_attribute("data-ready", "true")
 
 
 def section(page, question):

@@ -8,8 +8,24 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.models import Answer, Attempt
-from tests.e2e.paper import PAPER_URL, PASSWORD, RESULT_URL, TIMER_SECONDS, expect_palette, expect_saved, option
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, RuleQuizFactory, TopicFactory
+from tests.e2e.paper import (
+    PAPER_URL,
+    PASSWORD,
+    RESULT_URL,
+    TIMER_SECONDS,
+    expect_palette,
+    expect_ready,
+    expect_saved,
+    option,
+)
+from tests.factories import (
+    MisconceptionFactory,
+    NoteFactory,
+    QuestionFactory,
+    QuizFactory,
+    RuleQuizFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +57,7 @@ def test_student_journey_signs_up_sits_a_paper_and_finds_it_in_history(page, liv
     expect(page.get_by_role("heading", name="Partnerships drill", level=1)).to_be_visible()
     page.get_by_role("button", name="Start the paper").click()
     expect(page).to_have_url(PAPER_URL)
+    expect_ready(page)
     attempt = Attempt.objects.get(user__username="meera")
 
     click_option(page, option(q1, 1))  # right
@@ -112,6 +129,7 @@ def test_admin_question_reaches_study_notes_and_a_rule_quiz(page, browser, live_
     topic = TopicFactory(name="India and NATO", slug="india-and-nato")
     note = NoteFactory(topic=topic, key="nato-basics", heading="India is not a NATO member")
     QuestionFactory(note=note)  # published, not a trap: outside the trap drill's rule
+    MisconceptionFactory(key="dialogue-as-membership", name="Talking to NATO means joining it")
     drill = RuleQuizFactory(title="NATO trap drill", rule_traps_only=True)
     drill.rule_topics.add(topic)
 
@@ -137,13 +155,16 @@ def test_admin_question_reaches_study_notes_and_a_rule_quiz(page, browser, live_
     page.get_by_label("Key").fill("nato-new-01")
     page.get_by_label("Topic").select_option(label="India and NATO")
     page.locator("#id_note + .select2").click()  # the admin's autocomplete widget
-    page.locator(".select2-search__field").fill("NATO member")
+    page.locator(".select2-container--open .select2-search__field").fill("NATO member")
     page.locator(".select2-results__option", has_text="India is not a NATO member").click()
     page.get_by_label("Kind").select_option("single")
     page.get_by_label("Difficulty").select_option("2")
     page.get_by_label("Stem").fill("India holds regular dialogue with NATO. What does that make India?")
     page.get_by_label("Explanation").fill("Dialogue is cooperation, not membership; 'a member' is the tempting error.")
     page.get_by_role("checkbox", name="Trap").check()
+    page.locator("#id_misconception + .select2").click()
+    page.locator(".select2-container--open .select2-search__field").fill("joining")
+    page.locator(".select2-results__option", has_text="Talking to NATO means joining it").click()
     page.get_by_role("textbox", name="Trap note").fill("Dialogue with NATO is not membership of NATO.")
     texts = ["A partner in dialogue, not a member", "A NATO member", "A treaty ally", "An observer state"]
     for i, text in enumerate(texts):
@@ -172,6 +193,7 @@ def test_admin_question_reaches_study_notes_and_a_rule_quiz(page, browser, live_
     expect(reader.locator("main")).to_contain_text("1 question, all on one page")
     reader.get_by_role("button", name="Start the paper").click()
     expect(reader).to_have_url(PAPER_URL)
+    expect_ready(reader)
     questions = reader.locator("section.question")
     expect(questions).to_have_count(1)
     expect(questions).to_contain_text("India holds regular dialogue with NATO. What does that make India?")

@@ -16,6 +16,7 @@ from tests.e2e.paper import (
     TIMER_SECONDS,
     choose,
     expect_palette,
+    expect_ready,
     expect_saved,
     first,
     mark,
@@ -93,6 +94,7 @@ def test_paper_clear_response_saves_blank(page, live_server, sign_in):
     expect(page.locator("#progress [data-answered]")).to_have_text("0")
     # Clearing is an autosave too, not a form submit: still on the paper.
     expect(page).to_have_url(PAPER_URL)
+    expect_ready(page)
     answer = Answer.objects.get(attempt=attempt, question=q1)
     assert answer.choice_id is None
     assert answer.marked is False
@@ -229,7 +231,7 @@ def test_paper_without_javascript_saves_and_submits(browser, live_server, studen
     page.locator("#id_username").fill(student.username)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    attempt = start(page, live_server, quiz)
+    attempt = start(page, live_server, quiz, script=False)
 
     choose(page, option(q1, 2))
     page.get_by_role("button", name="Save answers").click()
