@@ -2,7 +2,7 @@ import json
 
 import pytest
 import tablib
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 
 from content.bank import QUESTION_FIELDS
 from content.models import Question
@@ -396,3 +396,24 @@ def test_admin_quiz_page_shows_its_paper_checks(staff_client):
     assert f"{giver.key}: [gives-away] gives away {taker.key}: its stem states {fact.key}" in page
     page = staff_client.get(reverse("admin:quiz_quiz_change", args=[rule.pk])).content.decode()
     assert "2 published questions match the rule; 1 pair(s) of them give each other away" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (reverse_lazy("admin:content_bank_report"), 10),
+        (f"{reverse_lazy('admin:content_question_changelist')}?flaws=open", 14),
+        (f"{reverse_lazy('admin:content_question_changelist')}?flaws=none", 14),
+    ],
+)
+def test_admin_checker_pages_make_a_fixed_number_of_queries(staff_client, url, expected):
+    for question in QuestionFactory.create_batch(2):
+        question.tests.add(FactFactory(note=question.note))
+    assert queries_for(staff_client, str(url)) == expected
+    for question in QuestionFactory.create_batch(
+        20, is_trap=True, trap_note="A partner is taken for an ally.", misconception=MisconceptionFactory()
+    ):
+        question.tests.add(FactFactory(note=question.note))
+        question.reveals.add(FactFactory(note=question.note))
+    assert queries_for(staff_client, str(url)) == expected
