@@ -75,6 +75,7 @@ STOPWORDS = frozenset(
 MIN_PUBLISHED = 100
 KEY_LENGTH_SLACK = Fraction(15, 100)  # a key may stand this far outside its distractors' lengths
 MAX_KEY_LONGEST_SHARE = Fraction(30, 100)
+MAX_KEY_RANK_SHARE = Fraction(40, 100)  # "never the longest, so the third longest" is a cue too
 MAX_PATTERN_SHARE = Fraction(35, 100)
 MAX_MISCONCEPTION_SHARE = Fraction(12, 100)
 MIN_HARD_SHARE = Fraction(30, 100)
@@ -518,14 +519,23 @@ def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, pub
             longest <= MAX_KEY_LONGEST_SHARE * len(singles),
         )
     )
+    top_rank, top_count = max(rank.items(), key=lambda kv: kv[1]) if rank else (1, 0)
+    checks.append(
+        Check(
+            "no length rank holds the key in more than 40% of single-answer questions",
+            f"most: rank {top_rank} (1 = longest) {top_count} of {len(singles)} ({_pct(top_count, len(singles))})",
+            top_count <= MAX_KEY_RANK_SHARE * len(singles),
+        )
+    )
     (t_hits, t_total), (f_hits, f_total) = absolutes["true statements"], absolutes["false statements"]
     true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
     false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
+    # Either way round the words would be a cue: "absolute, so false" or, overcorrected, "so true".
     checks.append(
         Check(
-            "absolute words in true statements at least half as often as in false ones",
+            "absolute words as common in true statements as in false ones (each share at least half the other)",
             f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
-            true_share * 2 >= false_share,
+            true_share * 2 >= false_share and false_share * 2 >= true_share,
         )
     )
     all_true, plain_total = plain

@@ -267,13 +267,32 @@ def test_bank_report_counts_key_length_ranks_and_the_longest_share():
     assert not _check(bank_report(_bank(n_single=4, longest=2)), "key longest").ok
 
 
+def test_bank_report_caps_the_share_of_any_one_key_length_rank():
+    # Keys never the longest but always third longest: the overcorrected bank has a cue too.
+    check = _check(bank_report(_bank(n_single=4, longest=1)), "no length rank")
+    assert (check.ok, check.figure) == (False, "most: rank 3 (1 = longest) 3 of 4 (75%)")
+    distractors = [("d" * 45, False), ("e" * 41, False), ("f" * 37, False)]
+    spread = [
+        single(key=f"r{length}", stem="Which?", choices=[("k" * length, True), *distractors])
+        for length in (47, 43, 39, 35)  # the key is first, second, third and fourth longest
+    ]
+    assert _check(bank_report(spread), "no length rank").ok
+
+
 def test_bank_report_compares_absolutes_in_true_and_false_statements():
     good = bank_report(_bank(absolute_true=True))
     bad = bank_report(_bank(absolute_true=False))
     assert good.absolutes["true statements"] == (2, 4)
     assert bad.absolutes["true statements"] == (0, 4)
-    assert _check(good, "absolute words in true").ok
-    assert not _check(bad, "absolute words in true").ok
+    assert _check(good, "absolute words as common").ok
+    assert not _check(bad, "absolute words as common").ok
+
+
+def test_bank_report_refuses_absolutes_that_mark_true_statements():
+    rows = [("Every member is bound.", True), ("Only one trains.", True), ("It shares data.", False)]
+    items = [statements(rows, key="c1", choices=[("1 and 2 only", True), ("1 only", False), ("2 only", False)])]
+    check = _check(bank_report(items), "absolute words as common")
+    assert (check.ok, check.figure) == (False, "100% of true vs 0% of false")
 
 
 def test_bank_report_needs_every_answer_pattern_and_none_dominant():
