@@ -378,7 +378,8 @@ class MisconceptionAdmin(admin.ModelAdmin):
     search_fields = ("name", "key", "description")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(trap_count=Count("questions"))
+        # Meta.ordering is dropped from a GROUP BY query: order again, or the autocomplete pages drift.
+        return super().get_queryset(request).annotate(trap_count=Count("questions")).order_by("key")
 
     @admin.display(description="traps", ordering="trap_count")
     def trap_count(self, misconception: Misconception) -> int:

@@ -11,7 +11,17 @@ from playwright.sync_api import expect
 
 from quiz.models import Attempt
 from tests.e2e.axe import blocking_violations
-from tests.e2e.paper import RESULT_URL, TIMER_SECONDS, choose, expect_palette, expect_saved, mark, option, start
+from tests.e2e.paper import (
+    RESULT_URL,
+    TIMER_SECONDS,
+    choose,
+    expect_palette,
+    expect_ready,
+    expect_saved,
+    mark,
+    option,
+    start,
+)
 from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,7 +141,7 @@ def test_timer_announces_politely_only_at_ten_five_and_one_minute(page, live_ser
     # Back after a reload with 4:50 left: the thresholds already passed are not announced again.
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=290))
     page.reload()
-    expect(page.locator("#paper")).to_be_visible()
+    expect_ready(page)
     page.evaluate(RECORD_ANNOUNCEMENTS)
     left = page.evaluate(TIMER_SECONDS)
     assert 280 <= left <= 290

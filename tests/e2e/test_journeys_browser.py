@@ -74,7 +74,7 @@ def test_student_journey_signs_up_sits_a_paper_and_finds_it_in_history(page, liv
     before = page.evaluate(TIMER_SECONDS)
     page.wait_for_function(f"() => ({TIMER_SECONDS})() < {before}")
     page.reload()
-    expect(page.locator("#paper")).to_be_visible()
+    expect_ready(page)
     after = page.evaluate(TIMER_SECONDS)
     assert 0 < after <= before
     expect(page.locator(f"#c-{option(q1, 1).pk}")).to_be_checked()

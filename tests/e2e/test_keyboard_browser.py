@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.models import Answer, Attempt
-from tests.e2e.paper import RESULT_URL, expect_palette, expect_saved, first, option, section, start
+from tests.e2e.paper import RESULT_URL, expect_palette, expect_ready, expect_saved, first, option, section, start
 from tests.factories import QuestionFactory, QuizFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,7 +51,7 @@ def test_paper_keyboard_shortcuts_answer_move_and_mark(page, live_server, sign_i
     page.goto(f"{live_server.url}{quiz.get_absolute_url()}")
     page.get_by_role("button", name="Start the paper").focus()
     page.keyboard.press("Enter")
-    expect(page.locator("#paper")).to_be_visible()
+    expect_ready(page)
     attempt = Attempt.objects.get()
 
     page.keyboard.press("2")
@@ -127,7 +127,7 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
     page.locator(f"#c-{first(q1).pk}").check()
     expect_saved(page, q1)
     page.reload()  # Tab starts from the top of the page, as for a student arriving at it
-    expect(page.locator("#paper")).to_be_visible()
+    expect_ready(page)
 
     stops = []
     while len(stops) < 40 and [stop["name"] for stop in stops[-2:]] != ["Save answers", "Submit"]:

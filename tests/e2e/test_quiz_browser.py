@@ -56,7 +56,7 @@ def test_paper_answers_survive_a_reload(page, live_server, sign_in):
     before = page.evaluate(TIMER_SECONDS)
     page.wait_for_function(f"() => ({TIMER_SECONDS})() <= {before - 2}")
     page.reload()
-    expect(page.locator("#paper")).to_be_visible()
+    expect_ready(page)
     # ...and the server's deadline carries on after it: not reset to the full 10:00.
     after = page.evaluate(TIMER_SECONDS)
     assert after <= before - 2
