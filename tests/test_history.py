@@ -173,6 +173,7 @@ def test_history_queries_do_not_grow_with_attempts(student_client, student, quiz
     mixed = QuizFactory(questions=[*questions[:2], statement, trap])
     graded_attempt(user=student, quiz=mixed, picks={statement: wrong(statement), trap: wrong(trap)}, now=T0)
     one = _history_queries(student_client)
+    assert one == 15  # with the session's and the user's own
     for n in range(1, 20):
         picks = {statement: wrong(statement, n % 3), trap: wrong(trap, n % 3), questions[0]: right(questions[0])}
         graded_attempt(user=student, quiz=mixed if n % 2 else quiz, picks=picks if n % 2 else {}, now=T0 + n * HOUR)
