@@ -206,6 +206,8 @@ def question_flaws(item: Item) -> list[Flaw]:
             flaws.append(("all-or-none-option", 'an "all/none of the above" option: a student can reason about it'))
     else:
         flaws += _absolute_flaws(list(item.statements), true_word="true statements", false_word="false statements")
+    if item.kind == Kind.STATEMENTS_CORRECT:
+        flaws += _option_set_flaws(item)
     if NEGATIVE_STEM.search(item.stem) and not EMPHASISED_NEGATIVE.search(_without_lowercase_negatives(item.stem)):
         flaws.append(("negative-stem", "a negative stem without emphasis: write NOT (or EXCEPT) in capitals"))
     if item.kind == Kind.ASSERTION_REASON and len(item.statements) == 2:
@@ -215,6 +217,21 @@ def question_flaws(item: Item) -> list[Flaw]:
     if item.published and not item.tests:
         flaws.append(("no-tests", "a published question names no fact it tests, so the draw cannot keep its secrets"))
     return [_flaw(item, code, message) for code, message in flaws]
+
+
+def _option_set_flaws(item: Item) -> list[tuple[str, str]]:
+    """A statement named by every option must be true, by none must be false: the options tell."""
+    try:
+        claims = [choice_claim(item.kind, text) for text, _ in item.choices]
+    except ValueError:
+        return []  # an unreadable option is the loader's error, not a flaw
+    flaws = []
+    for number in range(1, len(item.statements) + 1):
+        named = sum(number in claim for claim in claims)
+        if named in (0, len(claims)):
+            where = "every option" if named else "no option"
+            flaws.append(("option-set-leak", f"statement {number} is in {where}, so the options settle it"))
+    return flaws
 
 
 def _without_lowercase_negatives(stem: str) -> str:

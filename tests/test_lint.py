@@ -118,6 +118,17 @@ def test_question_flaws_finds_absolutes_only_in_wrong_options():
     assert question_flaws(item)[0].message == "absolute words (must, only) only in the wrong options"
 
 
+def test_question_flaws_finds_a_statement_the_option_set_settles():
+    rows = [("India talks to NATO.", True), ("India joined NATO.", False), ("NATO has members.", True)]
+    leaky = ["1 only", "1 and 2 only", "1 and 3 only", "1, 2 and 3"]  # 1 in every option
+    item = statements(rows, choices=[(text, text == "1 and 3 only") for text in leaky])
+    assert [(f.code, f.message) for f in question_flaws(item)] == [
+        ("option-set-leak", "statement 1 is in every option, so the options settle it")
+    ]
+    even = ["1 only", "2 and 3 only", "1 and 3 only", "1, 2 and 3"]
+    assert codes(statements(rows, choices=[(text, text == "1 and 3 only") for text in even])) == []
+
+
 def test_question_flaws_finds_a_stem_word_echoed_only_by_the_key():
     item = single(
         stem="Which describes co-production in a defence partnership?",
