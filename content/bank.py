@@ -438,12 +438,15 @@ def bank_lint(*, bank: Bank):
         notes={note.key: note.examinable for note in bank.notes},
     )
     by_key = {item.key: item for item in items}
+    weights = lint.word_weights(item for item in items if item.published)
     for records in bank.sections.values():
         for record in records:
             keys = getattr(record, "questions", None)
             if keys is None:
                 continue  # a rule quiz: the draw itself keeps such pairs apart
-            flaws = lint.paper_flaws([by_key[key] for key in keys if key in by_key and by_key[key].published])
+            flaws = lint.paper_flaws(
+                [by_key[key] for key in keys if key in by_key and by_key[key].published], weights=weights
+            )
             report.checks.append(
                 lint.Check(
                     f"no question on the fixed paper {record.slug!r} gives another away",

@@ -11,7 +11,9 @@ file (`item_from_bank`) or from the database (`item_from_question`), so `manage.
   unemphasised negative stem, an assertion-reason connective, a published question that names
   no fact it tests;
 - between questions (`pair_flaws`): near-duplicates, and one question giving away another's key
-  (a fact its stem reveals that the other tests, or the other's key words in its stem);
+  (its stem or a true statement holding the other's key words, or restating the other's true
+  statement) without the author declaring it in `reveals`;
+- on one paper (`paper_flaws`): any give-away, declared or found in the wording;
 - over a bank (`bank_report`): the figures a test-wise solver would exploit, with the strict
   thresholds `load_bank --strict` and CI hold the shipped bank to.
 
@@ -19,6 +21,7 @@ A flaw an author has weighed can be accepted on the question (`accepted_flaws`, 
 "code: reason"); it is still reported, as accepted, and no longer fails the strict check.
 """
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -81,6 +84,10 @@ MAX_MISCONCEPTION_SHARE = Fraction(12, 100)
 MIN_HARD_SHARE = Fraction(30, 100)
 MAX_SOLVER_SHARE = Fraction(35, 100)  # chance is 25%; the two rules of thumb must be worth little
 NEAR_DUPLICATE = Fraction(6, 10)
+# One question restates another's true statement, or a single key's telling words, when a claim of
+# it carries at least this share of their weight (`word_weights`) in at least this many words.
+RESTATES = 0.55
+RESTATED_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -174,7 +181,13 @@ def item_from_question(question) -> Item:
 # --- words ---------------------------------------------------------------------------------------
 
 
+# Short and long names of one thing must read as the same words ("US" is a pronoun in lower case).
+SAME_NAMES = ((re.compile(r"\bUS\b"), "United States"), (re.compile(r"\bUK\b"), "United Kingdom"))
+
+
 def _normal(text: str) -> str:
+    for short, name in SAME_NAMES:
+        text = short.sub(name, text)
     return " ".join(re.findall(r"[a-z0-9']+", text.lower().replace("defense", "defence")))
 
 
@@ -286,22 +299,36 @@ def _stem_echo_flaws(item: Item) -> list[tuple[str, str]]:
 
 
 def pair_flaws(items: Iterable[Item]) -> list[Flaw]:
-    """Flaws between two questions: near-duplicates, and one giving away the other's key."""
-    return [flaw for a, b in combinations(list(items), 2) for flaw in _pair_flaws(a, b)]
+    """Flaws between two questions: near-duplicates, and undeclared give-aways of one's key."""
+    items = list(items)
+    weights = word_weights(items)
+    return [flaw for a, b in combinations(items, 2) for flaw in _pair_flaws(a, b, weights)]
 
 
 def pair_flaws_of(item: Item, others: Iterable[Item]) -> list[Flaw]:
     """The flaws between `item` and each of `others` (the admin's check of one question)."""
-    return [flaw for other in others if other.key != item.key for flaw in _pair_flaws(item, other)]
+    others = [other for other in others if other.key != item.key]
+    weights = word_weights([item, *others])
+    return [flaw for other in others for flaw in _pair_flaws(item, other, weights)]
 
 
-def _pair_flaws(a: Item, b: Item) -> list[Flaw]:
+def _pair_flaws(a: Item, b: Item, weights: dict[str, float]) -> list[Flaw]:
     flaws = []
     if _similarity(_body(a), _body(b)) >= NEAR_DUPLICATE:
         flaws.append(_flaw(a, "near-duplicate", f"nearly the same wording as {b.key}", other=b.key))
+    if _declared(a, b) or _declared(b, a):
+        return flaws  # the draw keeps a declared pair apart; only a fixed paper must check it
     for giver, taker in ((a, b), (b, a)):
-        if reason := gives_away(giver, taker):
-            flaws.append(_flaw(giver, "gives-away", f"gives away {taker.key}: {reason}", other=taker.key))
+        if reason := _detected(giver, taker, weights):
+            flaws.append(
+                _flaw(
+                    giver,
+                    "gives-away",
+                    f"gives away {taker.key}: {reason}; reword it, or declare the fact in `reveals` so that "
+                    "no paper holds both",
+                    other=taker.key,
+                )
+            )
     return flaws
 
 
@@ -313,30 +340,77 @@ def _similarity(a: frozenset[str], b: frozenset[str]) -> Fraction:
     return Fraction(len(a & b), len(a | b)) if a | b else Fraction(0)
 
 
-def gives_away(giver: Item, taker: Item) -> str:
-    """Why `giver`'s wording answers `taker`, or "" when it does not.
+def word_weights(items: Iterable[Item]) -> dict[str, float]:
+    """How much each word tells, by how few of the texts of `items` use it (inverse document frequency).
 
-    Declared: the giver's stem reveals a fact the taker tests. Detected: the words that set the
-    taker's key apart from its distractors all stand in the giver's stem.
+    "defence" or "partnership" stand in most questions and say nothing; "Varuna" or "1991" pin a fact.
     """
-    if shared := sorted(giver.reveals & taker.tests):
-        return f"its stem states {', '.join(shared)}"
+    texts = [content_words(text) for item in items for text in _texts(item)]
+    counts = Counter(word for words in texts for word in words)
+    return {word: math.log(len(texts) / count) for word, count in counts.items()}
+
+
+def _texts(item: Item) -> list[str]:
+    return [item.stem, *(text for text, _ in item.statements), *(text for text, _ in item.choices)]
+
+
+def gives_away(giver: Item, taker: Item, weights: dict[str, float]) -> str:
+    """Why `giver` answers `taker` when both are on one paper, or "" when it does not."""
+    if shared := _declared(giver, taker):
+        return f"it declares that it reveals {', '.join(shared)}"
+    return _detected(giver, taker, weights)
+
+
+def _declared(giver: Item, taker: Item) -> list[str]:
+    return sorted(giver.reveals & taker.tests)
+
+
+def _detected(giver: Item, taker: Item, weights: dict[str, float]) -> str:
+    """What in `giver`'s wording states `taker`'s key: the words that set a single key apart from
+    its distractors, or most of the telling words of a true statement, in one of the giver's claims.
+
+    A claim is what the giver asserts: its stem and its true statements (options are alternatives,
+    not assertions). A reader who meets the same claim twice on one paper takes it for true; the
+    fresh readers of issue 12 answered half the bank that way.
+    """
+    claims = [("its stem", giver.stem)]
+    claims += [(f"its statement {n}", text) for n, (text, true) in enumerate(giver.statements, start=1) if true]
     if taker.kind == Kind.SINGLE and taker.key_index >= 0:
         telling = content_words(taker.key_text) - content_words(taker.stem)
         telling -= set().union(*(content_words(text) for text, correct in taker.choices if not correct))
-        if (
-            telling
-            and telling <= content_words(giver.stem)
-            and len(content_words(taker.stem) & content_words(giver.stem)) >= 2
-        ):
-            return f"its stem holds the key's telling words ({', '.join(sorted(telling))})"
+        for where, text in claims:
+            words = content_words(text)
+            if telling and len(content_words(taker.stem) & words) >= 2 and _restated(telling, words, weights):
+                return f"{where} holds the key's telling words ({', '.join(sorted(telling & words))})"
+    for number, (statement, true) in enumerate(taker.statements, start=1):
+        stated = content_words(statement)
+        if not true or len(stated) < RESTATED_WORDS:
+            continue
+        for where, text in claims:
+            if _restated(stated, words := content_words(text), weights, whole=False):
+                return f"{where} restates its true statement {number} ({', '.join(sorted(stated & words))})"
     return ""
 
 
+def _restated(said: frozenset[str], words: frozenset[str], weights: dict[str, float], *, whole: bool = True) -> bool:
+    """Whether `words` carry what `said` says: all of it (`whole`), or at least `RESTATED_WORDS` of its
+    words holding `RESTATES` of its weight."""
+    shared = said & words
+    if whole and shared == said:
+        return True
+    total = sum(weights.get(word, 0.0) for word in said)
+    return len(shared) >= RESTATED_WORDS and total > 0 and sum(weights.get(w, 0.0) for w in shared) >= RESTATES * total
+
+
 def giveaway_pairs(items: Iterable[Item]) -> set[frozenset[str]]:
-    """Pairs of question keys that must not sit on one paper."""
+    """Pairs of question keys that must not sit on one paper, declared or found in the wording."""
     items = list(items)
-    return {frozenset((a.key, b.key)) for a, b in combinations(items, 2) if gives_away(a, b) or gives_away(b, a)}
+    weights = word_weights(items)
+    return {
+        frozenset((a.key, b.key))
+        for a, b in combinations(items, 2)
+        if gives_away(a, b, weights) or gives_away(b, a, weights)
+    }
 
 
 # --- the test-wise solver --------------------------------------------------------------------------
@@ -621,6 +695,16 @@ def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dic
     ]
 
 
-def paper_flaws(items: Iterable[Item]) -> list[Flaw]:
-    """What must never be on one paper: two questions where one gives the other away."""
-    return [flaw for flaw in pair_flaws(items) if flaw.code == "gives-away"]
+def paper_flaws(items: Iterable[Item], *, weights: dict[str, float] | None = None) -> list[Flaw]:
+    """What must never be on one paper: two questions where one gives the other away, declared or not.
+
+    `weights` (`word_weights`) default to the paper's own texts; a bank's check passes the bank's.
+    """
+    items = list(items)
+    weights = word_weights(items) if weights is None else weights
+    return [
+        _flaw(giver, "same-paper", f"gives away {taker.key}: {reason}", other=taker.key)
+        for a, b in combinations(items, 2)
+        for giver, taker in ((a, b), (b, a))
+        if (reason := gives_away(giver, taker, weights))
+    ]

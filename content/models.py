@@ -179,7 +179,9 @@ class Question(models.Model):
         Fact,
         related_name="revealed_by",
         blank=True,
-        help_text="Facts its stem states as given: no paper sets it beside a question that tests one of them.",
+        help_text=(
+            "Facts its stem or statements state as given: no paper sets it beside a question that tests one of them."
+        ),
     )
     accepted_flaws = models.TextField(
         blank=True,

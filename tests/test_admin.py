@@ -393,7 +393,7 @@ def test_admin_quiz_page_shows_its_paper_checks(staff_client):
     fixed = QuizFactory(questions=[giver, taker])
     rule = RuleQuizFactory()
     page = staff_client.get(reverse("admin:quiz_quiz_change", args=[fixed.pk])).content.decode()
-    assert f"{giver.key}: [gives-away] gives away {taker.key}: its stem states {fact.key}" in page
+    assert f"{giver.key}: [same-paper] gives away {taker.key}: it declares that it reveals {fact.key}" in page
     page = staff_client.get(reverse("admin:quiz_quiz_change", args=[rule.pk])).content.decode()
     assert "2 published questions match the rule; 1 pair(s) of them give each other away" in page
 

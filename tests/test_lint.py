@@ -1,5 +1,6 @@
 """The bank checker (content/lint.py): each rule on a small bad question and a good one."""
 
+import math
 from collections import Counter
 
 import pytest
@@ -16,6 +17,7 @@ from content.lint import (
     pair_flaws,
     paper_flaws,
     question_flaws,
+    word_weights,
 )
 from content.rules import ASSERTION_REASON_CHOICES, Kind
 
@@ -197,14 +199,83 @@ def test_accepted_flaws_parse_needs_a_reason_on_each_line():
     }
 
 
-def test_pair_flaws_finds_a_declared_giveaway_and_not_the_reverse():
+def test_paper_flaws_finds_a_declared_giveaway_and_not_the_reverse():
     giver = single(key="giver", stem="India's Malabar exercise brings in three navies. What is it for?")
     giver = Item(**{**giver.__dict__, "reveals": frozenset({"malabar-partners"}), "tests": frozenset({"malabar-aim"})})
     taker = Item(**{**single(key="taker").__dict__, "tests": frozenset({"malabar-partners"})})
-    flaws = pair_flaws([giver, taker])
-    assert [(f.code, f.key, f.other) for f in flaws] == [("gives-away", "giver", "taker")]
-    assert flaws[0].message == "gives away taker: its stem states malabar-partners"
+    flaws = paper_flaws([giver, taker])
+    assert [(f.code, f.key, f.other) for f in flaws] == [("same-paper", "giver", "taker")]
+    assert flaws[0].message == "gives away taker: it declares that it reveals malabar-partners"
     assert giveaway_pairs([giver, taker]) == {frozenset({"giver", "taker"})}
+
+
+def test_pair_flaws_leaves_a_declared_giveaway_to_the_draw():
+    giver = Item(**{**single(key="giver").__dict__, "reveals": frozenset({"malabar-partners"})})
+    taker = Item(**{**single(key="taker", stem="Which navies join India in Malabar?").__dict__})
+    taker = Item(**{**taker.__dict__, "tests": frozenset({"malabar-partners"})})
+    assert [f.code for f in pair_flaws([giver, taker])] == []
+
+
+MALABAR = "Malabar brings India together with the United States, Japan and Australia for maritime security."
+BYSTANDERS = (
+    ("Varuna is a naval exercise that India holds with France.", True),
+    ("Technology transfer passes know-how from one partner to another.", True),
+    ("Israel has supplied advanced missile technology to India.", True),
+)
+
+
+def test_pair_flaws_detects_a_true_statement_that_another_question_restates():
+    taker = statements(((MALABAR, True), ("Varuna is held with the United States.", False)), key="taker")
+    giver = statements(
+        (
+            (
+                "For maritime security, Malabar brings together the navies of India, the United States, Japan "
+                "and Australia.",
+                True,
+            ),
+        ),
+        key="giver",
+    )
+    bystander = statements(BYSTANDERS, key="bystander")
+    flaws = pair_flaws([taker, giver, bystander])
+    # Two true statements of one fact give each other away, whichever the student meets first.
+    flaws = [f for f in flaws if f.code == "gives-away"]
+    assert [(f.code, f.key, f.other) for f in flaws] == [
+        ("gives-away", "taker", "giver"),
+        ("gives-away", "giver", "taker"),
+    ]
+    assert flaws[1].message == (
+        "gives away taker: its statement 1 restates its true statement 1 (australia, brings, japan, malabar, "
+        "maritime, security, states, together, united); reword it, or declare the fact in `reveals` so that no "
+        "paper holds both"
+    )
+
+
+def test_pair_flaws_ignores_a_false_statement_with_the_same_words():
+    taker = statements(((MALABAR, True), ("Varuna is held with the United States.", False)), key="taker")
+    giver = statements(((MALABAR.replace("Australia", "France"), False), *BYSTANDERS), key="giver")
+    assert [f for f in pair_flaws([taker, giver]) if f.code == "gives-away"] == []
+
+
+def test_pair_flaws_detects_a_single_keys_telling_words_in_a_true_statement():
+    taker = single(
+        key="taker",
+        stem="With which country does India co-produce the BrahMos missile?",
+        choices=(("Russia", True), ("Israel", False), ("France", False), ("Japan", False)),
+    )
+    giver = statements((("Russia and India produce the BrahMos missile together.", True),), key="giver")
+    false_giver = statements((("India and Israel co-produce the BrahMos missile.", False),), key="false-giver")
+    flaws = pair_flaws([taker, giver, false_giver, statements(BYSTANDERS, key="bystander")])
+    flaws = [f for f in flaws if f.code == "gives-away"]
+    assert [(f.key, f.other) for f in flaws] == [("giver", "taker")]
+    assert flaws[0].message.startswith("gives away taker: its statement 1 holds the key's telling words (russia);")
+
+
+def test_word_weights_weigh_a_word_by_how_few_texts_use_it():
+    # Seven texts: the stem, two statements, four options.
+    weights = word_weights([statements(((MALABAR, True), ("Malabar is a naval drill.", True)), key="q")])
+    assert weights["malabar"] == math.log(7 / 2)
+    assert weights["japan"] == math.log(7 / 1)
 
 
 def test_pair_flaws_detects_a_stem_holding_another_keys_telling_words():
