@@ -2,20 +2,35 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# xstatic-bootstrap is published as source only and builds only with setuptools<81; pip reads
-# the build constraint from one variable or the other depending on its version.
-PIP_ENV := PIP_CONSTRAINT=constraints.txt PIP_BUILD_CONSTRAINT=constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup serve secret-key test lint format clean bench
+.PHONY: install install-dev lock run setup serve secret-key test lint format clean bench
 
-$(BIN)/.installed: requirements.txt constraints.txt
+# What production runs (requirements.txt), and that plus the test and lint tools
+# (requirements-dev.txt); both are locks generated from pyproject.toml by `make lock`.
+$(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(PIP_ENV) $(BIN)/pip install --quiet -r requirements.txt
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
+
+# Re-pin both locks after changing the declared ranges in pyproject.toml (uv resolves; it is only
+# needed here, so it is installed on demand rather than declared).
+lock: install
+	$(PIP) install --quiet "uv>=0.9,<1"
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --quiet --custom-compile-command "make lock" \
+	  -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.txt --python-version 3.11 --quiet \
+	  --custom-compile-command "make lock" -o requirements-dev.txt
 
 setup: install
 	$(BIN)/python manage.py migrate --no-input
@@ -42,20 +57,20 @@ secret-key:
 	  echo "  export SECRET_KEY=\"\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"" >&2; \
 	  exit 1; }
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest
 
 # Load, fault and two-server benchmarks (bench/README.md); not part of `make test` or CI.
 # Options go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--students 50 --databases sqlite"`.
 bench: install
-	$(PIP_ENV) $(BIN)/pip install --quiet -r bench/requirements.txt
+	$(PIP) install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
