@@ -1,7 +1,7 @@
 """gunicorn settings for `make serve` (`gunicorn -c config/gunicorn.py`); the environment overrides them.
 
 Sync workers: each request is a short database transaction, and on two cores 2-4 sync workers
-outran gthread (see DESIGN.md). WEB_CONCURRENCY sets their number.
+outran gthread, which was also more erratic. WEB_CONCURRENCY sets their number.
 """
 
 import os

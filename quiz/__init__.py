@@ -1,4 +1,4 @@
-"""What students do: timed quizzes, attempts, scoring and history (see DESIGN.md).
+"""What students do: timed quizzes, attempts, scoring and history; how the parts fit is in README.md ("What is here").
 
 It imports `content`; `content` never imports it.
 """
