@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -6,6 +6,9 @@ from django.contrib.auth import get_user_model
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import ASSERTION_REASON_CHOICES
 from quiz.models import Quiz, QuizQuestion
+
+# The moment the tests' papers start: a fixed, timezone-aware instant, so deadlines and dates are exact.
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

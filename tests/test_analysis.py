@@ -1,6 +1,6 @@
 """Standing among first attempts, item analysis for staff, and what only staff may open."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from quiz import analytics
 from quiz.models import Attempt
-from tests.factories import QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 
 

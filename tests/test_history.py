@@ -1,7 +1,7 @@
 """The student's history page: attempts, totals, the chart, and mastery by topic, trap and statement."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -14,6 +14,7 @@ from quiz import analytics
 from quiz.models import Attempt
 from quiz.services import attempt_start, attempt_submit, practice_start
 from tests.factories import (
+    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
@@ -27,7 +28,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 

@@ -1,7 +1,7 @@
 """Every state change of an attempt, through the service functions, on a frozen clock."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -27,6 +27,7 @@ from quiz.services import (
     attempts_close_expired,
 )
 from tests.factories import (
+    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
@@ -36,8 +37,6 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
-
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 pytestmark = pytest.mark.django_db
 

@@ -27,7 +27,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 EXPLANATION = "Because the note says so; the tempting option confuses a partner with an ally."
 
 

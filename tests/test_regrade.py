@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,11 +10,9 @@ from django.urls import reverse
 
 from quiz.models import Answer, Attempt
 from quiz.services import attempts_regrade
-from tests.factories import QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture

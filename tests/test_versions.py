@@ -1,7 +1,7 @@
 """Question versions: a paper shows, grades and reviews the question as it was when it started."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,11 +15,9 @@ from content.services import question_version_current
 from quiz.analytics import statement_mastery
 from quiz.models import Answer, AttemptQuestion
 from quiz.services import answer_save, attempt_start, attempt_submit, attempts_regrade
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory, graded_attempt
+from tests.factories import T0, NoteFactory, QuestionFactory, QuizFactory, UserFactory, graded_attempt
 
 pytestmark = pytest.mark.django_db
-
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
