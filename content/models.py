@@ -4,6 +4,8 @@ Questions are addressed by a stable `key` so that the bank files, the admin and 
 answers all name the same question even as its wording is edited.
 """
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch, Q
@@ -144,7 +146,27 @@ class QuestionQuerySet(models.QuerySet):
         )
 
 
-class Question(models.Model):
+class QuestionText:
+    """How a question reads, for a Question and for each of its QuestionVersions alike, so the
+    templates render either (content/_question_text.html). Each supplies its `kind` and its
+    `statement_rows()`: Statement rows, or the version's stored dicts."""
+
+    @property
+    def closing_line(self) -> str:
+        return CLOSING_LINE[self.kind]
+
+    @property
+    def is_statement_kind(self) -> bool:
+        return self.kind != Kind.SINGLE
+
+    def labelled_statements(self) -> list[tuple[str, Any]]:
+        """Statements with the labels the options use: "Statement-I" for assertion-reason, else "1"."""
+        if self.kind == Kind.ASSERTION_REASON:
+            return [(f"Statement-{'I' * n}", s) for n, s in enumerate(self.statement_rows(), start=1)]
+        return [(str(n), s) for n, s in enumerate(self.statement_rows(), start=1)]
+
+
+class Question(QuestionText, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -219,19 +241,8 @@ class Question(models.Model):
         if problems:
             raise ValidationError({p.field: f"{p.message[:1].upper()}{p.message[1:]}." for p in problems})
 
-    @property
-    def closing_line(self) -> str:
-        return CLOSING_LINE[self.kind]
-
-    @property
-    def is_statement_kind(self) -> bool:
-        return self.kind != Kind.SINGLE
-
-    def labelled_statements(self) -> list[tuple[str, "Statement"]]:
-        """Statements with the labels the options use: "Statement-I" for assertion-reason, else "1"."""
-        if self.kind == Kind.ASSERTION_REASON:
-            return [(f"Statement-{'I' * n}", s) for n, s in enumerate(self.statements.all(), start=1)]
-        return [(str(n), s) for n, s in enumerate(self.statements.all(), start=1)]
+    def statement_rows(self) -> list["Statement"]:
+        return list(self.statements.all())
 
     def correct_choice(self) -> "Choice | None":
         return next((choice for choice in self.choices.all() if choice.is_correct), None)
@@ -283,7 +294,7 @@ class Choice(models.Model):
         return self.text
 
 
-class QuestionVersion(models.Model):
+class QuestionVersion(QuestionText, models.Model):
     """A question as students saw it and were graded on it: kind, stem, statements, choices, explanation.
 
     A paper pins the version current when it starts (`quiz.AttemptQuestion.version`), so a later
@@ -327,21 +338,8 @@ class QuestionVersion(models.Model):
     def content(self) -> dict:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
-    # The same reading interface as Question, so templates render either (content/_question_text.html).
-
-    @property
-    def closing_line(self) -> str:
-        return CLOSING_LINE[self.kind]
-
-    @property
-    def is_statement_kind(self) -> bool:
-        return self.kind != Kind.SINGLE
-
-    def labelled_statements(self) -> list[tuple[str, dict]]:
-        """Statements with the labels the options use, as `Question.labelled_statements`."""
-        if self.kind == Kind.ASSERTION_REASON:
-            return [(f"Statement-{'I' * n}", s) for n, s in enumerate(self.statements, start=1)]
-        return [(str(n), s) for n, s in enumerate(self.statements, start=1)]
+    def statement_rows(self) -> list[dict]:
+        return self.statements
 
     def choice(self, key: str) -> dict | None:
         return next((c for c in self.choices if c["key"] == key), None)
