@@ -431,30 +431,17 @@ def bank_lint(*, bank: Bank):
     Coverage is judged against the notes and facts of the files, and each fixed quiz of a section
     (`quizzes.yaml`: records with a `questions` list) must hold no pair that gives the other away.
     """
-    items = [lint.item_from_bank(question) for question in bank.questions]
-    report = lint.bank_report(
-        items,
+    return lint.bank_report(
+        [lint.item_from_bank(question) for question in bank.questions],
         facts={fact.key: fact.note for fact in bank.facts},
         notes={note.key: note.examinable for note in bank.notes},
+        papers={
+            record.slug: record.questions
+            for records in bank.sections.values()
+            for record in records
+            if getattr(record, "questions", None) is not None
+        },
     )
-    by_key = {item.key: item for item in items}
-    weights = lint.word_weights(item for item in items if item.published)
-    for records in bank.sections.values():
-        for record in records:
-            keys = getattr(record, "questions", None)
-            if keys is None:
-                continue  # a rule quiz: the draw itself keeps such pairs apart
-            flaws = lint.paper_flaws(
-                [by_key[key] for key in keys if key in by_key and by_key[key].published], weights=weights
-            )
-            report.checks.append(
-                lint.Check(
-                    f"no question on the fixed paper {record.slug!r} gives another away",
-                    f"{len(flaws)} pair(s)" + "".join(f"; {flaw.key} → {flaw.other}" for flaw in flaws[:5]),
-                    not flaws,
-                )
-            )
-    return report
 
 
 # --- writing to the database ---------------------------------------------------------------------

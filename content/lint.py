@@ -298,10 +298,12 @@ def _stem_echo_flaws(item: Item) -> list[tuple[str, str]]:
 # --- between questions ---------------------------------------------------------------------------
 
 
-def pair_flaws(items: Iterable[Item]) -> list[Flaw]:
-    """Flaws between two questions: near-duplicates, and undeclared give-aways of one's key."""
+def pair_flaws(items: Iterable[Item], *, weights: dict[str, float] | None = None) -> list[Flaw]:
+    """Flaws between two questions: near-duplicates, and undeclared give-aways of one's key.
+
+    `weights` (`word_weights`) default to the texts of `items`."""
     items = list(items)
-    weights = word_weights(items)
+    weights = word_weights(items) if weights is None else weights
     return [flaw for a, b in combinations(items, 2) for flaw in _pair_flaws(a, b, weights)]
 
 
@@ -404,13 +406,7 @@ def _restated(said: frozenset[str], words: frozenset[str], weights: dict[str, fl
 
 def giveaway_pairs(items: Iterable[Item]) -> set[frozenset[str]]:
     """Pairs of question keys that must not sit on one paper, declared or found in the wording."""
-    items = list(items)
-    weights = word_weights(items)
-    return {
-        frozenset((a.key, b.key))
-        for a, b in combinations(items, 2)
-        if gives_away(a, b, weights) or gives_away(b, a, weights)
-    }
+    return {frozenset((flaw.key, flaw.other)) for flaw in paper_flaws(items)}
 
 
 # --- the test-wise solver --------------------------------------------------------------------------
@@ -530,12 +526,18 @@ def _pattern(item: Item) -> str:
 
 
 def bank_report(
-    items: Iterable[Item], *, facts: dict[str, str] | None = None, notes: dict[str, bool] | None = None
+    items: Iterable[Item],
+    *,
+    facts: dict[str, str] | None = None,
+    notes: dict[str, bool] | None = None,
+    papers: dict[str, list[str]] | None = None,
 ) -> BankReport:
     """The bank's figures and strict checks over its published questions.
 
     `facts` maps each fact to its note, `notes` each note to whether it is examinable; with them
     the report also checks that every examinable note and fact is tested, and no other note is.
+    `papers` maps each fixed paper to its question keys; each must hold no pair that gives the
+    other away (a rule quiz needs no such check: its draw keeps declared pairs apart).
     """
     published = [item for item in items if item.published]
     n = len(published)
@@ -569,7 +571,8 @@ def bank_report(
     misconceptions = Counter(item.misconception for item in traps)
     solver_right = sum(cue_solver_pick(item) == item.key_index for item in published)
 
-    flaws = [flaw for item in published for flaw in question_flaws(item)] + pair_flaws(published)
+    weights = word_weights(published)
+    flaws = [flaw for item in published for flaw in question_flaws(item)] + pair_flaws(published, weights=weights)
     checks = _checks(
         n=n,
         singles=singles,
@@ -583,6 +586,7 @@ def bank_report(
     )
     if facts is not None and notes is not None:
         checks += _coverage_checks(published, facts=facts, notes=notes)
+    checks += _paper_checks(papers or {}, published=published, weights=weights)
     return BankReport(
         published=n,
         kinds=Counter(item.kind for item in published),
@@ -693,6 +697,21 @@ def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dic
         Check("every examinable note is cited", f"uncited: {', '.join(uncited) or 'none'}", not uncited),
         Check("no question tests exam advice", f"offending: {', '.join(off_limits) or 'none'}", not off_limits),
     ]
+
+
+def _paper_checks(papers: dict[str, list[str]], *, published: list[Item], weights: dict[str, float]) -> list[Check]:
+    by_key = {item.key: item for item in published}
+    checks = []
+    for slug, keys in papers.items():
+        flaws = paper_flaws([by_key[key] for key in keys if key in by_key], weights=weights)
+        checks.append(
+            Check(
+                f"no question on the fixed paper {slug!r} gives another away",
+                f"{len(flaws)} pair(s)" + "".join(f"; {flaw.key} → {flaw.other}" for flaw in flaws[:5]),
+                not flaws,
+            )
+        )
+    return checks
 
 
 def paper_flaws(items: Iterable[Item], *, weights: dict[str, float] | None = None) -> list[Flaw]:
