@@ -63,15 +63,14 @@ EDITED = {
 }
 
 
-def review_options(client, attempt) -> list[str]:
-    """The review's options of the (one-question) attempt, as text with their badges, whitespace collapsed."""
-    html = client.get(reverse("attempt_result", args=[attempt.public_id])).content.decode()
-    options = re.findall(r'<li class="review-option[^"]*">(.*?)</li>', html, flags=re.S)
-    return [re.sub(r"<[^>]+>", "", re.sub(r"\s+", " ", option)).strip() for option in options]
-
-
 def review_html(client, attempt) -> str:
     return client.get(reverse("attempt_result", args=[attempt.public_id])).content.decode()
+
+
+def review_options(client, attempt) -> list[str]:
+    """The review's options of the (one-question) attempt, as text with their badges, whitespace collapsed."""
+    options = re.findall(r'<li class="review-option[^"]*">(.*?)</li>', review_html(client, attempt), flags=re.S)
+    return [re.sub(r"<[^>]+>", "", re.sub(r"\s+", " ", option)).strip() for option in options]
 
 
 # --- the service ---------------------------------------------------------------------------------
