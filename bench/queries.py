@@ -41,7 +41,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import Resolver404, resolve, reverse  # noqa: E402
 
-from quiz import services  # noqa: E402
+from quiz.services import answers, attempts  # noqa: E402
 from tests.factories import (  # noqa: E402
     AssertionReasonQuestionFactory,
     NoteFactory,
@@ -59,12 +59,12 @@ rng = random.Random(6)  # noqa: S311 (test data, not security)
 
 def sit(quiz, user, *, answered: float = 0.9):
     """A graded paper: most questions answered at random, a few marked, then submitted."""
-    attempt = services.attempt_start(quiz=quiz, user=user)
+    attempt = attempts.attempt_start(quiz=quiz, user=user).attempt
     questions = list(attempt.items.values_list("question_id", flat=True))
     options = {q.pk: [c.pk for c in q.choices.all()] for q in quiz_questions(quiz)}
     choices = {pk: rng.choice(options[pk]) for pk in questions if rng.random() < answered}
     marked = {pk: rng.random() < 0.1 for pk in questions}
-    return services.attempt_submit(attempt=attempt, choices=choices, marked=marked)
+    return attempts.attempt_submit(attempt=attempt, choices=choices, marked=marked)
 
 
 def quiz_questions(quiz):
@@ -140,7 +140,7 @@ def pages(size: str, number: int, repeat: int) -> dict[str, tuple[int, float]]:
     stats = f"/staff/quizzes/{quiz.slug}/stats/"
     if exists(stats):
         results["stats (item analysis)"] = measure(staff, "GET", stats, repeat=repeat)
-    attempt = services.attempt_start(quiz=quiz, user=student)
+    attempt = attempts.attempt_start(quiz=quiz, user=student).attempt
     paper = reverse("attempt_paper", args=[attempt.public_id])
     html = client.get(paper, **HTTPS).content.decode()
     options: dict[str, list[str]] = {}
@@ -148,7 +148,7 @@ def pages(size: str, number: int, repeat: int) -> dict[str, tuple[int, float]]:
         options.setdefault(question, []).append(choice)
     saves = [(q, rng.choice(c)) for q, c in options.items()]
     for question, choice in saves[: int(len(saves) * 0.6)]:
-        services.answer_save(
+        answers.answer_save(
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=int(question),

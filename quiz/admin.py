@@ -13,9 +13,9 @@ from import_export.formats.base_formats import CSV
 from content import lint
 from content.models import Question
 from content.selectors import giveaway_pairs
-from quiz import services
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
 from quiz.resources import AttemptResource
+from quiz.services import regrade as regrading
 
 
 class QuizQuestionInline(admin.TabularInline):
@@ -140,7 +140,7 @@ class QuizAdmin(admin.ModelAdmin):
     def regrade(self, request, queryset):
         """Recompute stored marks from the key as it is now: a dry run, then apply on confirmation."""
         if request.POST.get("apply") == "yes":
-            changes = services.attempts_regrade(quizzes=queryset, apply=True)
+            changes = regrading.attempts_regrade(quizzes=queryset, apply=True)
             for quiz in queryset:
                 count = sum(1 for change in changes if change.attempt.quiz_id == quiz.pk)
                 self.log_change(request, quiz, f"Regraded: {count} attempt(s) changed.")
@@ -156,8 +156,8 @@ class QuizAdmin(admin.ModelAdmin):
             "title": "Regrade closed attempts: dry run",
             "opts": self.model._meta,
             "quizzes": list(queryset),
-            "changes": (changes := services.attempts_regrade(quizzes=queryset, apply=False)),
-            "elsewhere": services.regrade_elsewhere(regrades=changes, quizzes=queryset),
+            "changes": (changes := regrading.attempts_regrade(quizzes=queryset, apply=False)),
+            "elsewhere": regrading.regrade_elsewhere(regrades=changes, quizzes=queryset),
             "closed": Attempt.objects.closed().filter(quiz__in=queryset).count(),
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

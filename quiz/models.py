@@ -1,14 +1,14 @@
 """Quizzes, and students' sittings of them.
 
-Every state change of an attempt lives in `quiz/services.py`; this module holds the data, its
-invariants and read-only helpers. History points at authored content with PROTECT, so a question
-a student has answered can be unpublished but never deleted from under their score.
+Every state change lives in `quiz/services/`, every rule of who may do what and when in
+`quiz/policy.py`; this module holds the data and its invariants. History points at authored
+content with PROTECT, so a question a student has answered can be unpublished but never deleted
+from under their score.
 """
 
-import math
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 
 from content.models import Choice, Question, QuestionVersion, Source, Topic
 from quiz.practice import LEARNED_BOX
@@ -181,14 +180,6 @@ class Quiz(MarkingScheme, models.Model):
             return self.time_limit
         return timedelta(seconds=self.seconds_per_question * question_count)
 
-    def window_state(self, now: datetime) -> str:
-        """'upcoming', 'open' or 'closed'."""
-        if self.opens_at and now < self.opens_at:
-            return "upcoming"
-        if self.closes_at and now >= self.closes_at:
-            return "closed"
-        return "open"
-
     def draw_filter(self) -> Q:
         """Which published questions the rule admits (the rule's topics and sources must be prefetched)."""
         condition = Q(status=Question.Status.PUBLISHED) & Q(
@@ -201,23 +192,6 @@ class Quiz(MarkingScheme, models.Model):
         if self.rule_traps_only:
             condition &= Q(is_trap=True)
         return condition
-
-
-def quiz_lengths(quizzes: list[Quiz]) -> dict[int, int]:
-    """How many questions each quiz would set now, in at most one query for any number of rule quizzes.
-
-    Fixed quizzes need `with_fixed_counts()`; rule quizzes their topics and sources prefetched.
-    """
-    lengths = {quiz.pk: quiz.fixed_count for quiz in quizzes if quiz.selection == Quiz.Selection.FIXED}
-    rule_quizzes = [quiz for quiz in quizzes if quiz.selection == Quiz.Selection.RULE]
-    if rule_quizzes:
-        counts = Question.objects.aggregate(
-            **{f"q{quiz.pk}": Count("pk", filter=quiz.draw_filter()) for quiz in rule_quizzes}
-        )
-        for quiz in rule_quizzes:
-            available = counts[f"q{quiz.pk}"]
-            lengths[quiz.pk] = min(available, quiz.rule_count) if quiz.rule_count else available
-    return lengths
 
 
 class QuizQuestion(models.Model):
@@ -263,50 +237,11 @@ class ExtraTime(models.Model):
 
 
 class AttemptQuerySet(models.QuerySet):
-    def for_user(self, user) -> "AttemptQuerySet":
-        """What `user` may see: their own attempts, or everyone's for staff."""
-        return self if user.is_staff else self.filter(user=user)
-
     def in_progress(self) -> "AttemptQuerySet":
         return self.filter(status=Attempt.Status.IN_PROGRESS)
 
-    def running(self, now: datetime) -> "AttemptQuerySet":
-        """In progress and still taking answers (the rest are expired, waiting to be closed)."""
-        return self.filter(running_at(now))
-
     def closed(self) -> "AttemptQuerySet":
         return self.exclude(status=Attempt.Status.IN_PROGRESS)
-
-    def expired(self, now: datetime) -> "AttemptQuerySet":
-        """In progress, but past the deadline and the grace: to be closed with what was saved."""
-        return self.in_progress().filter(deadline__lt=now - grace())
-
-
-def running_at(now: datetime) -> Q:
-    """An attempt in progress and still taking answers, as a condition (for filters and counts)."""
-    return Q(status=Attempt.Status.IN_PROGRESS, deadline__gte=now - grace())
-
-
-def key_visible_at(now: datetime, prefix: str = "") -> Q:
-    """An attempt whose key and explanations its student may see at `now` (see `explanations_visible`).
-
-    `prefix` reaches the attempt from another model, e.g. "attempt__" from Answer.
-    """
-    closed = ~Q(**{f"{prefix}status": Attempt.Status.IN_PROGRESS})
-    return closed & (
-        Q(**{f"{prefix}quiz__explanations": Quiz.Explanations.AFTER_SUBMIT})
-        | Q(**{f"{prefix}quiz__closes_at__lt": now - grace()})
-    )
-
-
-def seconds_until(deadline: datetime, now: datetime) -> int:
-    """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
-    return max(0, math.ceil((deadline - now).total_seconds()))
-
-
-def grace() -> timedelta:
-    """How long after the deadline an answer in flight is still accepted."""
-    return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
 
 
 class Attempt(MarkingScheme, models.Model):
@@ -379,25 +314,6 @@ class Attempt(MarkingScheme, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.IN_PROGRESS
-
-    def seconds_left(self, now: datetime | None = None) -> int:
-        return seconds_until(self.deadline, now or timezone.now())
-
-    def accepts_answers_at(self, now: datetime) -> bool:
-        return self.is_open and now <= self.deadline + grace()
-
-    def has_expired_at(self, now: datetime) -> bool:
-        """Still open, but past its deadline and grace: to be closed with what was saved in time."""
-        return self.is_open and not self.accepts_answers_at(now)
-
-    def explanations_visible(self, now: datetime | None = None) -> bool:
-        """The key and explanations: never while open; after close, as the quiz says."""
-        if self.is_open:
-            return False
-        if self.quiz.explanations == Quiz.Explanations.AFTER_SUBMIT:
-            return True
-        # After the grace too: a paper still ending then must not see the key from a friend's screen.
-        return self.quiz.closes_at is not None and (now or timezone.now()) > self.quiz.closes_at + grace()
 
     @property
     def accuracy(self) -> Fraction | None:

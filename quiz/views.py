@@ -1,14 +1,9 @@
 """Thin views: look up, check permission, call a service, render. State changes live in services."""
 
-from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
-from fractions import Fraction
-from functools import wraps
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, JsonResponse
@@ -17,36 +12,32 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from content.models import Choice, Question, QuestionVersion, Topic
-from quiz import analytics, services
+from content.models import Question, Topic
+from quiz import policy, wording
 from quiz.forms import PracticeForm
-from quiz.models import Answer, Attempt, ExtraTime, Quiz, ReviewCard, quiz_lengths, running_at
+from quiz.models import Attempt, Quiz, ReviewCard
 from quiz.practice import BOX_DAYS, LEARNED_BOX
-from quiz.scoring import Outcome, accuracy_of, to_decimal
+from quiz.selectors import items, papers, progress, results
+from quiz.services import answers, attempts, grading
+from quiz.services.errors import AttemptClosed, AttemptNotFound, InvalidAnswer, PaperRunning, QuizUnavailable
 
 # --- lookups -------------------------------------------------------------------------------------
 
 
 def _get_attempt_for_user(request: HttpRequest, public_id: UUID, *, staff_may_read: bool = False) -> Attempt:
-    """The caller's attempt (or anyone's, for staff reading one), closing it if its time ran out.
+    """The caller's attempt (or, for staff allowed to view attempts, anyone's), closed first if its time ran out.
 
+    The one place a page closes an expired paper, through the one function that does it.
     Anyone else gets a 404, never a 403, so an attempt's existence is not revealed.
     """
-    attempts = Attempt.objects.select_related("quiz")
-    attempts = attempts.for_user(request.user) if staff_may_read else attempts.filter(user=request.user)
-    attempt = get_object_or_404(attempts, public_id=public_id)
-    if attempt.has_expired_at(timezone.now()):
-        attempt = services.attempt_expire(attempt=attempt)
+    attempt = Attempt.objects.filter(public_id=public_id).select_related("quiz").first()
+    if attempt is None or not (
+        attempt.user_id == request.user.pk or (staff_may_read and policy.may_read_attempt(request.user, attempt))
+    ):
+        raise Http404("No such attempt.")
+    if policy.has_expired(attempt, timezone.now()):
+        attempt = grading.attempt_expire(attempt=attempt)
     return attempt
-
-
-def _quizzes_with_lengths(quizzes) -> list[Quiz]:
-    quizzes = list(quizzes.with_fixed_counts().prefetch_related("rule_topics", "rule_sources"))
-    lengths = quiz_lengths(quizzes)
-    for quiz in quizzes:
-        quiz.length = lengths[quiz.pk]
-        quiz.duration = quiz.time_for(quiz.length)
-    return quizzes
 
 
 # --- quizzes -------------------------------------------------------------------------------------
@@ -56,13 +47,13 @@ def _quizzes_with_lengths(quizzes) -> list[Quiz]:
 def home(request):
     published = Question.objects.published()
     context = {
-        "quizzes": _quizzes_with_lengths(Quiz.objects.published()),
+        "quizzes": papers.quizzes_with_lengths(Quiz.objects.published()),
         "topics": Topic.objects.with_published_counts(),
         "bank": published.aggregate(total=Count("pk"), traps=Count("pk", filter=Q(is_trap=True))),
     }
     if request.user.is_authenticated:
         mine = Attempt.objects.filter(user=request.user).select_related("quiz")
-        context["open_attempts"] = list(mine.running(timezone.now()).order_by("deadline"))
+        context["open_attempts"] = list(mine.filter(policy.accepting_q(timezone.now())).order_by("deadline"))
         context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
         context["due"] = _due_cards(request.user).count()
     return render(request, "quiz/home.html", context)
@@ -70,7 +61,7 @@ def home(request):
 
 @require_GET
 def quiz_list(request):
-    quizzes = _quizzes_with_lengths(Quiz.objects.published())
+    quizzes = papers.quizzes_with_lengths(Quiz.objects.published())
     if request.user.is_authenticated:
         mine = {
             row["quiz"]: row
@@ -78,7 +69,7 @@ def quiz_list(request):
             .values("quiz")
             .annotate(
                 taken=Count("pk"),
-                open=Count("pk", filter=running_at(timezone.now())),
+                open=Count("pk", filter=policy.accepting_q(timezone.now())),
             )
         }
         for quiz in quizzes:
@@ -88,30 +79,28 @@ def quiz_list(request):
 
 @require_GET
 def quiz_detail(request, slug: str):
+    """The quiz's instructions, what Start would do for this student now, and their attempts (read only)."""
     quiz = _get_published_quiz(slug)
     now = timezone.now()
-    context = {"quiz": quiz, "window": quiz.window_state(now)}
+    context = {"quiz": quiz}
     if request.user.is_authenticated:
-        attempts = [
-            services.attempt_expire(attempt=a) if a.has_expired_at(now) else a
-            for a in Attempt.objects.filter(user=request.user, quiz=quiz).order_by("-number")
-        ]
-        context["attempts"] = attempts
-        context["open_attempt"] = next((a for a in attempts if a.is_open), None)
-        context["other_paper"] = (
-            Attempt.objects.filter(user=request.user).running(now).exclude(quiz=quiz).select_related("quiz").first()
-        )
-        context["attempts_left"] = (
-            None if quiz.attempts_allowed is None else max(0, quiz.attempts_allowed - len(attempts))
-        )
-        extra = ExtraTime.objects.filter(user=request.user).first()
+        mine = list(Attempt.objects.filter(user=request.user, quiz=quiz).order_by("-number"))
+        for attempt in mine:
+            attempt.shown_status = policy.effective_status(attempt, now)
+        context["attempts"] = mine
+        context["start"] = papers.start_check_for(request.user, quiz=quiz, attempts=mine, now=now)
+        extra = papers.extra_time_of(request.user)
         context["extra_time"] = extra
         context["your_time"] = extra.stretch(quiz.duration) if extra else quiz.duration
+    else:
+        context["start"] = policy.start_check(quiz=quiz, open_attempt=None, taken=0, length=quiz.length, now=now)
+    if context["start"].resume is not None:
+        context["seconds_left"] = policy.seconds_left(context["start"].resume, now)
     return render(request, "quiz/quiz_detail.html", context)
 
 
 def _get_published_quiz(slug: str) -> Quiz:
-    quizzes = _quizzes_with_lengths(Quiz.objects.published().filter(slug=slug))
+    quizzes = papers.quizzes_with_lengths(Quiz.objects.published().filter(slug=slug))
     if not quizzes:
         raise Http404("No such quiz.")
     return quizzes[0]
@@ -121,60 +110,17 @@ def _get_published_quiz(slug: str) -> Quiz:
 @require_POST
 def quiz_start(request, slug: str):
     quiz = get_object_or_404(Quiz.objects.published(), slug=slug)
-    practice = Attempt.objects.filter(user=request.user, quiz__is_practice=True).in_progress().first()
     try:
-        attempt = services.attempt_start(quiz=quiz, user=request.user)
-    except services.QuizUnavailable as error:
+        started = attempts.attempt_start(quiz=quiz, user=request.user)
+    except QuizUnavailable as error:
         messages.error(request, error.message)
         return redirect(quiz)
-    if practice is not None:
-        practice.refresh_from_db(fields=["status"])
-        if not practice.is_open:
-            messages.info(
-                request,
-                "Your practice round was submitted with the answers you had given, so this paper could start. "
-                "Its result is in your history.",
-            )
-    return redirect("attempt_paper", public_id=attempt.public_id)
+    if started.closed_practice is not None:
+        messages.info(request, wording.PRACTICE_CLOSED_FOR_START)
+    return redirect("attempt_paper", public_id=started.attempt.public_id)
 
 
 # --- the paper -----------------------------------------------------------------------------------
-
-PALETTE_STATES = {
-    "not-visited": "Not visited",
-    "not-answered": "Not answered",
-    "answered": "Answered",
-    "marked": "Marked for review",
-    "answered-marked": "Answered and marked for review",
-}
-
-
-def _palette_state(answer: Answer | None) -> str:
-    if answer is None:
-        return "not-visited"
-    if answer.choice_id is not None:
-        return "answered-marked" if answer.marked else "answered"
-    return "marked" if answer.marked else "not-answered"
-
-
-def _items_with_versions(attempt: Attempt, *, for_review: bool = False):
-    """The paper's items with their pinned versions and options as the student saw them, in a fixed number of queries.
-
-    What is shown (stem, statements, options, explanation) comes from the version; a review also
-    loads the question, for what is not versioned (topic, note, trap note).
-    """
-    items = attempt.items.order_by("position").select_related("version")
-    if for_review:
-        items = items.select_related("question__topic", "question__note__topic", "question__note__source")
-    items = list(items)
-    choice_ids = defaultdict(dict)
-    for question_id, key, pk in Choice.objects.filter(question__in=[i.question_id for i in items]).values_list(
-        "question_id", "key", "pk"
-    ):
-        choice_ids[question_id][key] = pk
-    for item in items:
-        item.choices = item.shown_choices(choice_ids[item.question_id])
-    return items
 
 
 @login_required
@@ -184,22 +130,15 @@ def attempt_paper(request, public_id: UUID):
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
-    items = _items_with_versions(attempt)
-    answers = {answer.question_id: answer for answer in attempt.answers.all()}
-    for item in items:
-        item.answer = answers.get(item.question_id)
-        item.state = _palette_state(item.answer)
-        item.state_label = PALETTE_STATES[item.state]
-        # An option whose row was removed since the start cannot be answered: the paper leaves it out.
-        item.choices = [choice for choice in item.choices if choice.pk is not None]
+    items, saved = papers.paper_with_answers(attempt)
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
         "items": items,
-        "answered": sum(1 for a in answers.values() if a.choice_id is not None),
-        "marked": sum(1 for a in answers.values() if a.marked),
-        "seconds_left": attempt.seconds_left(),
-        "states": PALETTE_STATES,
+        "answered": sum(1 for a in saved.values() if a.choice_id is not None),
+        "marked": sum(1 for a in saved.values() if a.marked),
+        "seconds_left": policy.seconds_left(attempt, timezone.now()),
+        "states": papers.PALETTE_STATES,
     }
     return render(request, "quiz/paper.html", context)
 
@@ -248,7 +187,7 @@ def attempt_answer(request, public_id: UUID):
     if marked not in ("", "on"):
         return _error("Send 'marked' as 'on', or leave it out.", 400)
     try:
-        progress = services.answer_save(
+        saved = answers.answer_save(
             user=request.user,
             attempt_public_id=public_id,
             question_id=question_id,
@@ -256,14 +195,14 @@ def attempt_answer(request, public_id: UUID):
             marked=marked == "on",
             was=was,
         )
-    except services.AttemptNotFound as error:
+    except AttemptNotFound as error:
         return _error(error.message, 404)
-    except services.AttemptClosed as error:
+    except AttemptClosed as error:
         return _error(error.message, 409, closed=True)
-    except services.InvalidAnswer as error:
+    except InvalidAnswer as error:
         return _error(error.message, 400)
     return JsonResponse(
-        {"saved": True, "answered": progress.answered, "marked": progress.marked, "seconds_left": progress.seconds_left}
+        {"saved": True, "answered": saved.answered, "marked": saved.marked, "seconds_left": saved.seconds_left}
     )
 
 
@@ -294,13 +233,11 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
                 continue
             question_id = _parse_id(name[4:])
             known = _parse_was(was)  # None: a save was in flight, so apply what the page shows
-            chosen = choices.get(question_id)
-            if known is not None and chosen == known[0]:
-                choices.pop(question_id, None)
-            else:
+            chosen, is_marked = choices.pop(question_id, None), f"mark-{question_id}" in post
+            changed = answers.changed_fields(choice_id=chosen, marked=is_marked, was=known)
+            if "choice" in changed:
                 choices[question_id] = chosen
-            is_marked = f"mark-{question_id}" in post
-            if known is None or is_marked != known[1]:
+            if "marked" in changed:
                 marked[question_id] = is_marked
         intent = post.get("intent", "review")
         if intent.startswith("clear-"):
@@ -330,12 +267,12 @@ def attempt_submit(request, public_id: UUID):
     intent = request.POST.get("intent", "review")
     try:
         if intent == "submit":
-            attempt = services.attempt_submit(attempt=attempt, choices=choices, marked=marked)
+            attempt = attempts.attempt_submit(attempt=attempt, choices=choices, marked=marked)
             return redirect("attempt_result", public_id=attempt.public_id)
-        services.answers_save(attempt=attempt, choices=choices, marked=marked)
-    except services.InvalidAnswer as error:
+        answers.answers_save(attempt=attempt, choices=choices, marked=marked)
+    except InvalidAnswer as error:
         return _paper_error(request, attempt, f"{error.message} Nothing was saved.")
-    except services.AttemptClosed as error:
+    except AttemptClosed as error:
         messages.warning(request, error.message)
         return redirect("attempt_result", public_id=attempt.public_id)
     if intent == "review":
@@ -358,56 +295,12 @@ def _submit_confirmation(request, attempt: Attempt):
         "answered": counts["answered"],
         "unanswered": attempt.question_count - counts["answered"],
         "marked": counts["marked"],
-        "seconds_left": attempt.seconds_left(),
+        "seconds_left": policy.seconds_left(attempt, timezone.now()),
     }
     return render(request, "quiz/submit.html", context)
 
 
 # --- the result ----------------------------------------------------------------------------------
-
-
-@dataclass
-class TopicRow:
-    topic: Topic
-    questions: int = 0
-    correct: int = 0
-    wrong: int = 0
-    blank: int = 0
-    score: Fraction = field(default_factory=Fraction)
-
-    @property
-    def score_display(self):
-        return to_decimal(self.score)
-
-    @property
-    def accuracy(self) -> Fraction | None:
-        return accuracy_of(correct=self.correct, wrong=self.wrong)
-
-
-def _misjudged_text(version: QuestionVersion, answer: Answer) -> str:
-    """For a wrong answer to a statement question: which statements the chosen option judged wrongly."""
-    if not version.is_statement_kind or version.choice(answer.choice.key) is None:
-        return ""
-    misjudged = version.misjudged_by(answer.choice.key)
-    if misjudged is None:
-        return "Your answer miscounted the correct statements: check each one against the note."
-    if not misjudged:
-        return "You judged both statements rightly; what you missed is whether Statement-II explains Statement-I."
-    labels = dict(enumerate((label for label, _ in version.labelled_statements()), start=1))
-    named = [labels[number] for number in misjudged]
-    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    if version.kind != Question.Kind.ASSERTION_REASON:
-        listed = f"statement{'s' if len(named) > 1 else ''} {listed}"
-    return f"Your answer judged {listed} wrongly."
-
-
-REVIEW_FILTERS = {
-    "all": "All",
-    "wrong": "Wrong",
-    "blank": "Unanswered",
-    "correct": "Correct",
-    "marked": "Marked for review",
-}
 
 
 @login_required
@@ -418,52 +311,19 @@ def attempt_result(request, public_id: UUID):
         if attempt.user_id == request.user.pk:
             return redirect("attempt_paper", public_id=attempt.public_id)
         return render(request, "quiz/result_pending.html", {"attempt": attempt, "quiz": attempt.quiz})
-    # While the student sits another paper, no review shows: its keys could answer that paper.
-    running = Attempt.objects.filter(user_id=attempt.user_id).running(timezone.now()).select_related("quiz").first()
+    check = policy.review_check(
+        attempt=attempt, sitting=papers.attempt_sitting(attempt.user_id, now=timezone.now()), now=timezone.now()
+    )
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
-        "running": running,
-        "visible": attempt.explanations_visible() and running is None,
-        "standing": analytics.standing(attempt),
+        "running": check.sitting,
+        "visible": check.visible,
+        "standing": results.standing(attempt),
     }
-    if context["visible"]:
-        context |= _review(attempt, request.GET.get("show", "all"))
+    if check.visible:
+        context |= results.attempt_review(attempt, show=request.GET.get("show", "all"))
     return render(request, "quiz/result.html", context)
-
-
-def _review(attempt: Attempt, show: str) -> dict:
-    items = _items_with_versions(attempt, for_review=True)
-    answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
-    marking = attempt.marking
-    topics: OrderedDict[int, TopicRow] = OrderedDict()
-    for item in items:
-        question = item.question
-        answer = answers.get(question.pk)
-        item.answer = answer
-        item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
-        item.misjudged_text = _misjudged_text(item.version, answer) if item.outcome == Outcome.WRONG else ""
-        item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
-        row = topics.setdefault(question.topic_id, TopicRow(topic=question.topic))
-        row.questions += 1
-        outcome = Outcome(item.outcome)
-        setattr(row, outcome.value, getattr(row, outcome.value) + 1)
-        row.score += marking.marks_for(outcome)
-    show = show if show in REVIEW_FILTERS else "all"
-    if show == "marked":
-        shown = [item for item in items if item.answer and item.answer.marked]
-    elif show != "all":
-        shown = [item for item in items if item.outcome == show]
-    else:
-        shown = items
-    return {
-        "items": shown,
-        "topic_rows": sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name)),
-        "show": show,
-        "filters": REVIEW_FILTERS,
-        "trap_count": sum(1 for item in items if item.question.is_trap),
-        "traps_fallen": sum(1 for item in items if item.fell_for_trap),
-    }
 
 
 # --- history and practice ------------------------------------------------------------------------
@@ -475,27 +335,28 @@ HISTORY_PAGE_SIZE = 20
 @require_GET
 def history(request):
     """Every closed attempt, newest first, with a chart; then mastery by topic, trap and statement."""
-    quizzes = analytics.quizzes_taken(request.user)
+    quizzes = progress.quizzes_taken(request.user)
     wanted = request.GET.get("quiz", "")
     quiz = next((q for q in quizzes if q.slug == wanted), None)
     if wanted and quiz is None:
         messages.warning(request, "You have no papers of that quiz; showing all your papers.")
-    attempts = analytics.history(request.user, quiz=quiz)
+    closed = progress.history(request.user, quiz=quiz)
     # Practice rounds are drawn from past mistakes; on the overall chart they would read as a slump.
-    charted = attempts if quiz is not None else attempts.exclude(quiz__is_practice=True)
+    charted = closed if quiz is not None else closed.exclude(quiz__is_practice=True)
+    sitting = papers.attempt_sitting(request.user, now=timezone.now())
     context = {
         "quizzes": quizzes,
         "quiz": quiz,
-        "page": Paginator(attempts, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
-        "summary": analytics.history_summary(charted),
-        "chart": analytics.score_chart(charted),
-        "topics": analytics.topic_mastery(request.user),
-        # Trap notes and statements' truth could answer a paper being sat: hidden until it closes.
-        "running": Attempt.objects.filter(user=request.user).running(timezone.now()).select_related("quiz").first(),
+        "page": Paginator(closed, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
+        "summary": progress.history_summary(charted),
+        "chart": progress.score_chart(charted),
+        "topics": progress.topic_mastery(request.user),
+        "running": sitting,
     }
-    if context["running"] is None:
-        context["traps"] = analytics.trap_record(request.user)
-        context["statements"] = analytics.statement_mastery(request.user)
+    # Trap notes and statements' truth could answer the paper being sat: hidden until it closes.
+    if not policy.sitting_hides_keys(sitting):
+        context["traps"] = progress.trap_record(request.user)
+        context["statements"] = progress.statement_mastery(request.user)
     return render(request, "quiz/history.html", context)
 
 
@@ -521,10 +382,7 @@ def practice(request):
         .values_list("due_on", flat=True)
         .first(),
         "form": PracticeForm(),
-        "open_attempt": Attempt.objects.filter(user=request.user)
-        .running(timezone.now())
-        .select_related("quiz")
-        .first(),
+        "open_attempt": papers.attempt_sitting(request.user, now=timezone.now()),
     }
     return render(request, "quiz/practice.html", context)
 
@@ -537,13 +395,13 @@ def practice_start(request):
         messages.error(request, "Choose how many questions to practise.")
         return redirect("practice")
     try:
-        attempt = services.practice_start(
+        attempt = attempts.practice_start(
             user=request.user, size=form.cleaned_data["size"], timed=form.cleaned_data["timed"]
         )
-    except services.PaperRunning as error:
+    except PaperRunning as error:
         messages.error(request, error.message)
         return redirect(error.attempt.get_absolute_url())
-    except services.QuizUnavailable as error:
+    except QuizUnavailable as error:
         messages.info(request, error.message)
         return redirect("practice")
     return redirect("attempt_paper", public_id=attempt.public_id)
@@ -552,26 +410,14 @@ def practice_start(request):
 # --- staff ---------------------------------------------------------------------------------------
 
 
-def staff_required(view):
-    """Signed out: to the login page. Signed in without staff rights: 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("Staff only.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@staff_required
+@login_required
+@permission_required(["quiz.view_attempt", "content.view_question"], raise_exception=True)
 @require_GET
 def quiz_stats(request, slug: str):
     """Item analysis of a quiz: facility, discrimination, option counts and time, per question."""
     quiz = get_object_or_404(Quiz, slug=slug)
     sort = request.GET.get("sort", "position")
-    if sort.removeprefix("-") not in analytics.ITEM_SORTS:
+    if sort.removeprefix("-") not in items.ITEM_SORTS:
         sort = "position"
-    context = {"quiz": quiz, "analysis": analytics.item_analysis(quiz, sort=sort), "sort": sort}
+    context = {"quiz": quiz, "analysis": items.item_analysis(quiz, sort=sort), "sort": sort}
     return render(request, "quiz/stats.html", context)

@@ -162,9 +162,10 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
 
     Answers are saved `seconds_apart` from the start and from each other, in the order given.
     """
-    from quiz.services import answer_save, attempt_start, attempt_submit
+    from quiz.services.answers import answer_save
+    from quiz.services.attempts import attempt_start, attempt_submit
 
-    attempt = attempt_start(quiz=quiz, user=user, now=now)
+    attempt = attempt_start(quiz=quiz, user=user, now=now).attempt
     moment = now
     for question, choice in picks.items():
         moment += timedelta(seconds=seconds_apart)

@@ -40,7 +40,8 @@ def main(argv: list[str]) -> dict:
     from django.db import OperationalError, connection
 
     from quiz.models import Answer, Attempt
-    from quiz.services import answer_save, answers_save, attempt_start, attempt_submit
+    from quiz.services.answers import answer_save, answers_save
+    from quiz.services.attempts import attempt_start, attempt_submit
     from tests.factories import QuestionFactory, QuizFactory
 
     options = settings.DATABASES["default"]["OPTIONS"]
@@ -51,7 +52,7 @@ def main(argv: list[str]) -> dict:
     choices = {q.pk: list(q.choices.order_by("order").values_list("pk", flat=True)) for q in questions}
     quiz = QuizFactory(questions=questions)
     students = [get_user_model().objects.create(username=f"writer{i}") for i in range(args.students)]
-    attempts = [attempt_start(quiz=quiz, user=student) for student in students]
+    attempts = [attempt_start(quiz=quiz, user=student).attempt for student in students]
     connection.close()
 
     barrier = threading.Barrier(len(attempts))

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from quiz import analytics
 from quiz.models import Attempt
+from quiz.selectors import items, results
 from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
@@ -48,19 +48,17 @@ def test_standing_counts_ties_as_half(student, quiz):
     for n, score in enumerate(["10", "8", "8", "6"]):
         closed(UserFactory(username=f"other{n}"), quiz, score)
     mine = closed(student, quiz, "8")
-    assert analytics.standing(mine) == analytics.Standing(
-        rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True
-    )
+    assert results.standing(mine) == results.Standing(rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True)
 
 
 def test_standing_top_and_bottom(student, quiz):
     for n, score in enumerate(["4", "2", "-1.33"]):
         closed(UserFactory(username=f"other{n}"), quiz, score)
     top = closed(student, quiz, "9.33")
-    assert (analytics.standing(top).rank, analytics.standing(top).percentile) == (1, Fraction(100))
+    assert (results.standing(top).rank, results.standing(top).percentile) == (1, Fraction(100))
     bottom = closed(UserFactory(username="last"), quiz, "-2")
     # Compared with the four others (the student's 9.33 among them): nobody below, nobody tied.
-    assert analytics.standing(bottom) == analytics.Standing(
+    assert results.standing(bottom) == results.Standing(
         rank=5, of=5, tied=0, percentile=Fraction(0), first_attempt=True
     )
 
@@ -68,9 +66,7 @@ def test_standing_top_and_bottom(student, quiz):
 def test_standing_compares_shares_of_the_maximum(student, quiz):
     closed(UserFactory(username="other"), quiz, "10", max_score="20")  # 50%
     mine = closed(student, quiz, "5", max_score="10")  # 50% too: a tie
-    assert analytics.standing(mine) == analytics.Standing(
-        rank=1, of=2, tied=1, percentile=Fraction(50), first_attempt=True
-    )
+    assert results.standing(mine) == results.Standing(rank=1, of=2, tied=1, percentile=Fraction(50), first_attempt=True)
 
 
 def test_standing_ranks_a_retake_against_other_students_first_attempts(student, quiz):
@@ -78,13 +74,13 @@ def test_standing_ranks_a_retake_against_other_students_first_attempts(student, 
     closed(UserFactory(username="other"), quiz, "9", number=2, at=T0 + MINUTE)  # a retake: not in the field
     closed(student, quiz, "2")
     retake = closed(student, quiz, "8", number=2, at=T0 + 2 * MINUTE)
-    assert analytics.standing(retake) == analytics.Standing(
+    assert results.standing(retake) == results.Standing(
         rank=1, of=2, tied=0, percentile=Fraction(100), first_attempt=False
     )
 
 
 def test_standing_alone_has_no_percentile(student, quiz):
-    assert analytics.standing(closed(student, quiz, "4")) == analytics.Standing(
+    assert results.standing(closed(student, quiz, "4")) == results.Standing(
         rank=1, of=1, tied=0, percentile=None, first_attempt=True
     )
 
@@ -128,7 +124,7 @@ def matrix():
 
 def test_item_analysis_on_a_known_matrix(matrix):
     quiz, _ = matrix
-    analysis = analytics.item_analysis(quiz)
+    analysis = items.item_analysis(quiz)
     assert (analysis.students, analysis.upper_size, analysis.lower_size) == (5, 1, 1)
     assert [
         (row.question.key, row.seen, row.answered, row.correct, row.facility, row.discrimination)
@@ -162,7 +158,7 @@ def test_item_analysis_too_easy_flag(db):
     quiz = QuizFactory(questions=[question])
     for n in range(10):
         graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question)}, now=T0 + n * MINUTE)
-    (row,) = analytics.item_analysis(quiz).rows
+    (row,) = items.item_analysis(quiz).rows
     assert (row.facility, row.discrimination, row.flags) == (
         Fraction(1),
         Fraction(0),
@@ -172,21 +168,21 @@ def test_item_analysis_too_easy_flag(db):
 
 def test_item_analysis_sorts(matrix):
     quiz, _ = matrix
-    assert [row.question.key for row in analytics.item_analysis(quiz, sort="answered").rows] == [
+    assert [row.question.key for row in items.item_analysis(quiz, sort="answered").rows] == [
         "m-5",
         "m-3",
         "m-4",
         "m-2",
         "m-1",
     ]
-    assert [row.question.key for row in analytics.item_analysis(quiz, sort="facility").rows] == [
+    assert [row.question.key for row in items.item_analysis(quiz, sort="facility").rows] == [
         "m-5",
         "m-2",
         "m-3",
         "m-4",
         "m-1",
     ]
-    assert [row.question.key for row in analytics.item_analysis(quiz, sort="-discrimination").rows][:2] == [
+    assert [row.question.key for row in items.item_analysis(quiz, sort="-discrimination").rows][:2] == [
         "m-1",
         "m-2",
     ]
@@ -270,7 +266,7 @@ def test_item_analysis_ties_join_both_groups_whatever_the_order(db):
     for n, (first, second) in enumerate([("R", "W"), ("W", "R"), ("R", "W"), ("W", "R")]):
         picks = {q1: right(q1) if first == "R" else wrong(q1), q2: right(q2) if second == "R" else wrong(q2)}
         graded_attempt(user=UserFactory(), quiz=quiz, picks=picks, now=T0 + n * MINUTE)
-    analysis = analytics.item_analysis(quiz)
+    analysis = items.item_analysis(quiz)
     assert (analysis.upper_size, analysis.lower_size) == (4, 4)
     assert [(row.facility, row.discrimination) for row in analysis.rows] == [
         (Fraction(1, 2), Fraction(0)),
@@ -283,7 +279,7 @@ def test_item_analysis_groups_of_27_percent(db):
     quiz = QuizFactory(questions=[question])
     for n in range(11):  # 27% of 11 is 2.97: three papers a group
         graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question) if n < 6 else None}, now=T0)
-    analysis = analytics.item_analysis(quiz)
+    analysis = items.item_analysis(quiz)
     assert (analysis.upper_size, analysis.lower_size) == (6, 5)  # ties at each cut join their group
     (row,) = analysis.rows
     assert row.discrimination == Fraction(1)
@@ -293,20 +289,20 @@ def test_item_analysis_one_paper_has_no_discrimination(db):
     question = QuestionFactory()
     quiz = QuizFactory(questions=[question])
     graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question)}, now=T0)
-    (row,) = analytics.item_analysis(quiz).rows
+    (row,) = items.item_analysis(quiz).rows
     assert (row.facility, row.discrimination) == (Fraction(1), None)
 
 
 @pytest.mark.parametrize(
     ("standing", "shown"),
     [
-        (analytics.Standing(rank=1, of=251, tied=1, percentile=Fraction(499, 5), first_attempt=True), 99),
-        (analytics.Standing(rank=1, of=251, tied=0, percentile=Fraction(100), first_attempt=True), 100),
-        (analytics.Standing(rank=499, of=501, tied=0, percentile=Fraction(1, 5), first_attempt=True), 1),
-        (analytics.Standing(rank=250, of=251, tied=1, percentile=Fraction(1, 5), first_attempt=True), 0),
-        (analytics.Standing(rank=251, of=251, tied=0, percentile=Fraction(0), first_attempt=True), 0),
-        (analytics.Standing(rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True), 50),
-        (analytics.Standing(rank=2, of=9, tied=0, percentile=Fraction(175, 2), first_attempt=True), 88),
+        (results.Standing(rank=1, of=251, tied=1, percentile=Fraction(499, 5), first_attempt=True), 99),
+        (results.Standing(rank=1, of=251, tied=0, percentile=Fraction(100), first_attempt=True), 100),
+        (results.Standing(rank=499, of=501, tied=0, percentile=Fraction(1, 5), first_attempt=True), 1),
+        (results.Standing(rank=250, of=251, tied=1, percentile=Fraction(1, 5), first_attempt=True), 0),
+        (results.Standing(rank=251, of=251, tied=0, percentile=Fraction(0), first_attempt=True), 0),
+        (results.Standing(rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True), 50),
+        (results.Standing(rank=2, of=9, tied=0, percentile=Fraction(175, 2), first_attempt=True), 88),
     ],
 )
 def test_standing_percentile_shown_never_rounds_to_an_extreme_it_is_not(standing, shown):

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from content.bank import BankError, bank_read
 from content.models import Choice, Question
 from quiz.models import Attempt
-from quiz.services import answer_save, attempt_start
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start
 from quiz.views import MAX_ID
 from tests.factories import (
     AssertionReasonQuestionFactory,
@@ -126,7 +127,7 @@ class Sitting:
 def sitting(student) -> Sitting:
     """The student's running paper with one answer saved, and another student's paper beside it."""
     questions = [QuestionFactory(), StatementQuestionFactory(), AssertionReasonQuestionFactory()]
-    attempt = attempt_start(quiz=QuizFactory(slug="mine", questions=questions), user=student)
+    attempt = attempt_start(quiz=QuizFactory(slug="mine", questions=questions), user=student).attempt
     first = questions[0].choices.order_by("order")[1]
     answer_save(
         user=attempt.user,
@@ -137,7 +138,7 @@ def sitting(student) -> Sitting:
     )
 
     foreign = QuestionFactory.create_batch(2)
-    other = attempt_start(quiz=QuizFactory(slug="theirs", questions=foreign), user=UserFactory(username="ravi"))
+    other = attempt_start(quiz=QuizFactory(slug="theirs", questions=foreign), user=UserFactory(username="ravi")).attempt
     answer_save(
         user=other.user,
         attempt_public_id=other.public_id,

@@ -1,7 +1,7 @@
 """A rule quiz's draw keeps the questions' secrets: no paper sets a question beside one giving it away."""
 
 from content.selectors import giveaway_pairs
-from quiz.services import attempt_start
+from quiz.services.attempts import attempt_start
 from tests.factories import FactFactory, QuestionFactory, RuleQuizFactory, UserFactory
 
 
@@ -33,7 +33,7 @@ def test_attempt_start_never_draws_a_giver_beside_its_taker(db):
     quiz = RuleQuizFactory(rule_count=3)
     papers = []
     for _ in range(16):
-        attempt = attempt_start(quiz=quiz, user=UserFactory())
+        attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
         papers.append(set(attempt.items.values_list("question_id", flat=True)))
     # Three of four, never both of the pair: every paper holds both bystanders and one of the two.
     assert all(paper >= {q.pk for q in others} and len(paper & {giver.pk, taker.pk}) == 1 for paper in papers)
@@ -43,5 +43,5 @@ def test_attempt_start_never_draws_a_giver_beside_its_taker(db):
 def test_attempt_start_sets_fewer_than_every_match_rather_than_a_giveaway(db):
     _giver_and_taker()
     quiz = RuleQuizFactory(rule_count=None)
-    attempt = attempt_start(quiz=quiz, user=UserFactory())
+    attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
     assert attempt.items.count() == 1

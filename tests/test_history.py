@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from quiz import analytics
 from quiz.models import Attempt
-from quiz.services import attempt_start, attempt_submit, practice_start
+from quiz.selectors import progress
+from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from tests.factories import (
     T0,
     AssertionReasonQuestionFactory,
@@ -74,8 +74,8 @@ def test_history_lists_closed_attempts_newest_first_with_totals(student_client, 
 
 
 def test_history_summary_exact_figures(student, three_papers):
-    summary = analytics.history_summary(analytics.history(student))
-    assert summary == analytics.HistorySummary(
+    summary = progress.history_summary(progress.history(student))
+    assert summary == progress.HistorySummary(
         papers=3, questions=15, correct=8, wrong=6, blank=1, best=Fraction(1), average=Fraction(2, 5)
     )
     assert summary.accuracy == Fraction(8, 14)
@@ -134,7 +134,7 @@ def test_history_chart_is_svg_with_title_description_and_a_table(student_client,
 
 
 def test_score_chart_geometry(student, three_papers):
-    chart = analytics.score_chart(analytics.history(student))
+    chart = progress.score_chart(progress.history(student))
     # y runs from 224 (-40%) up to 16 (100%); scores are the stored, rounded ones (5.33 is 53.3%).
     assert [(round(p.x, 1), round(p.y, 1)) for p in chart.points] == [(64.0, 85.4), (344.0, 16.0), (624.0, 214.0)]
     assert chart.polyline == "64.0,85.4 344.0,16.0 624.0,214.0"
@@ -191,7 +191,7 @@ def test_topic_mastery_counts_outcomes_weakest_first(student, questions):
     quiz = QuizFactory(questions=[*strong, *weak])
     picks = {strong[0]: right(strong[0]), strong[1]: right(strong[1]), weak[0]: right(weak[0]), weak[1]: wrong(weak[1])}
     graded_attempt(user=student, quiz=quiz, picks=picks, now=T0)
-    mastery = analytics.topic_mastery(student)
+    mastery = progress.topic_mastery(student)
     assert [(m.topic.name, m.correct, m.wrong, m.blank, m.accuracy) for m in mastery] == [
         ("NATO", 1, 1, 1, Fraction(1, 2)),
         ("Partnerships", 2, 0, 0, Fraction(1)),
@@ -205,7 +205,7 @@ def test_trap_record_names_the_misconceptions(student_client, student):
     t1, t2, t3 = traps
     graded_attempt(user=student, quiz=quiz, picks={t1: wrong(t1), t2: wrong(t2), t3: right(t3)}, now=T0)
     graded_attempt(user=student, quiz=quiz, picks={t1: wrong(t1), t2: right(t2), t3: right(t3)}, now=T0 + HOUR)
-    record = analytics.trap_record(student)
+    record = progress.trap_record(student)
     assert (record.met, record.fallen) == (3, 2)
     assert [(r.question.key, r.met, r.fell, r.since_mastered) for r in record.rows] == [
         ("trap-1", 2, 2, False),
@@ -229,7 +229,7 @@ def test_statement_mastery_ranks_the_statements_misjudged_most(student_client, s
     graded_attempt(user=student, quiz=quiz, picks={statement_q: only_1, reason_q: both_true_explains}, now=T0)
     graded_attempt(user=student, quiz=quiz, picks={statement_q: only_1, reason_q: right(reason_q)}, now=T0 + HOUR)
     graded_attempt(user=student, quiz=quiz, picks={statement_q: two_and_3}, now=T0 + 2 * HOUR)
-    mastery = analytics.statement_mastery(student)
+    mastery = progress.statement_mastery(student)
     assert [(row.statement.text, row.label, row.misjudged, row.judged) for row in mastery] == [
         ("Third statement.", "3", 2, 3),
         ("Statement two.", "Statement-II", 1, 2),
@@ -245,9 +245,9 @@ def test_statement_mastery_ranks_the_statements_misjudged_most(student_client, s
 
 def test_history_mastery_ignores_other_students(student, quiz, questions):
     graded_attempt(user=UserFactory(username="ravi"), quiz=quiz, picks={q: wrong(q) for q in questions}, now=T0)
-    assert analytics.topic_mastery(student) == []
-    assert analytics.trap_record(student).met == 0
-    assert analytics.statement_mastery(student) == []
+    assert progress.topic_mastery(student) == []
+    assert progress.trap_record(student).met == 0
+    assert progress.statement_mastery(student) == []
 
 
 def test_history_score_shown_is_the_stored_one(student_client, student, quiz, questions):
@@ -280,7 +280,7 @@ def test_history_keeps_a_sealed_quizs_key_until_it_closes(student_client, studen
     html = student_client.get(reverse("history")).content.decode()
     assert len(rows(html)) == 1  # the paper and its score are listed
     assert "Taking a partnership for an alliance." not in html and "Third statement." not in html
-    assert analytics.topic_mastery(student) == []
+    assert progress.topic_mastery(student) == []
     time_machine.move_to(closes + timedelta(minutes=1), tick=False)
     html = student_client.get(reverse("history")).content.decode()
     assert "Taking a partnership for an alliance." in html and "Third statement." in html

@@ -10,7 +10,9 @@ from django.urls import reverse
 from quiz.models import Attempt, Quiz, ReviewCard
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome
-from quiz.services import PaperRunning, QuizUnavailable, answer_save, attempt_start, attempt_submit, practice_start
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit, practice_start
+from quiz.services.errors import PaperRunning, QuizUnavailable
 from tests.factories import T0, QuestionFactory, QuizFactory, graded_attempt, right, wrong
 
 # 09:00 UTC is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
@@ -140,7 +142,7 @@ def test_practice_round_leaves_out_unpublished_questions(student, quiz, question
 
 def test_practice_start_while_a_timed_paper_runs_is_refused(student, quiz, questions):
     graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
-    running = attempt_start(quiz=quiz, user=student, now=T0 + DAY)
+    running = attempt_start(quiz=quiz, user=student, now=T0 + DAY).attempt
     with pytest.raises(PaperRunning) as refused:
         practice_start(user=student, now=T0 + DAY)
     assert refused.value.attempt == running
@@ -158,7 +160,7 @@ def test_attempt_start_submits_an_open_practice_round_first(student, quiz, quest
         marked=False,
         now=T0 + DAY,
     )
-    paper = attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1))
+    paper = attempt_start(quiz=quiz, user=student, now=T0 + DAY + timedelta(minutes=1)).attempt
     round_.refresh_from_db()
     assert (round_.status, round_.correct_count, round_.blank_count) == ("submitted", 1, 3)
     assert paper.quiz == quiz and paper.is_open

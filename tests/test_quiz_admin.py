@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from quiz.models import Attempt, ExtraTime, Quiz
-from quiz.services import answer_save, attempt_start, attempt_submit
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
 from tests.conftest import queries_for
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 
@@ -77,13 +78,13 @@ def test_admin_extra_time_stretches_the_students_next_paper(staff_client, studen
     assert response.status_code == 302
     assert ExtraTime.objects.get(user=student).minutes_per_hour == 20
     quiz = QuizFactory(questions=[QuestionFactory()], time_limit=timedelta(hours=1))
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     assert attempt.deadline - attempt.started_at == timedelta(minutes=80)
 
 
 def test_admin_attempts_are_read_only(staff_client, student):
     question = QuestionFactory()
-    attempt = attempt_start(quiz=QuizFactory(questions=[question]), user=student)
+    attempt = attempt_start(quiz=QuizFactory(questions=[question]), user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,
@@ -110,7 +111,7 @@ def test_admin_attempts_are_staff_only(student_client):
 def test_admin_quiz_and_attempt_lists_query_count_does_not_grow(staff_client, url_name):
     def add_quiz_with_attempt():
         question = QuestionFactory()
-        attempt_submit(attempt=attempt_start(quiz=QuizFactory(questions=[question]), user=UserFactory()))
+        attempt_submit(attempt=attempt_start(quiz=QuizFactory(questions=[question]), user=UserFactory()).attempt)
 
     add_quiz_with_attempt()
     small = queries_for(staff_client, reverse(url_name))
@@ -121,7 +122,7 @@ def test_admin_quiz_and_attempt_lists_query_count_does_not_grow(staff_client, ur
 
 def test_admin_quiz_list_links_to_its_attempts(staff_client, student):
     quiz = QuizFactory(questions=[QuestionFactory()])
-    attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
     html = staff_client.get(reverse("admin:quiz_quiz_changelist")).content.decode()
     assert f'<a href="/admin/quiz/attempt/?quiz__id__exact={quiz.pk}">1</a>' in html
     listed = staff_client.get(f"/admin/quiz/attempt/?quiz__id__exact={quiz.pk}").content.decode()

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from content.models import Choice
 from quiz.models import Answer, Attempt, Quiz
-from quiz.services import answer_save, attempt_start
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start
 from tests.factories import QuizFactory
 from tests.test_bank import NOTES, SINGLE, STATEMENTS, load, write
 
@@ -156,7 +157,7 @@ def test_load_bank_refuses_to_remove_a_choice_students_answered(bank_dir, studen
     saved = Choice.objects.filter(question__key="pva-01").first().question
     fifth = Choice.objects.create(question=saved, order=5, text="A fifth option", is_correct=False)
     quiz = QuizFactory(questions=[fifth.question])
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,

@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from quiz import services
 from quiz.models import Answer, Attempt
-from quiz.services import AttemptClosed, answer_save, attempt_start, attempt_submit
+from quiz.services import grading
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
+from quiz.services.errors import AttemptClosed
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
 
 pytestmark = [
@@ -47,7 +49,7 @@ def run_together(*jobs) -> list:
 def slow_grading(monkeypatch):
     """Grading that counts its calls and takes long enough for the other thread to collide with it."""
     calls = []
-    real = services._grade
+    real = grading._grade
 
     def grade(attempt):
         calls.append(attempt.pk)
@@ -55,14 +57,14 @@ def slow_grading(monkeypatch):
         time.sleep(0.3)  # graded, not yet committed: the window a lost answer would slip through
         return outcomes
 
-    monkeypatch.setattr(services, "_grade", grade)
+    monkeypatch.setattr(grading, "_grade", grade)
     return calls
 
 
 @pytest.fixture
 def sitting():
     questions = QuestionFactory.create_batch(3)
-    attempt = attempt_start(quiz=QuizFactory(questions=questions), user=UserFactory())
+    attempt = attempt_start(quiz=QuizFactory(questions=questions), user=UserFactory()).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,
@@ -143,7 +145,7 @@ def test_attempt_start_twice_at_once_makes_one_attempt():
     quiz, student = QuizFactory(questions=questions), UserFactory()
 
     first, second = run_together(
-        lambda: attempt_start(quiz=quiz, user=student), lambda: attempt_start(quiz=quiz, user=student)
+        lambda: attempt_start(quiz=quiz, user=student).attempt, lambda: attempt_start(quiz=quiz, user=student).attempt
     )
 
     assert isinstance(first, Attempt) and isinstance(second, Attempt), (first, second)

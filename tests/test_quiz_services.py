@@ -11,21 +11,12 @@ from django.core.management import call_command
 from django.db.models import ProtectedError
 
 from content.models import Choice, Question
-from quiz import services
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz
-from quiz.services import (
-    AttemptClosed,
-    AttemptNotFound,
-    InvalidAnswer,
-    PaperRunning,
-    QuizUnavailable,
-    answer_save,
-    answers_save,
-    attempt_expire,
-    attempt_start,
-    attempt_submit,
-    attempts_close_expired,
-)
+from quiz.services import answers
+from quiz.services.answers import answer_save, answers_save
+from quiz.services.attempts import attempt_start, attempt_submit
+from quiz.services.errors import AttemptClosed, AttemptNotFound, InvalidAnswer, PaperRunning, QuizUnavailable
+from quiz.services.grading import attempt_expire, attempts_close_expired
 from tests.factories import (
     T0,
     AssertionReasonQuestionFactory,
@@ -69,7 +60,7 @@ def wrong(question: Question) -> int:
 
 
 def test_attempt_start_freezes_questions_deadline_and_marking(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
 
     assert attempt.number == 1
     assert attempt.status == Attempt.Status.IN_PROGRESS
@@ -81,7 +72,7 @@ def test_attempt_start_freezes_questions_deadline_and_marking(clock, quiz, quest
 
 
 def test_attempt_start_later_quiz_edits_do_not_change_a_sitting(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     quiz.quiz_questions.filter(question=questions[0]).delete()
     Quiz.objects.filter(pk=quiz.pk).update(marks_per_correct=Decimal(4), time_limit=timedelta(minutes=1))
 
@@ -92,9 +83,9 @@ def test_attempt_start_later_quiz_edits_do_not_change_a_sitting(clock, quiz, que
 
 
 def test_attempt_start_resumes_the_open_attempt(clock, quiz, student):
-    first = attempt_start(quiz=quiz, user=student)
+    first = attempt_start(quiz=quiz, user=student).attempt
     clock.shift(timedelta(minutes=3))
-    again = attempt_start(quiz=quiz, user=student)
+    again = attempt_start(quiz=quiz, user=student).attempt
 
     assert again.pk == first.pk
     assert again.deadline == T0 + timedelta(minutes=10)
@@ -102,14 +93,14 @@ def test_attempt_start_resumes_the_open_attempt(clock, quiz, student):
 
 
 def test_attempt_start_after_a_closed_attempt_makes_attempt_two(clock, quiz, student):
-    attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
-    second = attempt_start(quiz=quiz, user=student)
+    attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
+    second = attempt_start(quiz=quiz, user=student).attempt
     assert second.number == 2
     assert Attempt.objects.filter(user=student).count() == 2
 
 
 def test_attempt_start_closes_an_expired_attempt_before_starting_anew(clock, quiz, questions, student):
-    first = attempt_start(quiz=quiz, user=student)
+    first = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=first.user,
         attempt_public_id=first.public_id,
@@ -119,7 +110,7 @@ def test_attempt_start_closes_an_expired_attempt_before_starting_anew(clock, qui
     )
     clock.shift(timedelta(minutes=30))
 
-    second = attempt_start(quiz=quiz, user=student)
+    second = attempt_start(quiz=quiz, user=student).attempt
 
     first.refresh_from_db()
     assert first.status == Attempt.Status.TIMED_OUT
@@ -129,7 +120,7 @@ def test_attempt_start_closes_an_expired_attempt_before_starting_anew(clock, qui
 
 def test_attempt_start_refuses_when_attempts_are_used_up(clock, questions, student):
     quiz = QuizFactory(questions=questions, attempts_allowed=1)
-    attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
 
     with pytest.raises(QuizUnavailable) as refused:
         attempt_start(quiz=quiz, user=student)
@@ -160,22 +151,22 @@ def test_attempt_start_refuses_outside_the_window(clock, questions, student):
 
 def test_attempt_start_deadline_never_runs_past_the_close(clock, questions, student):
     quiz = QuizFactory(questions=questions, closes_at=T0 + timedelta(minutes=4))
-    assert attempt_start(quiz=quiz, user=student).deadline == T0 + timedelta(minutes=4)
+    assert attempt_start(quiz=quiz, user=student).attempt.deadline == T0 + timedelta(minutes=4)
 
 
 def test_attempt_start_extra_time_stretches_the_deadline(clock, questions, student):
     quiz = QuizFactory(questions=questions, time_limit=timedelta(hours=2))
     ExtraTime.objects.create(user=student, minutes_per_hour=20)
 
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
 
     assert attempt.deadline == T0 + timedelta(hours=2, minutes=40)
-    assert attempt_start(quiz=quiz, user=UserFactory()).deadline == T0 + timedelta(hours=2)
+    assert attempt_start(quiz=quiz, user=UserFactory()).attempt.deadline == T0 + timedelta(hours=2)
 
 
 def test_attempt_start_pace_quiz_gets_time_per_question(clock, questions, student):
     quiz = RuleQuizFactory(time_limit=None, seconds_per_question=72)
-    assert attempt_start(quiz=quiz, user=student).deadline == T0 + timedelta(seconds=3 * 72)
+    assert attempt_start(quiz=quiz, user=student).attempt.deadline == T0 + timedelta(seconds=3 * 72)
 
 
 def test_attempt_start_refuses_an_empty_quiz(clock, student):
@@ -188,7 +179,7 @@ def test_attempt_start_refuses_an_empty_quiz(clock, student):
 def test_attempt_start_fixed_quiz_skips_unpublished_questions(clock, questions, student):
     quiz = QuizFactory(questions=questions)
     Question.objects.filter(pk=questions[1].pk).update(status=Question.Status.DRAFT)
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     assert list(attempt.items.values_list("question_id", flat=True)) == [questions[0].pk, questions[2].pk]
 
 
@@ -211,7 +202,7 @@ def test_attempt_start_rule_draws_count_from_matching_questions(clock, student):
     quiz.rule_sources.set([source])
     quiz.rule_topics.set([topic])
 
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
 
     drawn = list(attempt.items.values_list("question_id", flat=True))
     assert len(drawn) == 4
@@ -224,7 +215,7 @@ def test_attempt_start_shuffles_options_but_not_assertion_reason(clock, student)
     assertion = AssertionReasonQuestionFactory()
     quiz = QuizFactory(questions=[single, assertion], shuffle_options=True)
 
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
 
     items = {item.question_id: item for item in attempt.items.all()}
     assert sorted(items[single.pk].choice_order) == sorted(single.choices.values_list("pk", flat=True))
@@ -235,7 +226,7 @@ def test_attempt_start_shuffles_options_but_not_assertion_reason(clock, student)
 
 
 def test_answer_save_stores_updates_and_clears(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     q = questions[0]
 
     first = answer_save(
@@ -261,7 +252,7 @@ def test_answer_save_stores_updates_and_clears(clock, quiz, questions, student):
 
 
 def test_answer_save_refuses_a_question_not_on_the_paper(clock, quiz, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     stranger = QuestionFactory()
     with pytest.raises(InvalidAnswer) as refused:
         answer_save(
@@ -276,7 +267,7 @@ def test_answer_save_refuses_a_question_not_on_the_paper(clock, quiz, student):
 
 
 def test_answer_save_refuses_a_choice_of_another_question(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     with pytest.raises(InvalidAnswer) as refused:
         answer_save(
             user=attempt.user,
@@ -290,7 +281,7 @@ def test_answer_save_refuses_a_choice_of_another_question(clock, quiz, questions
 
 
 def test_answer_save_treats_someone_elses_and_no_attempt_alike(clock, quiz, questions, student):
-    theirs = attempt_start(quiz=quiz, user=UserFactory())
+    theirs = attempt_start(quiz=quiz, user=UserFactory()).attempt
     messages = []
     for public_id in (theirs.public_id, uuid.uuid4()):
         with pytest.raises(AttemptNotFound) as refused:
@@ -306,7 +297,7 @@ def test_answer_save_treats_someone_elses_and_no_attempt_alike(clock, quiz, ques
 
 
 def test_answer_save_refuses_once_submitted(clock, quiz, questions, student):
-    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
     with pytest.raises(AttemptClosed, match="already been submitted"):
         answer_save(
             user=attempt.user,
@@ -325,7 +316,7 @@ def test_answer_save_refuses_once_submitted(clock, quiz, questions, student):
 )
 def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, after_deadline, accepted):
     settings.QUIZ_GRACE_SECONDS = 5
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,
@@ -367,7 +358,7 @@ def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, 
 
 
 def test_answers_save_is_all_or_nothing(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     with pytest.raises(InvalidAnswer):
         answers_save(
             attempt=attempt,
@@ -378,7 +369,7 @@ def test_answers_save_is_all_or_nothing(clock, quiz, questions, student):
 
 
 def test_answers_save_leaves_untouched_questions_unvisited(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answers_save(
         attempt=attempt,
         choices={questions[0].pk: right(questions[0])},
@@ -392,7 +383,7 @@ def test_answers_save_leaves_untouched_questions_unvisited(clock, quiz, question
 
 
 def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.shift(timedelta(seconds=40))
     answer_save(
         user=attempt.user,
@@ -427,7 +418,7 @@ def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions
 
 
 def test_attempt_submit_three_wrong_score_exactly_minus_two(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     for q in questions:
         answer_save(
             user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q), marked=False
@@ -436,7 +427,7 @@ def test_attempt_submit_three_wrong_score_exactly_minus_two(clock, quiz, questio
 
 
 def test_attempt_submit_saves_the_form_answers_first(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     attempt = attempt_submit(
         attempt=attempt, choices={q.pk: right(q) for q in questions}, marked={q.pk: False for q in questions}
     )
@@ -444,7 +435,7 @@ def test_attempt_submit_saves_the_form_answers_first(clock, quiz, questions, stu
 
 
 def test_attempt_submit_twice_grades_once(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,
@@ -465,7 +456,7 @@ def test_attempt_submit_twice_grades_once(clock, quiz, questions, student):
 
 def test_attempt_submit_after_the_grace_ignores_the_form(clock, quiz, questions, student, settings):
     settings.QUIZ_GRACE_SECONDS = 5
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.move_to(attempt.deadline + timedelta(seconds=30))
 
     attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0])})
@@ -476,7 +467,7 @@ def test_attempt_submit_after_the_grace_ignores_the_form(clock, quiz, questions,
 
 def test_attempt_submit_within_the_grace_saves_and_times_out(clock, quiz, questions, student, settings):
     settings.QUIZ_GRACE_SECONDS = 5
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.move_to(attempt.deadline + timedelta(seconds=2))
 
     attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0])})
@@ -485,13 +476,13 @@ def test_attempt_submit_within_the_grace_saves_and_times_out(clock, quiz, questi
 
 
 def test_attempt_expire_leaves_a_running_attempt_alone(clock, quiz, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.shift(timedelta(minutes=5))
     assert attempt_expire(attempt=attempt).is_open
 
 
 def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, questions, student):
-    abandoned = attempt_start(quiz=quiz, user=student)
+    abandoned = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=abandoned.user,
         attempt_public_id=abandoned.public_id,
@@ -500,7 +491,7 @@ def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, 
         marked=False,
     )
     clock.shift(timedelta(minutes=8))
-    running = attempt_start(quiz=quiz, user=UserFactory())
+    running = attempt_start(quiz=quiz, user=UserFactory()).attempt
     clock.shift(timedelta(minutes=3))
 
     out = StringIO()
@@ -517,7 +508,7 @@ def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, 
 
 
 def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,
@@ -532,7 +523,7 @@ def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
 
 def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions, student):
     quiz = QuizFactory(questions=questions, attempts_allowed=1)
-    first = attempt_start(quiz=quiz, user=student)
+    first = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=first.user,
         attempt_public_id=first.public_id,
@@ -550,7 +541,7 @@ def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions
 
 
 def test_attempt_start_one_paper_at_a_time(clock, quiz, questions, student):
-    running = attempt_start(quiz=quiz, user=student)
+    running = attempt_start(quiz=quiz, user=student).attempt
     other = QuizFactory(title="Mock", questions=questions)
 
     with pytest.raises(PaperRunning) as refused:
@@ -559,13 +550,13 @@ def test_attempt_start_one_paper_at_a_time(clock, quiz, questions, student):
     assert refused.value.message == "Finish your paper \u201cDrill\u201d first: it ends at 14:40."
     assert refused.value.attempt == running
     attempt_submit(attempt=running)
-    assert attempt_start(quiz=other, user=student).quiz == other
+    assert attempt_start(quiz=other, user=student).attempt.quiz == other
 
 
 def test_attempt_start_after_an_expired_paper_of_another_quiz(clock, quiz, questions, student):
-    abandoned = attempt_start(quiz=quiz, user=student)
+    abandoned = attempt_start(quiz=quiz, user=student).attempt
     clock.shift(timedelta(hours=1))
-    fresh = attempt_start(quiz=QuizFactory(questions=questions), user=student)
+    fresh = attempt_start(quiz=QuizFactory(questions=questions), user=student).attempt
     abandoned.refresh_from_db()
     assert abandoned.status == Attempt.Status.TIMED_OUT
     assert fresh.is_open
@@ -573,7 +564,7 @@ def test_attempt_start_after_an_expired_paper_of_another_quiz(clock, quiz, quest
 
 def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, questions, student):
     """A page that last saw Q1 blank and unmarked only toggles the mark: the answer saved elsewhere stays."""
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     q = questions[0]
     answer_save(
         user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q), marked=False
@@ -600,7 +591,7 @@ def test_answer_save_cutoff_is_exact_to_the_microsecond(
     """The upsert compares the stored deadline in SQL (as text on SQLite): no rounding at either side."""
     settings.QUIZ_GRACE_SECONDS = 5
     clock.move_to(T0 + timedelta(microseconds=started))
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.move_to(attempt.deadline + timedelta(seconds=5, microseconds=late))
 
     def save():
@@ -613,7 +604,7 @@ def test_answer_save_cutoff_is_exact_to_the_microsecond(
         )
 
     if accepted:
-        assert save() == services.Progress(answered=1, marked=0, seconds_left=0)
+        assert save() == answers.Progress(answered=1, marked=0, seconds_left=0)
     else:
         with pytest.raises(AttemptClosed):
             save()
@@ -621,7 +612,7 @@ def test_answer_save_cutoff_is_exact_to_the_microsecond(
 
 
 def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, quiz, student):
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.shift(timedelta(hours=1))
     with pytest.raises(AttemptClosed):
         answer_save(
@@ -636,8 +627,8 @@ def test_answer_save_for_a_foreign_question_after_the_deadline_is_closed(clock, 
 
 def test_answer_save_never_acknowledges_what_the_statement_did_not_write(clock, quiz, questions, student, monkeypatch):
     """If the checks pass but the upsert still writes nothing (an admin moved a choice in between), refuse."""
-    attempt = attempt_start(quiz=quiz, user=student)
-    monkeypatch.setattr(services, "_answer_upsert_if_open", lambda **_: False)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
+    monkeypatch.setattr(answers, "_answer_upsert_if_open", lambda **_: False)
     with pytest.raises(InvalidAnswer) as refused:
         answer_save(
             user=student,

@@ -15,7 +15,8 @@ from django.utils.formats import date_format
 
 from content.models import Choice
 from quiz.models import Answer, Attempt, Quiz
-from quiz.services import answer_save, attempt_start, attempt_submit
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import (
     AssertionReasonQuestionFactory,
     QuestionFactory,
@@ -46,7 +47,7 @@ def quiz(questions):
 
 @pytest.fixture
 def attempt(quiz, student):
-    return attempt_start(quiz=quiz, user=student)
+    return attempt_start(quiz=quiz, user=student).attempt
 
 
 def url(name: str, attempt: Attempt) -> str:
@@ -609,7 +610,7 @@ def test_result_filter_shows_only_wrong_answers(student_client, graded):
 
 
 def test_result_review_waits_while_another_paper_runs(student_client, student, graded, questions):
-    running = attempt_start(quiz=QuizFactory(title="Mock", questions=questions[:2]), user=student)
+    running = attempt_start(quiz=QuizFactory(title="Mock", questions=questions[:2]), user=student).attempt
 
     html = student_client.get(url("attempt_result", graded)).content.decode()
 
@@ -634,7 +635,7 @@ def test_result_of_an_open_attempt_sends_the_owner_to_the_paper(student_client, 
 def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, student, questions):
     closes = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
     quiz = QuizFactory(questions=questions, explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=closes)
-    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+    attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
 
     html = student_client.get(url("attempt_result", attempt)).content.decode()
     assert f"appear after the quiz closes, on {date_format(timezone.localtime(closes), 'j F Y, H:i')}" in html
@@ -648,8 +649,8 @@ def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, s
 
 
 def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, student, quiz, questions):
-    graded = attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
-    open_attempt = attempt_start(quiz=QuizFactory(title="Running", questions=questions), user=student)
+    graded = attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
+    open_attempt = attempt_start(quiz=QuizFactory(title="Running", questions=questions), user=student).attempt
     html = student_client.get(reverse("home")).content.decode()
     assert f'href="{url("attempt_paper", open_attempt)}">Running</a>' in html
     assert f'href="{url("attempt_result", graded)}">Drill</a>' in html
@@ -661,7 +662,7 @@ def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, studen
 
 def _paper_with(n: int, user) -> Attempt:
     questions = [StatementQuestionFactory() if i % 2 else QuestionFactory() for i in range(n)]
-    return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user)
+    return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user).attempt
 
 
 def _count(client, method: str, path: str, data=None) -> int:
@@ -720,6 +721,6 @@ def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
     small = measure()
     for _ in range(6):
         quiz = QuizFactory(questions=QuestionFactory.create_batch(3))
-        attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
+        attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
         RuleQuizFactory(rule_traps_only=True)
     assert measure() == small

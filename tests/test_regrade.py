@@ -9,7 +9,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from quiz.models import Answer, Attempt
-from quiz.services import attempts_regrade
+from quiz.services.regrade import attempts_regrade
 from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
@@ -89,10 +89,11 @@ def test_regrade_keeps_each_attempts_own_marking(setup):
 
 def test_regrade_leaves_open_attempts_alone(student, setup):
     quiz, q1, *_ = setup
-    from quiz.services import answer_save, attempt_start
+    from quiz.services.answers import answer_save
+    from quiz.services.attempts import attempt_start
 
     other = UserFactory(username="open")
-    running = attempt_start(quiz=quiz, user=other)
+    running = attempt_start(quiz=quiz, user=other).attempt
     answer_save(
         user=running.user, attempt_public_id=running.public_id, question_id=q1.pk, choice_id=right(q1).pk, marked=False
     )

@@ -18,7 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.services import answer_save, attempt_start, attempt_submit
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -284,7 +285,7 @@ def test_inline_code_finder_finds_what_it_looks_for():
 def sat_paper(student):
     """A graded paper, a paper in progress and a note, so every student page has content to render."""
     questions = QuestionFactory.create_batch(2, note=NoteFactory())
-    done = attempt_start(quiz=QuizFactory(slug="done", questions=questions), user=student)
+    done = attempt_start(quiz=QuizFactory(slug="done", questions=questions), user=student).attempt
     answer_save(
         user=done.user,
         attempt_public_id=done.public_id,
@@ -293,7 +294,7 @@ def sat_paper(student):
         marked=True,
     )
     done = attempt_submit(attempt=done)
-    running = attempt_start(quiz=QuizFactory(slug="running", questions=questions), user=student)
+    running = attempt_start(quiz=QuizFactory(slug="running", questions=questions), user=student).attempt
     return done, running, questions[0].note.topic
 
 

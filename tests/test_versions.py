@@ -12,9 +12,11 @@ from django.urls import reverse
 from content.bank import Bank, bank_load, question_parse
 from content.models import Choice, Question, QuestionVersion
 from content.services import question_version_current
-from quiz.analytics import statement_mastery
 from quiz.models import Answer, AttemptQuestion
-from quiz.services import answer_save, attempt_start, attempt_submit, attempts_regrade
+from quiz.selectors.progress import statement_mastery
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
+from quiz.services.regrade import attempts_regrade
 from tests.factories import T0, NoteFactory, QuestionFactory, QuizFactory, UserFactory, graded_attempt
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +169,9 @@ def test_a_paper_started_after_the_edit_shows_and_grades_the_new_version(note, s
 
 def test_an_edit_during_a_sitting_reaches_neither_its_paper_nor_its_grading(note, student, student_client):
     question = load(bank_question())
-    attempt = attempt_start(quiz=QuizFactory(questions=[question]), user=student)  # now: the page reads the clock
+    attempt = attempt_start(
+        quiz=QuizFactory(questions=[question]), user=student
+    ).attempt  # now: the page reads the clock
     question = load(bank_question(**EDITED))
 
     paper = student_client.get(reverse("attempt_paper", args=[attempt.public_id])).content.decode()

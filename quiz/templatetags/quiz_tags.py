@@ -4,7 +4,9 @@ from fractions import Fraction
 
 from django import template
 
+from quiz import wording
 from quiz.scoring import Marking, to_decimal
+from quiz.selectors.results import Misjudged
 
 register = template.Library()
 
@@ -78,3 +80,8 @@ def decimal2(value: Fraction | None) -> str:
     if value is None:
         return "\u2013"
     return str(to_decimal(Fraction(value))).replace("-", MINUS)
+
+
+@register.filter
+def misjudged(value: Misjudged) -> str:
+    return wording.misjudged(kind=value.kind, labels=value.labels)

@@ -7,7 +7,8 @@ blocks once scripts run (Bootstrap's icons, the paper's autosave, the admin's wi
 import pytest
 from playwright.sync_api import expect
 
-from quiz.services import answer_save, attempt_start, attempt_submit
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
 from tests.e2e.paper import RESULT_URL, choose, expect_saved, first, mark, start
 from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
 
@@ -90,7 +91,7 @@ def test_admin_runs_without_csp_violations(page, live_server, log_in, violations
     student = UserFactory()
     questions = QuestionFactory.create_batch(2)
     quiz = QuizFactory(questions=questions)
-    attempt = attempt_start(quiz=quiz, user=student)
+    attempt = attempt_start(quiz=quiz, user=student).attempt
     answer_save(
         user=attempt.user,
         attempt_public_id=attempt.public_id,

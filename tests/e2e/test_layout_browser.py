@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from quiz import services
 from quiz.models import Quiz
+from quiz.services import answers, attempts
 from tests.e2e.axe import blocking_violations
 from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import expect_palette, option, start
@@ -89,11 +89,11 @@ def test_paper_fits_the_screen_with_palette_and_submit_in_reach(page, live_serve
 def sit(quiz, user, *, days_ago: int, right: int, wrong: int):
     """A paper submitted `days_ago` days back: the first `right` questions right, `wrong` wrong, the rest blank."""
     began = timezone.now() - timedelta(days=days_ago, hours=days_ago)
-    attempt = services.attempt_start(quiz=quiz, user=user, now=began)
+    attempt = attempts.attempt_start(quiz=quiz, user=user, now=began).attempt
     for n, item in enumerate(attempt.items.order_by("position").select_related("question")[: right + wrong]):
         choice = first_correct(item.question) if n < right else item.question.choices.filter(is_correct=False)[0]
         at = began + timedelta(minutes=1)
-        services.answer_save(
+        answers.answer_save(
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=item.question_id,
@@ -101,7 +101,7 @@ def sit(quiz, user, *, days_ago: int, right: int, wrong: int):
             marked=False,
             now=at,
         )
-    return services.attempt_submit(attempt=attempt, now=began + timedelta(minutes=9))
+    return attempts.attempt_submit(attempt=attempt, now=began + timedelta(minutes=9))
 
 
 def first_correct(question):

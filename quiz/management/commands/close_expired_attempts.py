@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from quiz.services import attempts_close_expired
+from quiz.services.grading import attempts_close_expired
 
 
 class Command(BaseCommand):

@@ -1,0 +1,213 @@
+"""The rules of the exam hall, decided in one place: who may start a paper, when a paper takes
+answers, when it has ended, and who may see a key.
+
+Pure functions of what the caller has already loaded and of `now`: nothing here queries or writes.
+Where a rule must also run inside the database (a filter, the autosave's one statement), it is
+given here as a `Q` beside its Python twin, and tests hold the two to the same answers. Services,
+selectors, views and templates (through the context) ask; none of them re-derives a rule.
+
+Wording is not decided here: a refusal is a reason code, and the view or template says it.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db.models import Q
+
+from quiz.models import Attempt, Quiz
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+def grace() -> timedelta:
+    """How long after the deadline an answer in flight is still accepted."""
+    return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
+
+
+def seconds_until(deadline: datetime, now: datetime) -> int:
+    """Whole seconds to the deadline, rounded up: the page's countdown never ends early."""
+    return max(0, math.ceil((deadline - now).total_seconds()))
+
+
+def seconds_left(attempt: Attempt, now: datetime) -> int:
+    return seconds_until(attempt.deadline, now)
+
+
+# --- may this attempt take answers; has it ended ---------------------------------------------------
+
+
+def accepts_answers(attempt: Attempt, now: datetime) -> bool:
+    """Open, and not past its deadline and the grace. `accepting_q` is the same rule for the database."""
+    return attempt.is_open and now <= attempt.deadline + grace()
+
+
+def accepting_q(now: datetime, prefix: str = "") -> Q:
+    """Attempts that take answers at `now` (`accepts_answers` as a condition); `prefix` reaches them
+    from another model, e.g. "attempt__". The autosave's SQL states the same rule (quiz/services/answers.py)."""
+    return Q(**{f"{prefix}status": Attempt.Status.IN_PROGRESS, f"{prefix}deadline__gte": now - grace()})
+
+
+def has_expired(attempt: Attempt, now: datetime) -> bool:
+    """Still open, but past its deadline and grace: to be closed with what was saved in time."""
+    return attempt.is_open and not accepts_answers(attempt, now)
+
+
+def expired_q(now: datetime) -> Q:
+    """`has_expired` as a condition: the attempts `attempts_close_expired` closes."""
+    return Q(status=Attempt.Status.IN_PROGRESS, deadline__lt=now - grace())
+
+
+def effective_status(attempt: Attempt, now: datetime) -> str:
+    """The status a page shows without writing: an expired paper reads as timed out before it is closed."""
+    return Attempt.Status.TIMED_OUT if has_expired(attempt, now) else attempt.status
+
+
+class AnswerRefusal(StrEnum):
+    TIME_UP = "time_up"
+    SUBMITTED = "submitted"
+
+
+def answer_refusal(attempt: Attempt, now: datetime) -> AnswerRefusal | None:
+    """Why the attempt takes no more answers (closed, or its time ran out); None if it takes them."""
+    if attempt.status == Attempt.Status.SUBMITTED:
+        return AnswerRefusal.SUBMITTED
+    if not accepts_answers(attempt, now):
+        return AnswerRefusal.TIME_UP
+    return None
+
+
+# --- may this student start this quiz ------------------------------------------------------------
+
+
+class StartRefusal(StrEnum):
+    NOT_PUBLISHED = "not_published"
+    UPCOMING = "upcoming"
+    CLOSED = "closed"
+    OTHER_PAPER = "other_paper"  # one paper at a time, as in the exam hall
+    NO_ATTEMPTS_LEFT = "no_attempts_left"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True)
+class StartCheck:
+    """What pressing Start does: resume the open paper, start a new one, or nothing (`refusal`)."""
+
+    refusal: StartRefusal | None = None
+    resume: Attempt | None = None  # the student's open paper of this quiz
+    other_paper: Attempt | None = None  # the open paper that stands in the way (OTHER_PAPER)
+    closes_practice: Attempt | None = None  # an open practice round that a start submits first
+    attempts_left: int | None = None  # None: unlimited
+
+    @property
+    def may_start(self) -> bool:
+        return self.refusal is None and self.resume is None
+
+
+def start_check(
+    *, quiz: Quiz, open_attempt: Attempt | None, taken: int, length: int | None, now: datetime
+) -> StartCheck:
+    """May a student start `quiz` now?
+
+    `open_attempt` is the student's paper in progress, if any (an expired one must be closed
+    first: the caller does that); `taken` how many attempts at this quiz they have;
+    `length` how many questions a new paper would have (None: not known before drawing).
+    A practice round never stands between a student and a timed paper: starting submits it.
+    """
+    left = None if quiz.attempts_allowed is None else max(0, quiz.attempts_allowed - taken)
+    closes_practice = None
+    if open_attempt is not None:
+        if open_attempt.quiz_id == quiz.pk:
+            return StartCheck(resume=open_attempt, attempts_left=left)
+        if open_attempt.quiz.is_practice and not quiz.is_practice:
+            closes_practice = open_attempt
+        else:
+            return StartCheck(refusal=StartRefusal.OTHER_PAPER, other_paper=open_attempt, attempts_left=left)
+    refusal = None
+    if not quiz.is_published and not quiz.is_practice:
+        refusal = StartRefusal.NOT_PUBLISHED
+    elif quiz.opens_at is not None and now < quiz.opens_at:
+        refusal = StartRefusal.UPCOMING
+    elif quiz.closes_at is not None and now >= quiz.closes_at:
+        refusal = StartRefusal.CLOSED
+    elif left == 0:
+        refusal = StartRefusal.NO_ATTEMPTS_LEFT
+    elif length == 0:
+        refusal = StartRefusal.EMPTY
+    if refusal is not None:
+        return StartCheck(refusal=refusal, attempts_left=left)
+    return StartCheck(closes_practice=closes_practice, attempts_left=left)
+
+
+def window_state(quiz: Quiz, now: datetime) -> str:
+    """'upcoming', 'open' or 'closed'."""
+    if quiz.opens_at and now < quiz.opens_at:
+        return "upcoming"
+    if quiz.closes_at and now >= quiz.closes_at:
+        return "closed"
+    return "open"
+
+
+# --- who may see a key ---------------------------------------------------------------------------
+
+
+def may_read_attempt(viewer, attempt: Attempt) -> bool:
+    """The student who sat it, or staff allowed to view attempts (not `is_staff` alone)."""
+    return attempt.user_id == viewer.pk or viewer.has_perm("quiz.view_attempt")
+
+
+class ReviewSealed(StrEnum):
+    OPEN = "open"  # the paper is still being sat
+    SITTING = "sitting"  # its student sits another paper now: this key could answer it
+    UNTIL_CLOSE = "until_close"  # the quiz shows its key only after it closes
+
+
+@dataclass(frozen=True)
+class ReviewCheck:
+    """Whether the key, explanations and per-question outcomes of an attempt may be shown."""
+
+    sealed: ReviewSealed | None
+    sitting: Attempt | None = None  # the paper being sat (SITTING)
+
+    @property
+    def visible(self) -> bool:
+        return self.sealed is None
+
+
+def review_check(*, attempt: Attempt, sitting: Attempt | None, now: datetime) -> ReviewCheck:
+    """May the key and explanations of `attempt` show now?
+
+    Never while it is open; never while its student sits another paper (`sitting`: their running
+    paper, if any); after it closes, as the quiz says: at once, or only once the quiz has closed
+    and its grace passed (a paper still ending must not see the key on a friend's screen).
+    """
+    if attempt.is_open:
+        return ReviewCheck(sealed=ReviewSealed.OPEN)
+    if sitting is not None:
+        return ReviewCheck(sealed=ReviewSealed.SITTING, sitting=sitting)
+    if not _key_released(attempt.quiz, now):
+        return ReviewCheck(sealed=ReviewSealed.UNTIL_CLOSE)
+    return ReviewCheck(sealed=None)
+
+
+def _key_released(quiz: Quiz, now: datetime) -> bool:
+    if quiz.explanations == Quiz.Explanations.AFTER_SUBMIT:
+        return True
+    return quiz.closes_at is not None and now > quiz.closes_at + grace()
+
+
+def key_visible_q(now: datetime, prefix: str = "") -> Q:
+    """Closed attempts whose key their student may see at `now` (`review_check` less the sitting
+    rule, which the caller applies): for the history's mastery figures and practice's draw."""
+    closed = ~Q(**{f"{prefix}status": Attempt.Status.IN_PROGRESS})
+    return closed & (
+        Q(**{f"{prefix}quiz__explanations": Quiz.Explanations.AFTER_SUBMIT})
+        | Q(**{f"{prefix}quiz__closes_at__lt": now - grace()})
+    )
+
+
+def sitting_hides_keys(sitting: Attempt | None) -> bool:
+    """While a student sits a paper, no page shows them keys, trap notes or statements' truth."""
+    return sitting is not None

@@ -1,0 +1,305 @@
+"""What a student's progress pages read: their history, its chart, and mastery by topic, trap and statement.
+
+Everything here reads; nothing writes. Counts come from database aggregation, so a page's query
+count does not grow with the number of attempts. Totals count outcomes; they never sum the
+rounded `Answer.marks`. Which answers' keys may be used is `policy.key_visible_q`.
+"""
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from content.models import Question, QuestionVersion, Topic
+from content.rules import Kind
+from quiz import policy
+from quiz.models import Answer, Attempt, AttemptQuestion, Quiz
+from quiz.scoring import Outcome, accuracy_of, to_decimal
+
+CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
+
+
+def _graded_answers(user):
+    """Every graded answer of the student's closed attempts whose key they may see now.
+
+    Practice rounds are included. A quiz that shows explanations only after it closes stays out
+    until then: its trap notes and statements' truth would give away its key to friends sitting it.
+    """
+    return Answer.objects.filter(policy.key_visible_q(timezone.now(), prefix="attempt__"), attempt__user=user)
+
+
+def score_percent(attempt: Attempt) -> Fraction | None:
+    if not attempt.max_score:
+        return None
+    return Fraction(attempt.score) / Fraction(attempt.max_score)
+
+
+# --- history -------------------------------------------------------------------------------------
+
+
+def history(user, *, quiz: Quiz | None = None):
+    """The student's closed attempts, newest first."""
+    attempts = Attempt.objects.filter(user=user).closed().select_related("quiz").order_by("-submitted_at", "-pk")
+    return attempts.filter(quiz=quiz) if quiz is not None else attempts
+
+
+def quizzes_taken(user) -> list[Quiz]:
+    """The quizzes the student has closed attempts at, for the history filter."""
+    return list(Quiz.objects.filter(attempts__in=Attempt.objects.filter(user=user).closed()).distinct())
+
+
+@dataclass(frozen=True)
+class HistorySummary:
+    papers: int
+    questions: int
+    correct: int
+    wrong: int
+    blank: int
+    best: Fraction | None  # best score as a share of the maximum
+    average: Fraction | None
+
+    @property
+    def accuracy(self) -> Fraction | None:
+        return accuracy_of(correct=self.correct, wrong=self.wrong)
+
+
+def history_summary(attempts) -> HistorySummary:
+    """Totals over a history queryset, in one query."""
+    totals = attempts.order_by().aggregate(
+        papers=Count("pk"),
+        questions=Coalesce(Sum("question_count"), 0),
+        correct=Coalesce(Sum("correct_count"), 0),
+        wrong=Coalesce(Sum("wrong_count"), 0),
+        blank=Coalesce(Sum("blank_count"), 0),
+    )
+    shares = [Fraction(score) / Fraction(top) for score, top in attempts.values_list("score", "max_score") if top]
+    return HistorySummary(
+        **totals,
+        best=max(shares, default=None),
+        average=sum(shares, Fraction(0)) / len(shares) if shares else None,
+    )
+
+
+# --- the score chart -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    attempt: Attempt
+    x: float
+    y: float
+    percent: Fraction
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Geometry for templates/quiz/_score_chart.svg: a line of score percentages over time."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    points: list[ChartPoint]
+    gridlines: list[tuple[float, int]]  # (y, percent)
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+    @property
+    def first(self) -> ChartPoint | None:
+        return self.points[0] if self.points else None
+
+    @property
+    def last(self) -> ChartPoint | None:
+        return self.points[-1] if self.points else None
+
+
+CHART_POINTS = 30  # the most recent papers; older ones stay in the table
+
+
+def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
+    """Score as a percentage of the maximum for the latest papers, oldest on the left.
+
+    Negative marking can take a score below zero, so the axis runs from the lowest multiple of
+    20 at or below the worst score (never above 0) to 100.
+    """
+    recent = [a for a in attempts.select_related("quiz")[:CHART_POINTS] if a.max_score][::-1]
+    left, right, top, bottom = 64, width - 16, 16, height - 36  # room for "-40%" at a phone's label size
+    shares = [score_percent(a) * 100 for a in recent]
+    low = min(0, *(int(s // 20) * 20 for s in shares)) if shares else 0
+    span = 100 - low
+
+    def y_of(value: Fraction) -> float:
+        return bottom - float(value - low) / span * (bottom - top)
+
+    step = (right - left) / (len(recent) - 1) if len(recent) > 1 else 0
+    points = [
+        ChartPoint(
+            attempt=attempt, x=left + step * i if len(recent) > 1 else (left + right) / 2, y=y_of(share), percent=share
+        )
+        for i, (attempt, share) in enumerate(zip(recent, shares, strict=True))
+    ]
+    gridlines = [(y_of(Fraction(value)), value) for value in range(low, 101, 20)]
+    return Chart(width, height, left, right, top, bottom, points, gridlines)
+
+
+# --- mastery -------------------------------------------------------------------------------------
+
+
+@dataclass
+class TopicMastery:
+    """Outcomes in one topic: over a student's history, or one paper's (`score`: the marks they earned)."""
+
+    topic: Topic
+    correct: int = 0
+    wrong: int = 0
+    blank: int = 0
+    score: Fraction = field(default_factory=Fraction)
+
+    @property
+    def questions(self) -> int:
+        return self.correct + self.wrong + self.blank
+
+    @property
+    def accuracy(self) -> Fraction | None:
+        return accuracy_of(correct=self.correct, wrong=self.wrong)
+
+    @property
+    def score_display(self):
+        return to_decimal(self.score)
+
+
+def topic_mastery(user) -> list[TopicMastery]:
+    """Per topic, over every graded answer: weakest accuracy first, topics never attempted last."""
+    rows = (
+        _graded_answers(user)
+        .values("question__topic")
+        .annotate(
+            correct=Count("pk", filter=Q(outcome=CORRECT)),
+            wrong=Count("pk", filter=Q(outcome=WRONG)),
+            blank=Count("pk", filter=Q(outcome=BLANK)),
+        )
+        .order_by()
+    )
+    counts = {row.pop("question__topic"): row for row in rows}
+    topics = Topic.objects.filter(pk__in=list(counts))
+    mastery = [TopicMastery(topic=topic, **counts[topic.pk]) for topic in topics]
+    return sorted(mastery, key=lambda m: (m.accuracy is None, m.accuracy or 0, m.topic.order, m.topic.name))
+
+
+@dataclass
+class TrapRow:
+    question: Question
+    met: int
+    fell: int
+    last_outcome: str
+
+    @property
+    def since_mastered(self) -> bool:
+        return self.last_outcome == CORRECT
+
+
+@dataclass
+class TrapRecord:
+    met: int  # distinct trap questions the student has been set
+    rows: list[TrapRow]  # the traps fallen for at least once, most often first
+
+    @property
+    def fallen(self) -> int:
+        return len(self.rows)
+
+
+def trap_record(user) -> TrapRecord:
+    """Which trap questions the student fell for (chose a wrong option), naming each misconception."""
+    answers = _graded_answers(user)
+    latest = answers.filter(question=OuterRef("question")).order_by("-attempt__submitted_at", "-pk")
+    rows = list(
+        answers.filter(question__is_trap=True)
+        .values("question")
+        .annotate(
+            met=Count("pk"),
+            fell=Count("pk", filter=Q(outcome=WRONG)),
+            last_outcome=Subquery(latest.values("outcome")[:1]),
+        )
+        .order_by()
+    )
+    fallen = {row["question"]: row for row in rows if row["fell"]}
+    questions = Question.objects.filter(pk__in=list(fallen)).select_related("note__topic")
+    trap_rows = [
+        TrapRow(
+            question=q, met=fallen[q.pk]["met"], fell=fallen[q.pk]["fell"], last_outcome=fallen[q.pk]["last_outcome"]
+        )
+        for q in questions
+    ]
+    trap_rows.sort(key=lambda row: (row.since_mastered, -row.fell, row.question.key))
+    return TrapRecord(met=len(rows), rows=trap_rows)
+
+
+@dataclass(frozen=True)
+class SeenStatement:
+    """A statement as the student's latest paper showed it (from the pinned version)."""
+
+    key: str
+    number: int
+    text: str
+    is_true: bool
+
+
+@dataclass
+class StatementMastery:
+    statement: SeenStatement
+    question: Question
+    label: str
+    judged: int = 0
+    misjudged: int = 0
+
+    @property
+    def share(self) -> Fraction:
+        return Fraction(self.misjudged, self.judged)
+
+
+# Kinds where a chosen option says how each statement was judged (a count does not say which).
+JUDGED_KINDS = [Kind.STATEMENTS_CORRECT, Kind.ASSERTION_REASON]
+
+
+def statement_mastery(user, *, limit: int = 8) -> list[StatementMastery]:
+    """The statements the student misjudged most, over every answered statement question.
+
+    Each answer is judged against the version its paper showed (a correct answer judged every
+    statement rightly; a wrong one exactly those `QuestionVersion.misjudged_by` names; blanks
+    judged nothing). A statement is counted by its key across versions, and shown as the
+    student's latest paper showed it.
+    """
+    pinned = AttemptQuestion.objects.filter(attempt=OuterRef("attempt"), question=OuterRef("question"))
+    answers = list(
+        _graded_answers(user)
+        .filter(Exists(pinned.filter(version__kind__in=JUDGED_KINDS)), choice__isnull=False)
+        .annotate(version_id=Subquery(pinned.values("version")[:1]))
+        .select_related("choice", "question__note__topic")
+        .order_by("attempt__submitted_at", "pk")
+    )
+    versions = QuestionVersion.objects.in_bulk({answer.version_id for answer in answers})
+    tally: dict[tuple[int, str], StatementMastery] = {}
+    for answer in answers:
+        version = versions[answer.version_id]
+        if version.choice(answer.choice.key) is None:
+            continue  # an option added after the paper started: it judged nothing the paper showed
+        misjudged = set(version.misjudged_by(answer.choice.key) or ())
+        for number, (label, shown) in enumerate(version.labelled_statements(), start=1):
+            statement = SeenStatement(key=shown["key"], number=number, text=shown["text"], is_true=shown["is_true"])
+            row = tally.setdefault(
+                (answer.question_id, statement.key),
+                StatementMastery(statement=statement, question=answer.question, label=label),
+            )
+            # Oldest answer first: the row ends showing the statement as the latest paper did.
+            row.statement, row.label = statement, label
+            row.judged += 1
+            row.misjudged += number in misjudged
+    worst = [row for row in tally.values() if row.misjudged]
+    worst.sort(key=lambda row: (-row.misjudged, -row.share, row.question.key, row.statement.number))
+    return worst[:limit]

@@ -1,0 +1,166 @@
+"""What a result page reads: the review of a closed paper (rows as the student saw them, topic rows)
+and its standing among every student's first attempt.
+
+Whether the review may be read at all is `policy.review_check`; the view asks it first.
+"""
+
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
+
+from content.models import Choice
+from quiz.models import Attempt
+from quiz.scoring import Outcome
+from quiz.selectors.progress import TopicMastery
+
+REVIEW_FILTERS = {
+    "all": "All",
+    "wrong": "Wrong",
+    "blank": "Unanswered",
+    "correct": "Correct",
+    "marked": "Marked for review",
+}
+
+
+def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
+    """The paper's items with their pinned versions and options as the student saw them, in a fixed number of queries.
+
+    What is shown (stem, statements, options, explanation) comes from the version; a review also
+    loads the question, for what is not versioned (topic, note, trap note).
+    """
+    items = attempt.items.order_by("position").select_related("version")
+    if for_review:
+        items = items.select_related("question__topic", "question__note__topic", "question__note__source")
+    items = list(items)
+    choice_ids = defaultdict(dict)
+    for question_id, key, pk in Choice.objects.filter(question__in=[i.question_id for i in items]).values_list(
+        "question_id", "key", "pk"
+    ):
+        choice_ids[question_id][key] = pk
+    for item in items:
+        item.choices = item.shown_choices(choice_ids[item.question_id])
+    return items
+
+
+@dataclass(frozen=True)
+class Misjudged:
+    """Which statements a wrong answer to a statement question judged wrongly (worded by `quiz_tags.misjudged`).
+
+    `labels` None: the answer miscounted (a count does not say which); empty: an assertion-reason
+    answer that judged both statements rightly and missed only whether II explains I.
+    """
+
+    kind: str
+    labels: tuple[str, ...] | None
+
+
+def _misjudged(version, answer) -> Misjudged | None:
+    if not version.is_statement_kind or version.choice(answer.choice.key) is None:
+        return None
+    numbers = version.misjudged_by(answer.choice.key)
+    if numbers is None:
+        return Misjudged(kind=version.kind, labels=None)
+    labels = dict(enumerate((label for label, _ in version.labelled_statements()), start=1))
+    return Misjudged(kind=version.kind, labels=tuple(labels[number] for number in numbers))
+
+
+def attempt_review(attempt: Attempt, *, show: str) -> dict:
+    """A closed paper's questions with the student's answers, outcomes and keys, filtered by `show`,
+    and its marks by topic."""
+    items = paper_items(attempt, for_review=True)
+    answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    marking = attempt.marking
+    topics: OrderedDict[int, TopicMastery] = OrderedDict()
+    for item in items:
+        question = item.question
+        answer = answers.get(question.pk)
+        item.answer = answer
+        item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
+        item.misjudged = _misjudged(item.version, answer) if item.outcome == Outcome.WRONG else None
+        item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
+        row = topics.setdefault(question.topic_id, TopicMastery(topic=question.topic))
+        outcome = Outcome(item.outcome)
+        setattr(row, outcome.value, getattr(row, outcome.value) + 1)
+        row.score += marking.marks_for(outcome)
+    show = show if show in REVIEW_FILTERS else "all"
+    if show == "marked":
+        shown = [item for item in items if item.answer and item.answer.marked]
+    elif show != "all":
+        shown = [item for item in items if item.outcome == show]
+    else:
+        shown = items
+    return {
+        "items": shown,
+        "topic_rows": sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name)),
+        "show": show,
+        "filters": REVIEW_FILTERS,
+        "trap_count": sum(1 for item in items if item.question.is_trap),
+        "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+    }
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int  # 1 + how many other first attempts scored higher
+    of: int  # first attempts compared, this one included
+    tied: int  # other first attempts with the same score
+    percentile: Fraction | None  # None when nobody else has sat it
+    first_attempt: bool  # False: a retake, ranked as if it were the first
+
+    @property
+    def percentile_shown(self) -> int | None:
+        """Whole percent, rounded half up, but 100 only when nobody scored as high, 0 only when nobody lower."""
+        if self.percentile is None:
+            return None
+        shown = int(self.percentile + Fraction(1, 2))
+        others = self.of - 1
+        below = others - (self.rank - 1) - self.tied
+        if shown == 100 and below < others:
+            return 99
+        if shown == 0 and below > 0:
+            return 1
+        return shown
+
+
+# Scores have two decimals, so a real difference of two cross-products is at least 0.0001.
+TIE = Decimal("0.00005")
+
+
+def standing(attempt: Attempt) -> Standing | None:
+    """Rank and percentile of a closed attempt among every student's first attempt at its quiz.
+
+    Scores are compared as a share of each paper's maximum (a rule quiz's length can change), by
+    cross-multiplying exact decimals. The student's own first attempt is replaced by this one, so a
+    retake is ranked as if it were their first. Percentile rank = (others below + half of others
+    tied) / others, in percent: it says what share of the field this score beats.
+    """
+    if attempt.is_open or not attempt.max_score or attempt.quiz.is_practice:
+        return None
+    others = (
+        Attempt.objects.closed()
+        .filter(quiz_id=attempt.quiz_id, number=1, max_score__gt=0)
+        .exclude(user_id=attempt.user_id)
+        .alias(
+            lead=ExpressionWrapper(
+                F("score") * attempt.max_score - F("max_score") * attempt.score,
+                output_field=DecimalField(max_digits=20, decimal_places=6),
+            )
+        )
+        .aggregate(
+            higher=Count("pk", filter=Q(lead__gt=TIE)),
+            lower=Count("pk", filter=Q(lead__lt=-TIE)),
+            total=Count("pk"),
+        )
+    )
+    tied = others["total"] - others["higher"] - others["lower"]
+    percentile = Fraction(2 * others["lower"] + tied, 2 * others["total"]) * 100 if others["total"] else None
+    return Standing(
+        rank=others["higher"] + 1,
+        of=others["total"] + 1,
+        tied=tied,
+        percentile=percentile,
+        first_attempt=attempt.number == 1,
+    )

@@ -1,0 +1,236 @@
+"""Starting and submitting a paper (closing one by the clock is quiz/services/grading.py's `attempt_expire`).
+
+Each function locks before it changes anything (PostgreSQL `SELECT … FOR UPDATE`; on SQLite, the
+database's one write lock, which IMMEDIATE transactions take at BEGIN) and runs in one transaction.
+So an autosave racing a submit either lands before the grading or is refused: an acknowledged
+answer is always graded, and two submits grade once.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from content.models import Choice, Question
+from content.selectors import giveaway_pairs
+from content.services import question_versions_current
+from quiz import policy
+from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard
+from quiz.services.answers import answers_check, answers_write
+from quiz.services.errors import InvalidAnswer, PaperRunning, QuizUnavailable
+from quiz.services.grading import attempt_close, attempt_expire
+
+PRACTICE_ROUND_SIZE = 20
+UNTIMED_WINDOW = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Started:
+    """What a start did: the paper to show, and the practice round it submitted first, if any."""
+
+    attempt: Attempt
+    closed_practice: Attempt | None = None
+
+
+def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
+    """The student's open attempt at `quiz`, or a new one with its questions drawn and frozen.
+
+    An open practice round is submitted first (`policy.start_check`): practice never stands
+    between a student and a timed paper.
+    """
+    now = now or timezone.now()
+    _close_expired_of(user, now=now)
+    with transaction.atomic():
+        current = _open_attempt_locked(user)
+        taken = Attempt.objects.filter(user=user, quiz=quiz).count()
+        check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
+        _raise_refusal(check, quiz=quiz)
+        if check.resume is not None:
+            return Started(attempt=check.resume)
+        if check.closes_practice is not None:
+            attempt_close(check.closes_practice, now=now)
+        question_ids = _draw(quiz)
+        if not question_ids:
+            raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
+        attempt = _attempt_create(
+            quiz=quiz, user=user, question_ids=question_ids, time_allowed=quiz.time_for(len(question_ids)), now=now
+        )
+    return Started(attempt=attempt, closed_practice=check.closes_practice)
+
+
+def practice_start(
+    *, user, size: int = PRACTICE_ROUND_SIZE, timed: bool = False, now: datetime | None = None
+) -> Attempt:
+    """A 'Practise my mistakes' round of the student's due review cards, most urgent first.
+
+    Untimed by default (no clock; left open, it closes a day later); timed, it runs at UPSC's
+    pace. It is graded like any paper, and grading moves the cards (see quiz/practice.py).
+    """
+    now = now or timezone.now()
+    _close_expired_of(user, now=now)
+    quiz = Quiz.objects.practice()
+    with transaction.atomic():
+        current = _open_attempt_locked(user)
+        check = policy.start_check(quiz=quiz, open_attempt=current, taken=0, length=None, now=now)
+        _raise_refusal(check, quiz=quiz)
+        if check.resume is not None:
+            return check.resume
+        # A question of a quiz whose key shows only after it closes waits until then, even when
+        # another quiz put it in a box: a practice round shows its key straight after.
+        withheld = Answer.objects.filter(attempt__user=user).exclude(policy.key_visible_q(now, prefix="attempt__"))
+        question_ids = list(
+            ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
+            .due(timezone.localdate(now))
+            .exclude(question__in=withheld.values("question"))
+            .order_by("box", "due_on", "pk")
+            .values_list("question_id", flat=True)[:size]
+        )
+        if not question_ids:
+            raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
+        return _attempt_create(
+            quiz=quiz,
+            user=user,
+            question_ids=question_ids,
+            time_allowed=quiz.time_for(len(question_ids)) if timed else None,
+            now=now,
+        )
+
+
+def _raise_refusal(check: policy.StartCheck, *, quiz: Quiz) -> None:
+    if check.refusal == policy.StartRefusal.OTHER_PAPER:
+        raise PaperRunning(quiz=quiz, attempt=check.other_paper)
+    if check.refusal is not None:
+        raise QuizUnavailable(check.refusal, quiz=quiz)
+
+
+def _close_expired_of(user, *, now: datetime) -> None:
+    # An abandoned sitting is closed in its own transaction, so that it stays closed and graded
+    # even when the new start is then refused (no attempts left, quiz closed).
+    for expired in Attempt.objects.filter(policy.expired_q(now), user=user):
+        attempt_expire(attempt=expired, now=now)
+
+
+def _open_attempt_locked(user) -> Attempt | None:
+    """The student's paper in progress, locked; first the student's row, so that two Starts at once
+    (two tabs) run one after the other and the second resumes what the first made. (On SQLite the
+    IMMEDIATE transaction already holds the one write lock.)"""
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    return (
+        Attempt.objects.select_for_update(of=("self",)).filter(user=user).in_progress().select_related("quiz").first()
+    )
+
+
+def _attempt_create(
+    *, quiz: Quiz, user, question_ids: list[int], time_allowed: timedelta | None, now: datetime
+) -> Attempt:
+    """A new sitting with its questions, their option order, its deadline and marking frozen.
+
+    `time_allowed` None: untimed (a practice round), kept open for a day at most.
+    """
+    if time_allowed is None:
+        deadline = now + UNTIMED_WINDOW
+    else:
+        allowance = ExtraTime.objects.filter(user=user).first()
+        deadline = now + (allowance.stretch(time_allowed) if allowance is not None else time_allowed)
+    if quiz.closes_at is not None:
+        deadline = min(deadline, quiz.closes_at)
+    attempt = Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
+        started_at=now,
+        deadline=deadline,
+        is_timed=time_allowed is not None,
+        marks_per_correct=quiz.marks_per_correct,
+        penalty_numerator=quiz.penalty_numerator,
+        penalty_denominator=quiz.penalty_denominator,
+        question_count=len(question_ids),
+    )
+    # Each question is pinned as it is now: the paper, its grading and its review all read this
+    # version, so an edit made while it runs, or later, never reaches it.
+    versions = question_versions_current(question_ids=question_ids)
+    AttemptQuestion.objects.bulk_create(
+        AttemptQuestion(
+            attempt=attempt,
+            question_id=question_id,
+            version=versions[question_id],
+            position=position,
+            choice_order=_choice_order(quiz, order),
+        )
+        for position, (question_id, order) in enumerate(_options_of(question_ids, versions), start=1)
+    )
+    return attempt
+
+
+def _draw(quiz: Quiz) -> list[int]:
+    """The question ids of a new sitting, in the order they will be shown."""
+    if quiz.selection == Quiz.Selection.FIXED:
+        return list(
+            quiz.quiz_questions.filter(question__status=Question.Status.PUBLISHED)
+            .order_by("order")
+            .values_list("question_id", flat=True)
+        )
+    candidates = list(Question.objects.filter(quiz.draw_filter()).order_by("pk").values_list("pk", flat=True))
+    count = min(quiz.rule_count, len(candidates)) if quiz.rule_count else len(candidates)
+    return _draw_apart(random.sample(candidates, len(candidates)), count=count, apart=giveaway_pairs(candidates))
+
+
+def _draw_apart(shuffled: list[int], *, count: int, apart: set[frozenset[int]]) -> list[int]:
+    """The first `count` of `shuffled` that keep each other's secrets: a question whose stem reveals
+    a fact another tests never sits on the same paper (the pairs come from the bank's fact links)."""
+    drawn: list[int] = []
+    for pk in shuffled:
+        if len(drawn) == count:
+            break
+        if not any(frozenset((pk, other)) in apart for other in drawn):
+            drawn.append(pk)
+    return drawn
+
+
+def _options_of(question_ids: list[int], versions: dict) -> list[tuple[int, list[int]]]:
+    """Each question id with its pinned version's choice ids in authored order, if they may be shuffled."""
+    rows = Choice.objects.filter(question__in=question_ids).values_list("question_id", "key", "pk")
+    ids = {(question_id, key): pk for question_id, key, pk in rows}
+    options = []
+    for pk in question_ids:
+        version = versions[pk]
+        # Assertion-reason options are a fixed, standard set in a standard order; never shuffle them.
+        if version.kind == Question.Kind.ASSERTION_REASON:
+            options.append((pk, []))
+        else:
+            options.append((pk, [ids[pk, c["key"]] for c in version.choices if (pk, c["key"]) in ids]))
+    return options
+
+
+def _choice_order(quiz: Quiz, choice_ids: list[int]) -> list[int]:
+    if not quiz.shuffle_options or not choice_ids:
+        return []
+    return random.sample(choice_ids, len(choice_ids))
+
+
+def attempt_submit(
+    *,
+    attempt: Attempt,
+    choices: dict[int, int | None] | None = None,
+    marked: dict[int, bool] | None = None,
+    now: datetime | None = None,
+) -> Attempt:
+    """Close the attempt and grade it, first saving the form's answers if they are in time.
+
+    Submitting a closed attempt changes nothing and returns it: two submits grade once.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
+        if not locked.is_open:
+            return locked
+        if policy.accepts_answers(locked, now) and (choices or marked):
+            refusal = answers_check(locked, choices=choices or {}, marked=marked or {}, now=now)
+            if isinstance(refusal, InvalidAnswer):
+                raise refusal
+            answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
+        attempt_close(locked, now=now)
+    return locked

@@ -1,0 +1,63 @@
+"""What the student is told when the rules refuse something: the one home of these sentences.
+
+The rules themselves are in quiz/policy.py and return reasons; services raise them (quiz/services/
+errors.py), and views and templates say them with these functions.
+"""
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from content.rules import Kind
+from quiz.models import Attempt, Quiz
+from quiz.policy import AnswerRefusal, StartRefusal
+
+NOT_FOUND = "There is nothing at this address for you: it may be mistyped, or belong to someone else's account."
+
+ANSWER_REFUSALS = {
+    AnswerRefusal.TIME_UP: "Time is up: the deadline has passed, so this was not saved.",
+    AnswerRefusal.SUBMITTED: "This paper has already been submitted; nothing more can be saved.",
+}
+
+INVALID_ANSWERS = {
+    "not_on_paper": "That question is not on this paper.",
+    "not_an_option": "That choice is not an option of this question.",
+    "changed": "This answer could not be saved: reload the page and answer again.",
+}
+
+PRACTICE_EMPTY = "Nothing is due for review today. Questions you miss in a quiz come back here."
+
+
+def start_refusal(reason: StartRefusal, *, quiz: Quiz, other_paper: Attempt | None = None) -> str:
+    if reason == StartRefusal.NOT_PUBLISHED:
+        return "This quiz is not published."
+    if reason == StartRefusal.UPCOMING:
+        return f"This quiz opens on {date_format(timezone.localtime(quiz.opens_at), 'j F Y, H:i')}."
+    if reason == StartRefusal.CLOSED:
+        return "This quiz has closed; its papers can still be reviewed."
+    if reason == StartRefusal.NO_ATTEMPTS_LEFT:
+        allowed = quiz.attempts_allowed
+        return f"You have used all {allowed} attempt{'s' if allowed != 1 else ''} this quiz allows."
+    if reason == StartRefusal.OTHER_PAPER:
+        ends = date_format(timezone.localtime(other_paper.deadline), "H:i")
+        return f"Finish your paper \u201c{other_paper.quiz.title}\u201d first: it ends at {ends}."
+    if quiz.is_practice:
+        return PRACTICE_EMPTY
+    return "This quiz has no published questions yet."
+
+
+PRACTICE_CLOSED_FOR_START = (
+    "Your practice round was submitted with the answers you had given, so this paper could start. "
+    "Its result is in your history."
+)
+
+
+def misjudged(*, kind: str, labels: tuple[str, ...] | None) -> str:
+    """For a wrong answer to a statement question: which statements the chosen option judged wrongly."""
+    if labels is None:
+        return "Your answer miscounted the correct statements: check each one against the note."
+    if not labels:
+        return "You judged both statements rightly; what you missed is whether Statement-II explains Statement-I."
+    listed = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    if kind != Kind.ASSERTION_REASON:
+        listed = f"statement{'s' if len(labels) > 1 else ''} {listed}"
+    return f"Your answer judged {listed} wrongly."
