@@ -158,6 +158,11 @@ def may_read_attempt(viewer, attempt: Attempt) -> bool:
     return attempt.user_id == viewer.pk or viewer.has_perm("quiz.view_attempt")
 
 
+def may_read_item_analysis(viewer) -> bool:
+    """A quiz's item analysis shows every question's key and every student's choices."""
+    return viewer.has_perms(["quiz.view_attempt", "content.view_question"])
+
+
 class ReviewSealed(StrEnum):
     OPEN = "open"  # the paper is still being sat
     SITTING = "sitting"  # its student sits another paper now: this key could answer it

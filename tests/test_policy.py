@@ -1,0 +1,185 @@
+"""quiz/policy.py: the rules themselves, and proof that every page able to show a key asks them."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from quiz import policy
+from quiz.models import Attempt, Quiz
+from quiz.policy import ReviewSealed, StartRefusal
+from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+
+# --- may this student start ------------------------------------------------------------------------
+
+
+def _quiz(pk: int = 1, **fields) -> Quiz:
+    return Quiz(pk=pk, title=f"Quiz {pk}", **{"is_published": True, **fields})
+
+
+def _open_paper(quiz: Quiz) -> Attempt:
+    return Attempt(quiz=quiz, status=Attempt.Status.IN_PROGRESS, deadline=T0 + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize(
+    ("fields", "taken", "length", "refusal"),
+    [
+        ({}, 0, 5, None),
+        ({"is_published": False}, 0, 5, StartRefusal.NOT_PUBLISHED),
+        ({"opens_at": T0 + timedelta(seconds=1)}, 0, 5, StartRefusal.UPCOMING),
+        ({"closes_at": T0}, 0, 5, StartRefusal.CLOSED),
+        ({"attempts_allowed": 2}, 2, 5, StartRefusal.NO_ATTEMPTS_LEFT),
+        ({"attempts_allowed": 2}, 1, 5, None),
+        ({}, 0, 0, StartRefusal.EMPTY),
+        ({}, 0, None, None),
+    ],
+)
+def test_start_check_refuses_for_the_first_reason_that_holds(fields, taken, length, refusal):
+    quiz = _quiz(**fields)
+    check = policy.start_check(quiz=quiz, open_attempt=None, taken=taken, length=length, now=T0)
+    assert check.refusal == refusal
+    assert check.may_start is (refusal is None)
+
+
+def test_start_check_resumes_the_open_paper_of_the_same_quiz():
+    quiz = _quiz(attempts_allowed=1)
+    paper = _open_paper(quiz)
+    check = policy.start_check(quiz=quiz, open_attempt=paper, taken=1, length=5, now=T0)
+    assert (check.resume, check.refusal, check.may_start, check.attempts_left) == (paper, None, False, 0)
+
+
+def test_start_check_refuses_while_another_paper_runs():
+    other = _open_paper(_quiz(pk=2))
+    check = policy.start_check(quiz=_quiz(), open_attempt=other, taken=0, length=5, now=T0)
+    assert (check.refusal, check.other_paper) == (StartRefusal.OTHER_PAPER, other)
+
+
+def test_start_check_submits_an_open_practice_round_rather_than_refusing():
+    practice = _open_paper(_quiz(pk=2, is_practice=True))
+    check = policy.start_check(quiz=_quiz(), open_attempt=practice, taken=0, length=5, now=T0)
+    assert (check.refusal, check.closes_practice, check.may_start) == (None, practice, True)
+
+
+# --- may the key show ----------------------------------------------------------------------------
+
+
+def _closed(quiz: Quiz) -> Attempt:
+    return Attempt(quiz=quiz, status=Attempt.Status.SUBMITTED, deadline=T0)
+
+
+def test_review_check_seals_an_open_paper_and_while_another_is_sat():
+    quiz = _quiz()
+    assert policy.review_check(attempt=_open_paper(quiz), sitting=None, now=T0).sealed == ReviewSealed.OPEN
+    sitting = _open_paper(_quiz(pk=2))
+    check = policy.review_check(attempt=_closed(quiz), sitting=sitting, now=T0)
+    assert (check.sealed, check.sitting, check.visible) == (ReviewSealed.SITTING, sitting, False)
+
+
+def test_review_check_after_close_waits_for_the_close_and_its_grace():
+    quiz = _quiz(explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=T0)
+    attempt = _closed(quiz)
+    grace = policy.grace()
+    assert policy.review_check(attempt=attempt, sitting=None, now=T0 + grace).sealed == ReviewSealed.UNTIL_CLOSE
+    assert policy.review_check(attempt=attempt, sitting=None, now=T0 + grace + timedelta(seconds=1)).visible is True
+    assert policy.review_check(attempt=_closed(_quiz(pk=2)), sitting=None, now=T0).visible is True
+
+
+# --- every page that can show a key asks the policy ------------------------------------------------
+
+# Each route that can render a key, an explanation, a per-question outcome or a statement's truth,
+# with the policy rule its view (or the selectors it calls) must ask.
+KEY_ROUTES = {
+    "attempt_result": "review_check",
+    "history": "key_visible_q",
+    "practice_start": "key_visible_q",  # draws questions whose keys a round shows at once
+    "quiz_stats": "may_read_item_analysis",
+}
+# Routes that never render one (the paper shows options, never which is right).
+KEYLESS_ROUTES = {
+    "home",
+    "quiz_list",
+    "quiz_detail",
+    "quiz_start",
+    "attempt_paper",
+    "attempt_answer",
+    "attempt_submit",
+    "practice",
+    "study_index",
+    "study_topic",
+    "signup",
+    "login",
+    "logout",
+}
+
+
+def _route_names(patterns) -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name != "admin":  # the admin checks its own permissions, per model
+                names |= _route_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_policy_routes_every_route_is_classified():
+    assert _route_names(get_resolver().url_patterns) == KEY_ROUTES.keys() | KEYLESS_ROUTES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", sorted(KEY_ROUTES))
+def test_policy_routes_each_key_route_asks_the_policy(route, client, monkeypatch, time_machine):
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
+    student = UserFactory(username="asha")
+    questions = QuestionFactory.create_batch(2)
+    quiz = QuizFactory(slug="drill", questions=questions)
+    attempt = graded_attempt(
+        user=student, quiz=quiz, picks={questions[0]: right(questions[0]), questions[1]: wrong(questions[1])}, now=T0
+    )
+    reader = student
+    if route == "quiz_stats":
+        reader = UserFactory(username="editor", is_staff=True)
+        reader.user_permissions.add(*Permission.objects.filter(codename__in=["view_attempt", "view_question"]))
+    client.force_login(reader)
+    asked = []
+    rule = getattr(policy, KEY_ROUTES[route])
+    monkeypatch.setattr(policy, KEY_ROUTES[route], lambda *a, **kw: asked.append(1) or rule(*a, **kw))
+    if route == "practice_start":
+        response = client.post(reverse(route), {"size": 10})
+    else:
+        args = {"attempt_result": [attempt.public_id], "quiz_stats": ["drill"]}.get(route, [])
+        response = client.get(reverse(route, args=args))
+    assert response.status_code in (200, 302)
+    assert asked, f"{route} rendered without asking policy.{KEY_ROUTES[route]}"
+
+
+# --- staff need permissions, not is_staff alone ----------------------------------------------------
+
+
+@pytest.fixture
+def sat(db):
+    questions = QuestionFactory.create_batch(2)
+    quiz = QuizFactory(slug="drill", questions=questions)
+    return graded_attempt(
+        user=UserFactory(username="asha"), quiz=quiz, picks={questions[0]: right(questions[0])}, now=T0
+    )
+
+
+def test_staff_without_permissions_see_no_item_analysis_and_no_student_result(client, sat):
+    client.force_login(UserFactory(username="intern", is_staff=True))
+    assert client.get(reverse("quiz_stats", args=["drill"])).status_code == 403
+    assert client.get(reverse("attempt_result", args=[sat.public_id])).status_code == 404
+
+
+def test_staff_allowed_to_view_attempts_read_a_student_result(client, sat):
+    editor = UserFactory(username="editor", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="view_attempt"))
+    client.force_login(editor)
+    assert client.get(reverse("attempt_result", args=[sat.public_id])).status_code == 200
+    assert client.get(reverse("quiz_stats", args=["drill"])).status_code == 403  # also needs view_question
+    editor.user_permissions.add(Permission.objects.get(codename="view_question"))
+    editor = type(editor).objects.get(pk=editor.pk)  # permissions are cached on the instance
+    client.force_login(editor)
+    assert client.get(reverse("quiz_stats", args=["drill"])).status_code == 200
