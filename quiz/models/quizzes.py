@@ -1,0 +1,226 @@
+"""Quizzes: what a paper sets, how it is timed and marked, and students' extra-time allowances."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from content.models import Question, Source, Topic
+from quiz.scoring import Marking
+
+
+class MarkingScheme:
+    """Quiz and Attempt both hold marks_per_correct and the penalty as a fraction of it."""
+
+    @property
+    def marking(self) -> Marking:
+        return Marking.of(
+            marks_per_correct=self.marks_per_correct,
+            penalty_numerator=self.penalty_numerator,
+            penalty_denominator=self.penalty_denominator,
+        )
+
+
+class QuizQuerySet(models.QuerySet):
+    def published(self) -> "QuizQuerySet":
+        return self.filter(is_published=True, is_practice=False)
+
+    def practice(self) -> "Quiz":
+        """The practice quiz, made on first use: its rounds are drawn from each student's review cards."""
+        quiz, _ = self.get_or_create(
+            is_practice=True,
+            defaults={
+                "slug": "practise-my-mistakes",
+                "title": "Practise my mistakes",
+                "instructions": "Questions you got wrong or left blank, when they are due for review.",
+                "seconds_per_question": 72,
+                "position": 10_000,
+            },
+        )
+        return quiz
+
+    def with_fixed_counts(self) -> "QuizQuerySet":
+        """`fixed_count`: published questions on a fixed list (a rule quiz's length needs `quiz_lengths`)."""
+        # Explicit order: Django drops Meta.ordering from queries that aggregate.
+        return self.order_by("position", "title").annotate(
+            fixed_count=Count(
+                "quiz_questions", filter=Q(quiz_questions__question__status=Question.Status.PUBLISHED), distinct=True
+            )
+        )
+
+
+class Quiz(MarkingScheme, models.Model):
+    """A timed test: a fixed list of questions, or a rule that draws them when a student starts."""
+
+    class Selection(models.TextChoices):
+        FIXED = "fixed", "A fixed, ordered list of questions"
+        RULE = "rule", "Drawn by a rule when the student starts"
+
+    class Explanations(models.TextChoices):
+        AFTER_SUBMIT = "after_submit", "Right after the student submits"
+        AFTER_CLOSE = "after_close", "Only after the quiz closes"
+
+    slug = models.SlugField(max_length=60, unique=True, help_text="Stable id, used in the address.")
+    title = models.CharField(max_length=120)
+    instructions = models.TextField(blank=True, help_text="Shown before the start. Plain text or Markdown subset.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the quiz list.")
+    is_published = models.BooleanField("published", default=False)
+
+    # Time: either a fixed limit, or a pace per question (a paper that grows with the bank).
+    time_limit = models.DurationField(null=True, blank=True, help_text="e.g. 00:12:00 for twelve minutes.")
+    seconds_per_question = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Instead of a fixed limit: UPSC's pace is 72 s (1.2 minutes) a question."
+    )
+
+    # Marking: UPSC gives 2 marks and takes one third of them for a wrong answer.
+    marks_per_correct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(2))
+    penalty_numerator = models.PositiveSmallIntegerField(default=1)
+    penalty_denominator = models.PositiveSmallIntegerField(
+        default=3, help_text="Penalty per wrong answer = numerator / denominator of the marks. 0/1 for none."
+    )
+
+    selection = models.CharField(max_length=8, choices=Selection.choices, default=Selection.FIXED)
+    questions = models.ManyToManyField(Question, through="QuizQuestion", related_name="quizzes", blank=True)
+    rule_topics = models.ManyToManyField(Topic, blank=True, related_name="+", help_text="Empty: every topic.")
+    rule_sources = models.ManyToManyField(Source, blank=True, related_name="+", help_text="Empty: every source.")
+    rule_difficulty_min = models.PositiveSmallIntegerField(default=1)
+    rule_difficulty_max = models.PositiveSmallIntegerField(default=3)
+    rule_traps_only = models.BooleanField(default=False)
+    rule_count = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many to draw at random. Empty: every matching question."
+    )
+
+    shuffle_options = models.BooleanField(
+        default=False, help_text="Each student sees options in their own order (assertion-reason options never move)."
+    )
+    attempts_allowed = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
+    explanations = models.CharField(max_length=16, choices=Explanations.choices, default=Explanations.AFTER_SUBMIT)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="No paper runs past this moment: a late start gets less time."
+    )
+
+    is_practice = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The one quiz that holds every student's 'Practise my mistakes' rounds (see quiz/practice.py).",
+    )
+
+    objects = QuizQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name_plural = "quizzes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_practice"], condition=Q(is_practice=True), name="quiz_one_practice_quiz"
+            ),
+            models.CheckConstraint(
+                condition=Q(time_limit__isnull=False, seconds_per_question__isnull=True)
+                | Q(time_limit__isnull=True, seconds_per_question__isnull=False),
+                name="quiz_one_way_of_timing",
+                violation_error_message="Give either a time limit or seconds per question, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_denominator__gt=0),
+                name="quiz_penalty_denominator_positive",
+                violation_error_message="The penalty's denominator must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(marks_per_correct__gt=0),
+                name="quiz_marks_positive",
+                violation_error_message="A correct answer must earn marks.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rule_difficulty_min__gte=1, rule_difficulty_max__lte=3)
+                & Q(rule_difficulty_min__lte=models.F("rule_difficulty_max")),
+                name="quiz_rule_difficulty_range",
+                violation_error_message="The difficulty range must run from low to high within 1 to 3.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(explanations="after_close") | Q(closes_at__isnull=False),
+                name="quiz_after_close_needs_a_close",
+                violation_error_message="Explanations shown after the quiz closes need a closing time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(opens_at__lt=models.F("closes_at")),
+                name="quiz_opens_before_it_closes",
+                violation_error_message="The quiz must open before it closes.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("practice") if self.is_practice else reverse("quiz_detail", args=[self.slug])
+
+    def clean(self):
+        if self.time_limit is not None and self.time_limit <= timedelta(0):
+            raise ValidationError({"time_limit": "The time limit must be positive."})
+        if self.seconds_per_question == 0:
+            raise ValidationError({"seconds_per_question": "Give at least one second per question."})
+
+    def time_for(self, question_count: int) -> timedelta:
+        if self.time_limit is not None:
+            return self.time_limit
+        return timedelta(seconds=self.seconds_per_question * question_count)
+
+    def draw_filter(self) -> Q:
+        """Which published questions the rule admits (the rule's topics and sources must be prefetched)."""
+        condition = Q(status=Question.Status.PUBLISHED) & Q(
+            difficulty__gte=self.rule_difficulty_min, difficulty__lte=self.rule_difficulty_max
+        )
+        if topics := [t.pk for t in self.rule_topics.all()]:
+            condition &= Q(topic__in=topics)
+        if sources := [s.pk for s in self.rule_sources.all()]:
+            condition &= Q(note__source__in=sources)
+        if self.rule_traps_only:
+            condition &= Q(is_trap=True)
+        return condition
+
+
+class QuizQuestion(models.Model):
+    """A question's place on a fixed quiz."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="quiz_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["quiz", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["quiz", "question"], name="quiz_question_once"),
+            models.UniqueConstraint(fields=["quiz", "order"], name="quiz_question_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.question.key}"
+
+
+class ExtraTime(models.Model):
+    """A student's extra-time allowance: UPSC gives eligible candidates 20 minutes per hour."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extra_time")
+    minutes_per_hour = models.PositiveSmallIntegerField(default=20)
+    reason = models.CharField(max_length=200, blank=True, help_text="For the record, e.g. the certificate seen.")
+
+    class Meta:
+        verbose_name = "extra-time allowance"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes_per_hour__gte=1, minutes_per_hour__lte=60),
+                name="extra_time_1_to_60_minutes_per_hour",
+                violation_error_message="Extra time is between 1 and 60 minutes per hour.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.minutes_per_hour} min per hour"
+
+    def stretch(self, duration: timedelta) -> timedelta:
+        return duration * (60 + self.minutes_per_hour) / 60
