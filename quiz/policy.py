@@ -17,7 +17,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.db.models import Q
 
-from quiz.models import Attempt, Quiz
+from quiz.models import Attempt, AttemptQuestion, Quiz, QuizQuestion
 
 # --- time ----------------------------------------------------------------------------------------
 
@@ -211,6 +211,25 @@ def key_visible_q(now: datetime, prefix: str = "") -> Q:
         Q(**{f"{prefix}quiz__explanations": Quiz.Explanations.AFTER_SUBMIT})
         | Q(**{f"{prefix}quiz__closes_at__lt": now - grace()})
     )
+
+
+def sealed_quizzes_q(now: datetime) -> Q:
+    """Quizzes whose key is still sealed at `now` (shown only after they close, and not yet closed)."""
+    return Q(explanations=Quiz.Explanations.AFTER_CLOSE, closes_at__gte=now - grace())
+
+
+def sealed_questions_q(now: datetime, field: str = "question") -> Q:
+    """Rows whose question (`field`) has its key sealed right now, whichever quiz they came from.
+
+    A key belongs to a question, not to a quiz: a question on a sealed live mock (its fixed list,
+    or drawn onto one of its papers) must not have its key, explanation, outcome, trap note or
+    statements' truth shown by any other quiz's review, the history or a practice round until
+    that mock closes. Lazy subqueries: building this condition runs no query.
+    """
+    sealed = Quiz.objects.filter(sealed_quizzes_q(now))
+    fixed = QuizQuestion.objects.filter(quiz__in=sealed.filter(is_published=True)).values("question")
+    drawn = AttemptQuestion.objects.filter(attempt__quiz__in=sealed).values("question")
+    return Q(**{f"{field}__in": fixed}) | Q(**{f"{field}__in": drawn})
 
 
 def sitting_hides_keys(sitting: Attempt | None) -> bool:

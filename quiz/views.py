@@ -312,9 +312,8 @@ def attempt_result(request, public_id: UUID):
         if attempt.user_id == request.user.pk:
             return redirect("attempt_paper", public_id=attempt.public_id)
         return render(request, "quiz/result_pending.html", {"attempt": attempt, "quiz": attempt.quiz})
-    check = policy.review_check(
-        attempt=attempt, sitting=papers.attempt_sitting(attempt.user_id, now=timezone.now()), now=timezone.now()
-    )
+    now = timezone.now()
+    check = policy.review_check(attempt=attempt, sitting=papers.attempt_sitting(attempt.user_id, now=now), now=now)
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
@@ -323,7 +322,7 @@ def attempt_result(request, public_id: UUID):
         "standing": results.standing(attempt),
     }
     if check.visible:
-        context |= results.attempt_review(attempt, show=request.GET.get("show", "all"))
+        context |= results.attempt_review(attempt, show=request.GET.get("show", "all"), now=now)
     return render(request, "quiz/result.html", context)
 
 

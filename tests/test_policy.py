@@ -183,3 +183,62 @@ def test_staff_allowed_to_view_attempts_read_a_student_result(client, sat):
     editor = type(editor).objects.get(pk=editor.pk)  # permissions are cached on the instance
     client.force_login(editor)
     assert client.get(reverse("quiz_stats", args=["drill"])).status_code == 200
+
+
+# --- a key belongs to a question: a sealed quiz's keys do not leak through another quiz ------------
+
+
+@pytest.fixture
+def live_mock(db):
+    """A live mock that shows its key only after it closes, and an open quiz sharing one question."""
+    shared = QuestionFactory(explanation="Sealed reasoning: a dialogue is not a membership.")
+    own, other = QuestionFactory.create_batch(2)
+    mock = QuizFactory(
+        slug="live",
+        questions=[shared, own],
+        explanations=Quiz.Explanations.AFTER_CLOSE,
+        closes_at=T0 + timedelta(days=3),
+        time_limit=timedelta(minutes=30),
+    )
+    full = QuizFactory(slug="full", questions=[shared, other])
+    return mock, full, shared, other
+
+
+def test_sealed_key_does_not_leak_through_another_quizs_review(client, live_mock, time_machine):
+    mock, full, shared, other = live_mock
+    student = UserFactory(username="ravi")
+    time_machine.move_to(T0, tick=False)
+    attempt = graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
+    client.force_login(student)
+    page = client.get(reverse("attempt_result", args=[attempt.public_id]))
+    html = page.content.decode()
+    assert page.context["sealed_count"] == 1
+    assert [item.sealed for item in page.context["items"]] == [True, False]
+    assert html.count("✓ The answer") == 1  # the other question's key only
+    assert html.count("is-key") == 1
+    assert shared.explanation not in html
+    assert [
+        item.question_id
+        for item in client.get(reverse("attempt_result", args=[attempt.public_id]), {"show": "wrong"}).context["items"]
+    ] == [other.pk]
+
+    time_machine.move_to(mock.closes_at + policy.grace() + timedelta(seconds=1), tick=False)
+    page = client.get(reverse("attempt_result", args=[attempt.public_id]))
+    assert page.context["sealed_count"] == 0
+    assert page.content.decode().count("✓ The answer") == 2
+
+
+def test_sealed_question_stays_out_of_practice_and_the_trap_record(client, live_mock, time_machine):
+    _, full, shared, other = live_mock
+    shared.is_trap, shared.trap_note = True, "Dialogue is not membership."
+    shared.save()
+    student = UserFactory(username="ravi")
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
+    client.force_login(student)
+    assert "Dialogue is not membership." not in client.get(reverse("history")).content.decode()
+
+    time_machine.move_to(T0 + timedelta(days=1, minutes=1), tick=False)  # both cards are due
+    client.post(reverse("practice_start"), {"size": 10})
+    round_ = Attempt.objects.get(user=student, quiz__is_practice=True)
+    assert list(round_.items.values_list("question_id", flat=True)) == [other.pk]

@@ -30,6 +30,12 @@ def _graded_answers(user):
     return Answer.objects.filter(policy.key_visible_q(timezone.now(), prefix="attempt__"), attempt__user=user)
 
 
+def _revealing_answers(user):
+    """`_graded_answers` less the questions another quiz still seals: for what shows a trap note or a
+    statement's truth, which would give that quiz's key away."""
+    return _graded_answers(user).exclude(policy.sealed_questions_q(timezone.now()))
+
+
 def score_percent(attempt: Attempt) -> Fraction | None:
     if not attempt.max_score:
         return None
@@ -216,7 +222,7 @@ class TrapRecord:
 
 def trap_record(user) -> TrapRecord:
     """Which trap questions the student fell for (chose a wrong option), naming each misconception."""
-    answers = _graded_answers(user)
+    answers = _revealing_answers(user)
     latest = answers.filter(question=OuterRef("question")).order_by("-attempt__submitted_at", "-pk")
     rows = list(
         answers.filter(question__is_trap=True)
@@ -277,7 +283,7 @@ def statement_mastery(user, *, limit: int = 8) -> list[StatementMastery]:
     """
     pinned = AttemptQuestion.objects.filter(attempt=OuterRef("attempt"), question=OuterRef("question"))
     answers = list(
-        _graded_answers(user)
+        _revealing_answers(user)
         .filter(Exists(pinned.filter(version__kind__in=JUDGED_KINDS)), choice__isnull=False)
         .annotate(version_id=Subquery(pinned.values("version")[:1]))
         .select_related("choice", "question__note__topic")

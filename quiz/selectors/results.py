@@ -6,12 +6,14 @@ Whether the review may be read at all is `policy.review_check`; the view asks it
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
 
-from content.models import Choice
+from content.models import Choice, Question
+from quiz import policy
 from quiz.models import Attempt
 from quiz.scoring import Outcome
 from quiz.selectors.progress import TopicMastery
@@ -67,17 +69,31 @@ def _misjudged(version, answer) -> Misjudged | None:
     return Misjudged(kind=version.kind, labels=tuple(labels[number] for number in numbers))
 
 
-def attempt_review(attempt: Attempt, *, show: str) -> dict:
+def attempt_review(attempt: Attempt, *, show: str, now: datetime) -> dict:
     """A closed paper's questions with the student's answers, outcomes and keys, filtered by `show`,
-    and its marks by topic."""
+    and its marks by topic.
+
+    A question whose key another quiz still seals (`policy.sealed_questions_q`) is shown with the
+    student's answer only: no key, outcome, explanation or trap, and it is left out of the topic
+    rows and the outcome filters until that quiz closes.
+    """
     items = paper_items(attempt, for_review=True)
     answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    sealed = set(
+        Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=[i.question_id for i in items])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     marking = attempt.marking
     topics: OrderedDict[int, TopicMastery] = OrderedDict()
     for item in items:
         question = item.question
         answer = answers.get(question.pk)
         item.answer = answer
+        item.sealed = question.pk in sealed
+        if item.sealed:
+            item.outcome, item.misjudged, item.fell_for_trap = "sealed", None, False
+            continue
         item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
         item.misjudged = _misjudged(item.version, answer) if item.outcome == Outcome.WRONG else None
         item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
@@ -97,8 +113,9 @@ def attempt_review(attempt: Attempt, *, show: str) -> dict:
         "topic_rows": sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name)),
         "show": show,
         "filters": REVIEW_FILTERS,
-        "trap_count": sum(1 for item in items if item.question.is_trap),
+        "trap_count": sum(1 for item in items if item.question.is_trap and not item.sealed),
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+        "sealed_count": len(sealed),
     }
 
 

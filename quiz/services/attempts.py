@@ -85,6 +85,7 @@ def practice_start(
             ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
             .due(timezone.localdate(now))
             .exclude(question__in=withheld.values("question"))
+            .exclude(policy.sealed_questions_q(now))
             .order_by("box", "due_on", "pk")
             .values_list("question_id", flat=True)[:size]
         )
