@@ -23,7 +23,7 @@ class ReviewCard(models.Model):
     """A question a student missed, in a Leitner box that sets when it comes back for practice.
 
     The schedule itself (box 1 → 1 day, 2 → 3, 3 → 7, 4 → 21, then learned) is in quiz/practice.py;
-    grading moves the cards (quiz/services.py).
+    grading moves the cards (quiz/services/grading.py).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards")
