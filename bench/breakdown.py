@@ -38,7 +38,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from quiz.services import attempts  # noqa: E402
+from quiz.services import answers, attempts  # noqa: E402
 from tests.factories import QuestionFactory, QuizFactory, UserFactory  # noqa: E402
 
 HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
@@ -71,7 +71,7 @@ def measure() -> None:
     client = Client()
     client.force_login(student)
     attempt = attempts.attempt_start(quiz=quiz, user=student).attempt
-    answers = [(q.pk, q.choices.first().pk) for q in questions]
+    picks = [(q.pk, q.choices.first().pk) for q in questions]
     autosave_url = reverse("attempt_answer", args=[attempt.public_id])
 
     lines = [
@@ -82,17 +82,15 @@ def measure() -> None:
         ("HTTP: bare view reading request.user (no write)", lambda i: client.post("/bench/user/", **HTTPS)),
         (
             "HTTP: autosave",
-            lambda i: client.post(
-                autosave_url, {"question": answers[i % 50][0], "choice": answers[i % 50][1]}, **HTTPS
-            ),
+            lambda i: client.post(autosave_url, {"question": picks[i % 50][0], "choice": picks[i % 50][1]}, **HTTPS),
         ),
         (
             "  answers.answer_save",
             lambda i: answers.answer_save(
                 user=student,
                 attempt_public_id=attempt.public_id,
-                question_id=answers[i % 50][0],
-                choice_id=answers[i % 50][1],
+                question_id=picks[i % 50][0],
+                choice_id=picks[i % 50][1],
                 marked=False,
             ),
         ),
@@ -101,8 +99,8 @@ def measure() -> None:
             lambda i: answers._answer_upsert_if_open(
                 user_id=student.pk,
                 attempt_public_id=attempt.public_id,
-                question_id=answers[i % 50][0],
-                choice_id=answers[i % 50][1],
+                question_id=picks[i % 50][0],
+                choice_id=picks[i % 50][1],
                 marked=False,
                 fields=("choice", "marked"),
                 now=timezone.now(),

@@ -89,7 +89,11 @@ def build(size: str, *, number: int) -> dict:
     student = UserFactory(username=f"measured-{number}")
     for _ in range(figures["past"]):
         sit(quiz, student)
-    return {"quiz": quiz, "student": student, "staff": UserFactory(username=f"staff-{number}", is_staff=True, is_superuser=True)}
+    return {
+        "quiz": quiz,
+        "student": student,
+        "staff": UserFactory(username=f"staff-{number}", is_staff=True, is_superuser=True),
+    }
 
 
 def measure(client: Client, method: str, url: str, data=None, *, repeat: int = 1, status=200) -> tuple[int, float]:
