@@ -7,10 +7,14 @@ statements that agree with the key, …) is checked by `content.rules`, which th
 
 Loading is all or nothing: every file is read and checked before anything is written, and the
 writes happen in one transaction.
+
+The quizzes that ship with the bank (`quizzes.yaml`) are the quiz app's, and `content` never
+imports `quiz`: `bank_read(..., set_aside=["quizzes"])` leaves those files to `quiz.bank`, and the
+`load_bank` and `lint_bank` commands call its reader and writer themselves.
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -197,8 +201,9 @@ class Bank:
     questions: list[QuestionIn] = field(default_factory=list)
     # Which file each record came from, so a cross-reference problem can name it: {(kind, key): path}.
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Records of the sections other apps register (see `BankSection`), by section name.
-    sections: dict[str, list] = field(default_factory=dict)
+    # Files another app reads (`bank_read`'s `set_aside`: the quiz app's quizzes.yaml), parsed but
+    # not interpreted: {file stem: [(path, data), ...]}.
+    set_aside: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -206,34 +211,9 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    sections: dict[str, "LoadReport"] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        return "; ".join([counts, *(f"{name}: {report}" for name, report in self.sections.items())])
-
-
-@dataclass(frozen=True)
-class BankSection:
-    """Records another app keeps in the bank folder, in `<name>.yaml`: the quiz app's `quizzes.yaml`.
-
-    `content` never imports `quiz`, so the quiz app registers its section here when it is ready
-    (see `quiz/apps.py`), and the bank is still read, checked and written as one: `read` turns one
-    file's data into records, `check` sees them with the whole bank (raising BankError), and
-    `write` runs inside `bank_load`'s transaction.
-    """
-
-    name: str
-    read: Callable[[Any, str], list]
-    check: Callable[[list, "Bank"], None]
-    write: Callable[[list], LoadReport]
-
-
-SECTIONS: dict[str, BankSection] = {}
-
-
-def bank_section_register(section: BankSection) -> None:
-    SECTIONS[section.name] = section
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -315,14 +295,18 @@ def question_parse(data, *, path: str = "") -> QuestionIn:
     return question
 
 
-def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
-    """Read and check bank files; raises BankError at the first problem, before anything is written."""
+def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str] = ()) -> Bank:
+    """Read and check bank files; raises BankError at the first problem, before anything is written.
+
+    Files named in `set_aside` (by stem: "quizzes" for quizzes.yaml) belong to another app's
+    reader: they are parsed and kept in `bank.set_aside` for it, unread here.
+    """
     bank = Bank()
     for file in bank_files(list(paths)):
         label = _label(file)
         data = _parse_file(file, label)
-        if file.stem in SECTIONS:
-            bank.sections.setdefault(file.stem, []).extend(SECTIONS[file.stem].read(data, label))
+        if file.stem in set_aside:
+            bank.set_aside.setdefault(file.stem, []).append((label, data))
             continue
         if isinstance(data, dict):
             try:
@@ -352,8 +336,6 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
     _check_references(bank)
-    for name, records in bank.sections.items():
-        SECTIONS[name].check(records, bank)
     return bank
 
 
@@ -425,22 +407,17 @@ def _check_references(bank: Bank) -> None:
                     raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
 
 
-def bank_lint(*, bank: Bank):
+def bank_lint(*, bank: Bank, papers: dict[str, list[str]]):
     """The checker's report (`content.lint`) on a bank read from files, with its paper-level checks.
 
-    Coverage is judged against the notes and facts of the files, and each fixed quiz of a section
-    (`quizzes.yaml`: records with a `questions` list) must hold no pair that gives the other away.
+    Coverage is judged against the notes and facts of the files, and each fixed paper (question keys
+    by quiz slug: `quiz.bank.quizzes_papers` of quizzes.yaml) must hold no pair that gives the other away.
     """
     return lint.bank_report(
         [lint.item_from_bank(question) for question in bank.questions],
         facts={fact.key: fact.note for fact in bank.facts},
         notes={note.key: note.examinable for note in bank.notes},
-        papers={
-            record.slug: record.questions
-            for records in bank.sections.values()
-            for record in records
-            if getattr(record, "questions", None) is not None
-        },
+        papers=papers,
     )
 
 
@@ -499,8 +476,6 @@ def bank_load(*, bank: Bank) -> LoadReport:
             question.save()
             question_options_save(question=question, data=data)
             question_version_current(question=question)
-        for name, records in bank.sections.items():
-            report.sections[name] = SECTIONS[name].write(records)
     return report
 
 
