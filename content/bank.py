@@ -1,8 +1,8 @@
 """Read, validate and write the question bank (`content/bank/`).
 
 One schema serves the `load_bank` and `export_bank` commands and the admin's import and export:
-a question is the dict `question_to_dict` writes, and `QuestionIn` is what reading accepts. The
-shape of each record is checked by pydantic; what makes a question sound (one correct choice,
+`QuestionIn` is what reading accepts, and `question_to_dict` writes exactly its fields, in its
+order. The shape of each record is checked by pydantic; what makes a question sound (one correct choice,
 statements that agree with the key, …) is checked by `content.rules`, which the admin uses too.
 
 Loading is all or nothing: every file is read and checked before anything is written, and the
@@ -31,24 +31,6 @@ from content.services import question_version_current
 
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
-QUESTION_FIELDS = (
-    "key",
-    "topic",
-    "kind",
-    "difficulty",
-    "stem",
-    "statements",
-    "choices",
-    "explanation",
-    "note",
-    "is_trap",
-    "trap_note",
-    "misconception",
-    "tests",
-    "reveals",
-    "accepted_flaws",
-    "status",
-)
 
 Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 Text = Annotated[StrictStr, Field(min_length=1)]
@@ -133,6 +115,10 @@ class QuestionIn(Record):
     @property
     def note_key(self) -> str:
         return self.note.key
+
+
+# The export's fields, for django-import-export's columns: the schema's own, never a second list.
+QUESTION_FIELDS = tuple(QuestionIn.model_fields)
 
 
 class SourceIn(Record):
@@ -235,9 +221,15 @@ def bank_files(paths: Iterable[Path]) -> list[Path]:
 def _parse_file(path: Path, label: str):
     try:
         text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except UnicodeDecodeError:
         raise BankError("not UTF-8 text", path=label) from None
+    return bank_text_parse(text, label=label)
+
+
+def bank_text_parse(text: str, *, label: str):
+    """The data of one bank file's text: JSON if `label` ends in .json, else YAML; raises BankError."""
+    try:
+        return json.loads(text) if Path(label).suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
         raise BankError(f"not valid JSON (line {error.lineno}: {error.msg})", path=label) from None
     except yaml.YAMLError as error:
@@ -323,20 +315,53 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str]
         elif isinstance(data, list):
             questions = [question_parse(item, path=label) for item in data]
             for question in questions:
-                if ("question", question.key) in bank.origins:
-                    raise BankError(
-                        f"question key {question.key!r} appears twice in the bank "
-                        f"(also in {bank.origins['question', question.key]})",
-                        path=label,
-                        key=question.key,
-                        field="key",
-                    )
-                bank.origins["question", question.key] = label
-            bank.questions += questions
+                _question_add(bank, question, label)
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
     _check_references(bank)
     return bank
+
+
+def _question_add(bank: Bank, question: QuestionIn, label: str) -> None:
+    if ("question", question.key) in bank.origins:
+        raise BankError(
+            f"question key {question.key!r} appears twice in the bank "
+            f"(also in {bank.origins['question', question.key]})",
+            path=label,
+            key=question.key,
+            field="key",
+        )
+    bank.origins["question", question.key] = label
+    bank.questions.append(question)
+
+
+def questions_text_read(text: str, *, label: str) -> tuple[Bank, list[BankError]]:
+    """A file of questions (what `bank_export` writes), as the admin imports it: the Bank of the
+    questions that pass, and the first problem of each one that does not.
+
+    Each question is checked as `bank_read` checks it (schema, rules, references to the database),
+    but a bad one does not hide the others: an author fixes them all in one go. A problem with the
+    file as a whole (not YAML, not a list of questions) raises BankError.
+    """
+    data = bank_text_parse(text, label=label)
+    if isinstance(data, dict):
+        raise BankError(
+            "a mapping, not a list of questions: this imports question files (as the export writes them "
+            "and content/bank/questions/ holds them); load notes and quizzes with `manage.py load_bank`",
+            path=label,
+        )
+    if not isinstance(data, list) or not data:
+        raise BankError("no questions: a question file is a list of questions", path=label)
+    bank, errors = Bank(), []
+    known = _known_keys(bank)
+    for item in data:
+        try:
+            question = question_parse(item, path=label)
+            _question_references_check(question, known=known, path=label)
+            _question_add(bank, question, label)
+        except BankError as error:
+            errors.append(error)
+    return bank, errors
 
 
 def _label(file: Path) -> str:
@@ -373,11 +398,8 @@ def _check_references(bank: Bank) -> None:
                 raise BankError(f"{kind} key {value!r} appears twice in the bank", key=value, kind=kind)
             seen.add(value)
 
-    sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
-    topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
-    notes = {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True))
-    misconceptions = {m.key for m in bank.misconceptions} | set(Misconception.objects.values_list("key", flat=True))
-    facts = {f.key for f in bank.facts} | set(Fact.objects.values_list("key", flat=True))
+    known = _known_keys(bank)
+    sources, topics, notes = known["sources"], known["topics"], known["notes"]
     for fact in bank.facts:
         if fact.note not in notes:
             path = bank.origins.get(("fact", fact.key), "")
@@ -389,22 +411,37 @@ def _check_references(bank: Bank) -> None:
         if note.topic not in topics:
             raise BankError(f"unknown topic {note.topic!r}", path=path, key=note.key, field="topic", kind="note")
     for question in bank.questions:
-        path = bank.origins.get(("question", question.key), "")
-        if question.topic not in topics:
-            raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
-        if question.note_key not in notes:
-            raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
-        if question.misconception and question.misconception not in misconceptions:
-            raise BankError(
-                f"unknown misconception {question.misconception!r} (the list is in notes.yaml)",
-                path=path,
-                key=question.key,
-                field="misconception",
-            )
-        for name in ("tests", "reveals"):
-            for fact in getattr(question, name):
-                if fact not in facts:
-                    raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
+        _question_references_check(question, known=known, path=bank.origins.get(("question", question.key), ""))
+
+
+def _known_keys(bank: Bank) -> dict[str, set[str]]:
+    """Every key a record may cite: those of the bank's files and those already in the database."""
+    return {
+        "sources": {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True)),
+        "topics": {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True)),
+        "notes": {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True)),
+        "misconceptions": {m.key for m in bank.misconceptions}
+        | set(Misconception.objects.values_list("key", flat=True)),
+        "facts": {f.key for f in bank.facts} | set(Fact.objects.values_list("key", flat=True)),
+    }
+
+
+def _question_references_check(question: QuestionIn, *, known: dict[str, set[str]], path: str) -> None:
+    if question.topic not in known["topics"]:
+        raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
+    if question.note_key not in known["notes"]:
+        raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
+    if question.misconception and question.misconception not in known["misconceptions"]:
+        raise BankError(
+            f"unknown misconception {question.misconception!r} (the list is in notes.yaml)",
+            path=path,
+            key=question.key,
+            field="misconception",
+        )
+    for name in ("tests", "reveals"):
+        for fact in getattr(question, name):
+            if fact not in known["facts"]:
+                raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
 
 
 def bank_lint(*, bank: Bank, papers: dict[str, list[str]]):
@@ -463,8 +500,7 @@ def bank_load(*, bank: Bank) -> LoadReport:
         }
         for data in bank.questions:
             question = existing.get(data.key)
-            note = notes[data.note_key]
-            if question is not None and question_to_dict(question) == _as_export(data, note):
+            if question is not None and not _changed_fields(question, data, _note_ref(notes[data.note_key])):
                 report.unchanged += 1
                 continue
             if question is None:
@@ -553,8 +589,8 @@ def _position(wanted: list[dict], key: str) -> int | None:
 
 
 def question_to_dict(question: Question) -> dict:
-    """A question in the bank schema: exactly the keys of QUESTION_FIELDS, in that order."""
-    return {
+    """A question in the bank schema: exactly the fields of QuestionIn, in its order."""
+    values = {
         "key": question.key,
         "topic": question.topic.slug,
         "kind": question.kind,
@@ -572,16 +608,63 @@ def question_to_dict(question: Question) -> dict:
         "accepted_flaws": question.accepted_flaws,
         "status": question.status,
     }
+    # A field the schema gains and this function forgets fails here, not as a silently lossy export.
+    return {name: values[name] for name in QuestionIn.model_fields}
 
 
-def _as_export(data: QuestionIn, note: Note) -> dict:
-    exported = data.model_dump()
-    exported["note"] = {"key": note.key, "source": note.source.key, "heading": note.heading}
-    exported["tests"], exported["reveals"] = sorted(data.tests), sorted(data.reveals)
-    return exported
+def _note_ref(note: Note) -> dict:
+    return {"key": note.key, "source": note.source.key, "heading": note.heading}
+
+
+def _changed_fields(question: Question, data: QuestionIn, note: dict) -> list[str]:
+    """The fields of a saved question that loading `data` would change, in the schema's order.
+
+    `data` is compared as the export would write it: the note as the database names it (the file
+    may give its key alone), the facts in key order (a set: their order in a file means nothing).
+    """
+    saved = question_to_dict(question)
+    wanted = data.model_dump() | {"note": note, "tests": sorted(data.tests), "reveals": sorted(data.reveals)}
+    return [name for name in QuestionIn.model_fields if saved[name] != wanted[name]]
+
+
+@dataclass(frozen=True)
+class QuestionDiff:
+    """What loading one question of a file would do to the saved bank."""
+
+    key: str
+    stem: str
+    status: Literal["new", "changed", "unchanged"]
+    fields: tuple[str, ...] = ()  # the fields a change touches
+    question_id: int | None = None  # the saved question, unless new
+
+
+def bank_diff(*, bank: Bank) -> list[QuestionDiff]:
+    """Each question of a checked bank against the database, in the file's order; writes nothing."""
+    saved = {q.key: q for q in Question.objects.filter(key__in=[q.key for q in bank.questions]).with_bank_fields()}
+    cited = Note.objects.filter(key__in={q.note_key for q in bank.questions}).select_related("source")
+    notes = {n.key: _note_ref(n) for n in cited}
+    # A note of the bank's own files wins: it is what loading writes before the questions.
+    notes |= {n.key: {"key": n.key, "source": n.source, "heading": n.heading} for n in bank.notes}
+    diffs = []
+    for data in bank.questions:
+        question = saved.get(data.key)
+        if question is None:
+            diffs.append(QuestionDiff(key=data.key, stem=data.stem, status="new"))
+            continue
+        fields = tuple(_changed_fields(question, data, notes[data.note_key]))
+        status = "changed" if fields else "unchanged"
+        diffs.append(QuestionDiff(key=data.key, stem=data.stem, status=status, fields=fields, question_id=question.pk))
+    return diffs
 
 
 def bank_export(questions=None) -> list[dict]:
     questions = Question.objects.all() if questions is None else questions
     questions = questions.with_bank_fields().order_by("key")
     return [question_to_dict(question) for question in questions]
+
+
+def bank_dump(questions: list[dict], *, format: Literal["json", "yaml"]) -> str:
+    """Exported questions as the text of a bank file, which `load_bank` and the admin's import read."""
+    if format == "json":
+        return json.dumps(questions, ensure_ascii=False, indent=2)
+    return yaml.safe_dump(questions, allow_unicode=True, sort_keys=False, width=100)
