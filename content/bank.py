@@ -117,10 +117,6 @@ class QuestionIn(Record):
         return self.note.key
 
 
-# The export's fields, for django-import-export's columns: the schema's own, never a second list.
-QUESTION_FIELDS = tuple(QuestionIn.model_fields)
-
-
 class SourceIn(Record):
     key: Key
     title: Text
@@ -350,8 +346,10 @@ def questions_text_read(text: str, *, label: str) -> tuple[Bank, list[BankError]
             "and content/bank/questions/ holds them); load notes and quizzes with `manage.py load_bank`",
             path=label,
         )
-    if not isinstance(data, list) or not data:
-        raise BankError("no questions: a question file is a list of questions", path=label)
+    if not isinstance(data, list):
+        raise BankError("not a list of questions, which is what a question file holds", path=label)
+    if not data:
+        raise BankError("no questions in the file", path=label)
     bank, errors = Bank(), []
     known = _known_keys(bank)
     for item in data:
@@ -416,13 +414,14 @@ def _check_references(bank: Bank) -> None:
 
 def _known_keys(bank: Bank) -> dict[str, set[str]]:
     """Every key a record may cite: those of the bank's files and those already in the database."""
+    # Unordered: sets need no ORDER BY, and the notes' would join their topics.
     return {
-        "sources": {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True)),
-        "topics": {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True)),
-        "notes": {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True)),
+        "sources": {s.key for s in bank.sources} | set(Source.objects.order_by().values_list("key", flat=True)),
+        "topics": {t.slug for t in bank.topics} | set(Topic.objects.order_by().values_list("slug", flat=True)),
+        "notes": {n.key for n in bank.notes} | set(Note.objects.order_by().values_list("key", flat=True)),
         "misconceptions": {m.key for m in bank.misconceptions}
-        | set(Misconception.objects.values_list("key", flat=True)),
-        "facts": {f.key for f in bank.facts} | set(Fact.objects.values_list("key", flat=True)),
+        | set(Misconception.objects.order_by().values_list("key", flat=True)),
+        "facts": {f.key for f in bank.facts} | set(Fact.objects.order_by().values_list("key", flat=True)),
     }
 
 

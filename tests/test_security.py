@@ -208,31 +208,6 @@ def test_student_page_sends_the_strict_policy_and_security_headers(student_clien
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_admin_policy_adds_only_the_export_pages_three_hashes(staff_client):
-    response = staff_client.get(reverse("admin:content_question_export"))
-
-    assert response.status_code == 200
-    policy = policy_of(response)
-    assert policy["script-src"] == [
-        "'self'",
-        "'unsafe-hashes'",
-        "'sha256-wid4zL8fR53ZYy1ljOepzR77Dn6vWUUxuNnnWWBP3I8='",
-    ]
-    assert policy["style-src"] == [
-        "'self'",
-        "'unsafe-hashes'",
-        "'sha256-mHgUAqxc8GPXM/QhzkHrHujcrQTU9fd6ZjWz+icxKcA='",
-        "'sha256-+YWRMZ88jMyO7jVlBA52tZADiPobPIUA8LAWee68Fvs='",
-    ]
-    assert {k: v for k, v in policy.items() if k not in ("script-src", "style-src")} == {
-        k: v for k, v in STUDENT_POLICY.items() if k not in ("script-src", "style-src")
-    }
-    # The hashes are of exactly what django-import-export's page carries inline.
-    page = response.content.decode()
-    assert 'onchange="onSelectToggleChange(event)"' in page
-    assert re.findall(r'style="([^"]*)"', page) == ["padding: 0;", "font-weight: bold;"]
-
-
 class InlineCode(HTMLParser):
     """Collects what a strict policy would block: inline script and style, handlers, javascript: URLs."""
 
