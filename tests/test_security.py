@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import time_machine
+import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -206,6 +208,29 @@ def test_student_page_sends_the_strict_policy_and_security_headers(student_clien
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_admin_pages_send_the_strict_policy_too(staff_client):
+    # The admin has no exception: the bank-file import is our own template, with no inline code.
+    question = QuestionFactory()
+    (exported,) = yaml.safe_load(
+        staff_client.post(
+            reverse("admin:content_question_changelist"),
+            {"action": "export_bank_file", "_selected_action": [question.pk]},
+        ).content
+    )
+    bank_file = SimpleUploadedFile("bank.yaml", yaml.safe_dump([exported | {"stem": "Reworded?"}]).encode())
+    pages = {
+        "changelist": staff_client.get(reverse("admin:content_question_changelist")),
+        "import": staff_client.get(reverse("admin:content_question_import")),
+        "import preview": staff_client.post(reverse("admin:content_question_import"), {"file": bank_file}),
+        "attempts": staff_client.get(reverse("admin:quiz_attempt_changelist")),
+    }
+    assert "Confirm import" in pages["import preview"].content.decode()
+    assert {name: policy_of(response) for name, response in pages.items()} == {name: STUDENT_POLICY for name in pages}
+    assert {name: inline_code_in(response.content.decode()) for name, response in pages.items()} == {
+        name: [] for name in pages
+    }
 
 
 class InlineCode(HTMLParser):
