@@ -2,8 +2,9 @@
 
 One schema serves the `load_bank` and `export_bank` commands and the admin's import and export:
 `QuestionIn` is what reading accepts, and `question_to_dict` writes exactly its fields, in its
-order. The shape of each record is checked by pydantic; what makes a question sound (one correct choice,
-statements that agree with the key, …) is checked by `content.rules`, which the admin uses too.
+order. The shape of each record is checked by pydantic; what makes a question sound (one correct
+choice, statements that agree with the key, …) is checked by `content.rules`, which the admin
+uses too.
 
 Loading is all or nothing: every file is read and checked before anything is written, and the
 writes happen in one transaction.
