@@ -3,22 +3,40 @@
 A question's choices and statements are edited inline; the choice inline checks the whole
 question with `content.rules` (the same rules `load_bank` applies), so the admin refuses to save a
 question without exactly one correct choice, or whose key disagrees with its statements.
+
+Questions are imported and exported as bank files, the format `load_bank` reads and `export_bank`
+writes (`content.bank`): an import previews what it would change, and writes through `bank_load`.
 """
 
+from collections import Counter
+from dataclasses import dataclass, field
+
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ImportExportModelAdmin
 
+from content.bank import (
+    Bank,
+    BankError,
+    QuestionDiff,
+    bank_diff,
+    bank_dump,
+    bank_export,
+    bank_load,
+    questions_text_read,
+)
+from content.forms import BankConfirmForm, BankUploadForm, import_payload
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
-from content.resources import QuestionResource
 from content.rules import question_problems
 from content.selectors import bank_report_saved, question_flaws_in_bank
 from content.services import question_version_current
@@ -150,9 +168,41 @@ class ChoiceInline(admin.TabularInline):
     max_num = 4
 
 
+@dataclass
+class ImportPreview:
+    """What importing a question file would do: each question's diff, or why it cannot be imported."""
+
+    name: str
+    rows: list[QuestionDiff] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    bank: Bank | None = field(default=None, repr=False)  # what confirming writes
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(row.status for row in self.rows)
+
+    @property
+    def writes(self) -> bool:
+        return not self.errors and any(row.status != "unchanged" for row in self.rows)
+
+
+def import_preview(*, name: str, text: str) -> ImportPreview:
+    try:
+        bank, errors = questions_text_read(text, label=name)
+    except BankError as error:
+        return ImportPreview(name=name, errors=[str(error)])
+    return ImportPreview(name=name, rows=bank_diff(bank=bank), errors=[str(error) for error in errors], bank=bank)
+
+
+def bank_file_response(questions) -> HttpResponse:
+    """The questions as a YAML bank file to download: `load_bank` loads it and Import reads it back."""
+    response = HttpResponse(bank_dump(bank_export(questions), format="yaml"), content_type="application/yaml")
+    response["Content-Disposition"] = f'attachment; filename="questions-{timezone.localdate():%Y-%m-%d}.yaml"'
+    return response
+
+
 @admin.register(Question)
-class QuestionAdmin(ImportExportModelAdmin):
-    resource_classes = [QuestionResource]
+class QuestionAdmin(admin.ModelAdmin):
     inlines = [StatementInline, ChoiceInline]
     list_display = (
         "key",
@@ -177,7 +227,7 @@ class QuestionAdmin(ImportExportModelAdmin):
     search_fields = ("stem", "key")
     list_select_related = ("topic", "note__topic")
     list_per_page = 50
-    actions = ("publish", "unpublish")
+    actions = ("publish", "unpublish", "export_bank_file")
     autocomplete_fields = ("note", "misconception", "tests", "reveals")
     readonly_fields = ("created_at", "updated_at", "versions")
     change_form_template = "admin/content/question/change_form.html"
@@ -281,6 +331,10 @@ class QuestionAdmin(ImportExportModelAdmin):
         count = queryset.exclude(status=Question.Status.DRAFT).update(status=Question.Status.DRAFT)
         self.message_user(request, f"Unpublished {count} question{'s' if count != 1 else ''}.", messages.SUCCESS)
 
+    @admin.action(description="Export selected questions as a bank file", permissions=["view"])
+    def export_bank_file(self, request, queryset):
+        return bank_file_response(queryset)
+
     def response_add(self, request, obj, post_url_continue=None):
         self._warn_flaws(request, obj)
         return super().response_add(request, obj, post_url_continue)
@@ -302,7 +356,89 @@ class QuestionAdmin(ImportExportModelAdmin):
             "<int:pk>/preview/", self.admin_site.admin_view(self.preview_view), name="content_question_preview"
         )
         report = path("bank-report/", self.admin_site.admin_view(self.bank_report_view), name="content_bank_report")
-        return [preview, report, *super().get_urls()]
+        import_ = path("import/", self.admin_site.admin_view(self.import_view), name="content_question_import")
+        export = path("export/", self.admin_site.admin_view(self.export_view), name="content_question_export")
+        return [preview, report, import_, export, *super().get_urls()]
+
+    def has_import_permission(self, request) -> bool:
+        # An import both adds questions and changes them.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        )
+
+    def export_view(self, request):
+        """The changelist as filtered, searched and ordered (its query string), as a bank file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            questions = self.get_changelist_instance(request).queryset
+        except IncorrectLookupParameters:
+            return redirect(f"{reverse('admin:content_question_changelist')}?e=1")
+        return bank_file_response(questions)
+
+    def import_view(self, request):
+        """Upload a question file and see what it changes; confirm to write it (nothing is kept in between)."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        if request.method == "POST" and "payload" in request.POST:
+            return self._import_confirm(request)
+        form = BankUploadForm(request.POST or None, request.FILES or None)
+        preview = confirm_form = None
+        if form.is_valid():
+            name, text = form.cleaned_data["file"]
+            preview = import_preview(name=name, text=text)
+            if preview.writes:
+                payload = import_payload(name=name, text=text, user=request.user)
+                confirm_form = BankConfirmForm(initial={"payload": payload}, user=request.user)
+            form = BankUploadForm()
+        return self._import_page(request, form=form, preview=preview, confirm_form=confirm_form)
+
+    def _import_confirm(self, request):
+        confirm = BankConfirmForm(request.POST, user=request.user)
+        if not confirm.is_valid():
+            return self._import_page(request, refused=confirm.errors["payload"], status=400)
+        name, text = confirm.cleaned_data["payload"]
+        # Read again: the database may have changed since the preview (a note removed, say).
+        preview = import_preview(name=name, text=text)
+        if preview.errors:
+            return self._import_page(request, preview=preview)
+        try:
+            with transaction.atomic():
+                # Again inside the transaction, so the questions' histories say what this write did.
+                rows = bank_diff(bank=preview.bank)
+                report = bank_load(bank=preview.bank)
+                self._log_import(request, name=name, rows=rows)
+        except BankError as error:
+            # Found only while writing (an answered choice removed): the transaction wrote nothing.
+            preview.errors = [str(error)]
+            return self._import_page(request, preview=preview)
+        self.message_user(request, f"Imported {name}: {report}.", messages.SUCCESS)
+        return redirect("admin:content_question_changelist")
+
+    def _log_import(self, request, *, name: str, rows: list[QuestionDiff]) -> None:
+        """Each question the import created or changed gets an entry in its history, as an edit would."""
+        written = [row for row in rows if row.status != "unchanged"]
+        questions = Question.objects.in_bulk([row.key for row in written], field_name="key")
+        for row in written:
+            if row.status == "new":
+                self.log_addition(request, questions[row.key], f"Imported from {name}.")
+            else:
+                self.log_change(request, questions[row.key], f"Imported from {name}: {', '.join(row.fields)}.")
+
+    def _import_page(self, request, *, form=None, preview=None, confirm_form=None, refused=(), status=200):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import questions from a bank file",
+            "form": form or BankUploadForm(),
+            "preview": preview,
+            "confirm_form": confirm_form,
+            "refused": refused,
+        }
+        return TemplateResponse(request, "admin/content/question/import.html", context, status=status)
 
     def bank_report_view(self, request):
         if not self.has_view_permission(request):
@@ -333,9 +469,6 @@ class QuestionAdmin(ImportExportModelAdmin):
             "original": question,
         }
         return TemplateResponse(request, "admin/content/question/preview.html", context)
-
-    def get_export_queryset(self, request):
-        return super().get_export_queryset(request).with_bank_fields()
 
 
 @admin.register(Note)

@@ -1,16 +1,21 @@
 """Read, validate and write the question bank (`content/bank/`).
 
 One schema serves the `load_bank` and `export_bank` commands and the admin's import and export:
-a question is the dict `question_to_dict` writes, and `QuestionIn` is what reading accepts. The
-shape of each record is checked by pydantic; what makes a question sound (one correct choice,
-statements that agree with the key, …) is checked by `content.rules`, which the admin uses too.
+`QuestionIn` is what reading accepts, and `question_to_dict` writes exactly its fields, in its
+order. The shape of each record is checked by pydantic; what makes a question sound (one correct
+choice, statements that agree with the key, …) is checked by `content.rules`, which the admin
+uses too.
 
 Loading is all or nothing: every file is read and checked before anything is written, and the
 writes happen in one transaction.
+
+The quizzes that ship with the bank (`quizzes.yaml`) are the quiz app's, and `content` never
+imports `quiz`: `bank_read(..., set_aside=["quizzes"])` leaves those files to `quiz.bank`, and the
+`load_bank` and `lint_bank` commands call its reader and writer themselves.
 """
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -27,24 +32,6 @@ from content.services import question_version_current
 
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
-QUESTION_FIELDS = (
-    "key",
-    "topic",
-    "kind",
-    "difficulty",
-    "stem",
-    "statements",
-    "choices",
-    "explanation",
-    "note",
-    "is_trap",
-    "trap_note",
-    "misconception",
-    "tests",
-    "reveals",
-    "accepted_flaws",
-    "status",
-)
 
 Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 Text = Annotated[StrictStr, Field(min_length=1)]
@@ -197,8 +184,9 @@ class Bank:
     questions: list[QuestionIn] = field(default_factory=list)
     # Which file each record came from, so a cross-reference problem can name it: {(kind, key): path}.
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
-    # Records of the sections other apps register (see `BankSection`), by section name.
-    sections: dict[str, list] = field(default_factory=dict)
+    # Files another app reads (`bank_read`'s `set_aside`: the quiz app's quizzes.yaml), parsed but
+    # not interpreted: {file stem: [(path, data), ...]}.
+    set_aside: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -206,34 +194,9 @@ class LoadReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    sections: dict[str, "LoadReport"] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        counts = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        return "; ".join([counts, *(f"{name}: {report}" for name, report in self.sections.items())])
-
-
-@dataclass(frozen=True)
-class BankSection:
-    """Records another app keeps in the bank folder, in `<name>.yaml`: the quiz app's `quizzes.yaml`.
-
-    `content` never imports `quiz`, so the quiz app registers its section here when it is ready
-    (see `quiz/apps.py`), and the bank is still read, checked and written as one: `read` turns one
-    file's data into records, `check` sees them with the whole bank (raising BankError), and
-    `write` runs inside `bank_load`'s transaction.
-    """
-
-    name: str
-    read: Callable[[Any, str], list]
-    check: Callable[[list, "Bank"], None]
-    write: Callable[[list], LoadReport]
-
-
-SECTIONS: dict[str, BankSection] = {}
-
-
-def bank_section_register(section: BankSection) -> None:
-    SECTIONS[section.name] = section
+        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -255,9 +218,15 @@ def bank_files(paths: Iterable[Path]) -> list[Path]:
 def _parse_file(path: Path, label: str):
     try:
         text = path.read_text(encoding="utf-8")
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except UnicodeDecodeError:
         raise BankError("not UTF-8 text", path=label) from None
+    return bank_text_parse(text, label=label)
+
+
+def bank_text_parse(text: str, *, label: str):
+    """The data of one bank file's text: JSON if `label` ends in .json, else YAML; raises BankError."""
+    try:
+        return json.loads(text) if Path(label).suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
         raise BankError(f"not valid JSON (line {error.lineno}: {error.msg})", path=label) from None
     except yaml.YAMLError as error:
@@ -315,14 +284,18 @@ def question_parse(data, *, path: str = "") -> QuestionIn:
     return question
 
 
-def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
-    """Read and check bank files; raises BankError at the first problem, before anything is written."""
+def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str] = ()) -> Bank:
+    """Read and check bank files; raises BankError at the first problem, before anything is written.
+
+    Files named in `set_aside` (by stem: "quizzes" for quizzes.yaml) belong to another app's
+    reader: they are parsed and kept in `bank.set_aside` for it, unread here.
+    """
     bank = Bank()
     for file in bank_files(list(paths)):
         label = _label(file)
         data = _parse_file(file, label)
-        if file.stem in SECTIONS:
-            bank.sections.setdefault(file.stem, []).extend(SECTIONS[file.stem].read(data, label))
+        if file.stem in set_aside:
+            bank.set_aside.setdefault(file.stem, []).append((label, data))
             continue
         if isinstance(data, dict):
             try:
@@ -339,22 +312,55 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,)) -> Bank:
         elif isinstance(data, list):
             questions = [question_parse(item, path=label) for item in data]
             for question in questions:
-                if ("question", question.key) in bank.origins:
-                    raise BankError(
-                        f"question key {question.key!r} appears twice in the bank "
-                        f"(also in {bank.origins['question', question.key]})",
-                        path=label,
-                        key=question.key,
-                        field="key",
-                    )
-                bank.origins["question", question.key] = label
-            bank.questions += questions
+                _question_add(bank, question, label)
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
     _check_references(bank)
-    for name, records in bank.sections.items():
-        SECTIONS[name].check(records, bank)
     return bank
+
+
+def _question_add(bank: Bank, question: QuestionIn, label: str) -> None:
+    if ("question", question.key) in bank.origins:
+        raise BankError(
+            f"question key {question.key!r} appears twice in the bank "
+            f"(also in {bank.origins['question', question.key]})",
+            path=label,
+            key=question.key,
+            field="key",
+        )
+    bank.origins["question", question.key] = label
+    bank.questions.append(question)
+
+
+def questions_text_read(text: str, *, label: str) -> tuple[Bank, list[BankError]]:
+    """A file of questions (what `bank_export` writes), as the admin imports it: the Bank of the
+    questions that pass, and the first problem of each one that does not.
+
+    Each question is checked as `bank_read` checks it (schema, rules, references to the database),
+    but a bad one does not hide the others: an author fixes them all in one go. A problem with the
+    file as a whole (not YAML, not a list of questions) raises BankError.
+    """
+    data = bank_text_parse(text, label=label)
+    if isinstance(data, dict):
+        raise BankError(
+            "a mapping, not a list of questions: this imports question files (as the export writes them "
+            "and content/bank/questions/ holds them); load notes and quizzes with `manage.py load_bank`",
+            path=label,
+        )
+    if not isinstance(data, list):
+        raise BankError("not a list of questions, which is what a question file holds", path=label)
+    if not data:
+        raise BankError("no questions in the file", path=label)
+    bank, errors = Bank(), []
+    known = _known_keys(bank)
+    for item in data:
+        try:
+            question = question_parse(item, path=label)
+            _question_references_check(question, known=known, path=label)
+            _question_add(bank, question, label)
+        except BankError as error:
+            errors.append(error)
+    return bank, errors
 
 
 def _label(file: Path) -> str:
@@ -391,11 +397,8 @@ def _check_references(bank: Bank) -> None:
                 raise BankError(f"{kind} key {value!r} appears twice in the bank", key=value, kind=kind)
             seen.add(value)
 
-    sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
-    topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
-    notes = {n.key for n in bank.notes} | set(Note.objects.values_list("key", flat=True))
-    misconceptions = {m.key for m in bank.misconceptions} | set(Misconception.objects.values_list("key", flat=True))
-    facts = {f.key for f in bank.facts} | set(Fact.objects.values_list("key", flat=True))
+    known = _known_keys(bank)
+    sources, topics, notes = known["sources"], known["topics"], known["notes"]
     for fact in bank.facts:
         if fact.note not in notes:
             path = bank.origins.get(("fact", fact.key), "")
@@ -407,40 +410,51 @@ def _check_references(bank: Bank) -> None:
         if note.topic not in topics:
             raise BankError(f"unknown topic {note.topic!r}", path=path, key=note.key, field="topic", kind="note")
     for question in bank.questions:
-        path = bank.origins.get(("question", question.key), "")
-        if question.topic not in topics:
-            raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
-        if question.note_key not in notes:
-            raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
-        if question.misconception and question.misconception not in misconceptions:
-            raise BankError(
-                f"unknown misconception {question.misconception!r} (the list is in notes.yaml)",
-                path=path,
-                key=question.key,
-                field="misconception",
-            )
-        for name in ("tests", "reveals"):
-            for fact in getattr(question, name):
-                if fact not in facts:
-                    raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
+        _question_references_check(question, known=known, path=bank.origins.get(("question", question.key), ""))
 
 
-def bank_lint(*, bank: Bank):
+def _known_keys(bank: Bank) -> dict[str, set[str]]:
+    """Every key a record may cite: those of the bank's files and those already in the database."""
+    # Unordered: sets need no ORDER BY, and the notes' would join their topics.
+    return {
+        "sources": {s.key for s in bank.sources} | set(Source.objects.order_by().values_list("key", flat=True)),
+        "topics": {t.slug for t in bank.topics} | set(Topic.objects.order_by().values_list("slug", flat=True)),
+        "notes": {n.key for n in bank.notes} | set(Note.objects.order_by().values_list("key", flat=True)),
+        "misconceptions": {m.key for m in bank.misconceptions}
+        | set(Misconception.objects.order_by().values_list("key", flat=True)),
+        "facts": {f.key for f in bank.facts} | set(Fact.objects.order_by().values_list("key", flat=True)),
+    }
+
+
+def _question_references_check(question: QuestionIn, *, known: dict[str, set[str]], path: str) -> None:
+    if question.topic not in known["topics"]:
+        raise BankError(f"unknown topic {question.topic!r}", path=path, key=question.key, field="topic")
+    if question.note_key not in known["notes"]:
+        raise BankError(f"unknown note {question.note_key!r}", path=path, key=question.key, field="note")
+    if question.misconception and question.misconception not in known["misconceptions"]:
+        raise BankError(
+            f"unknown misconception {question.misconception!r} (the list is in notes.yaml)",
+            path=path,
+            key=question.key,
+            field="misconception",
+        )
+    for name in ("tests", "reveals"):
+        for fact in getattr(question, name):
+            if fact not in known["facts"]:
+                raise BankError(f"unknown fact {fact!r}", path=path, key=question.key, field=name)
+
+
+def bank_lint(*, bank: Bank, papers: dict[str, list[str]]):
     """The checker's report (`content.lint`) on a bank read from files, with its paper-level checks.
 
-    Coverage is judged against the notes and facts of the files, and each fixed quiz of a section
-    (`quizzes.yaml`: records with a `questions` list) must hold no pair that gives the other away.
+    Coverage is judged against the notes and facts of the files, and each fixed paper (question keys
+    by quiz slug: `quiz.bank.quizzes_papers` of quizzes.yaml) must hold no pair that gives the other away.
     """
     return lint.bank_report(
         [lint.item_from_bank(question) for question in bank.questions],
         facts={fact.key: fact.note for fact in bank.facts},
         notes={note.key: note.examinable for note in bank.notes},
-        papers={
-            record.slug: record.questions
-            for records in bank.sections.values()
-            for record in records
-            if getattr(record, "questions", None) is not None
-        },
+        papers=papers,
     )
 
 
@@ -486,8 +500,7 @@ def bank_load(*, bank: Bank) -> LoadReport:
         }
         for data in bank.questions:
             question = existing.get(data.key)
-            note = notes[data.note_key]
-            if question is not None and question_to_dict(question) == _as_export(data, note):
+            if question is not None and not _changed_fields(question, data, _note_ref(notes[data.note_key])):
                 report.unchanged += 1
                 continue
             if question is None:
@@ -499,8 +512,6 @@ def bank_load(*, bank: Bank) -> LoadReport:
             question.save()
             question_options_save(question=question, data=data)
             question_version_current(question=question)
-        for name, records in bank.sections.items():
-            report.sections[name] = SECTIONS[name].write(records)
     return report
 
 
@@ -578,8 +589,8 @@ def _position(wanted: list[dict], key: str) -> int | None:
 
 
 def question_to_dict(question: Question) -> dict:
-    """A question in the bank schema: exactly the keys of QUESTION_FIELDS, in that order."""
-    return {
+    """A question in the bank schema: exactly the fields of QuestionIn, in its order."""
+    values = {
         "key": question.key,
         "topic": question.topic.slug,
         "kind": question.kind,
@@ -597,16 +608,63 @@ def question_to_dict(question: Question) -> dict:
         "accepted_flaws": question.accepted_flaws,
         "status": question.status,
     }
+    # A field the schema gains and this function forgets fails here, not as a silently lossy export.
+    return {name: values[name] for name in QuestionIn.model_fields}
 
 
-def _as_export(data: QuestionIn, note: Note) -> dict:
-    exported = data.model_dump()
-    exported["note"] = {"key": note.key, "source": note.source.key, "heading": note.heading}
-    exported["tests"], exported["reveals"] = sorted(data.tests), sorted(data.reveals)
-    return exported
+def _note_ref(note: Note) -> dict:
+    return {"key": note.key, "source": note.source.key, "heading": note.heading}
+
+
+def _changed_fields(question: Question, data: QuestionIn, note: dict) -> list[str]:
+    """The fields of a saved question that loading `data` would change, in the schema's order.
+
+    `data` is compared as the export would write it: the note as the database names it (the file
+    may give its key alone), the facts in key order (a set: their order in a file means nothing).
+    """
+    saved = question_to_dict(question)
+    wanted = data.model_dump() | {"note": note, "tests": sorted(data.tests), "reveals": sorted(data.reveals)}
+    return [name for name in QuestionIn.model_fields if saved[name] != wanted[name]]
+
+
+@dataclass(frozen=True)
+class QuestionDiff:
+    """What loading one question of a file would do to the saved bank."""
+
+    key: str
+    stem: str
+    status: Literal["new", "changed", "unchanged"]
+    fields: tuple[str, ...] = ()  # the fields a change touches
+    question_id: int | None = None  # the saved question, unless new
+
+
+def bank_diff(*, bank: Bank) -> list[QuestionDiff]:
+    """Each question of a checked bank against the database, in the file's order; writes nothing."""
+    saved = {q.key: q for q in Question.objects.filter(key__in=[q.key for q in bank.questions]).with_bank_fields()}
+    cited = Note.objects.filter(key__in={q.note_key for q in bank.questions}).select_related("source")
+    notes = {n.key: _note_ref(n) for n in cited}
+    # A note of the bank's own files wins: it is what loading writes before the questions.
+    notes |= {n.key: {"key": n.key, "source": n.source, "heading": n.heading} for n in bank.notes}
+    diffs = []
+    for data in bank.questions:
+        question = saved.get(data.key)
+        if question is None:
+            diffs.append(QuestionDiff(key=data.key, stem=data.stem, status="new"))
+            continue
+        fields = tuple(_changed_fields(question, data, notes[data.note_key]))
+        status = "changed" if fields else "unchanged"
+        diffs.append(QuestionDiff(key=data.key, stem=data.stem, status=status, fields=fields, question_id=question.pk))
+    return diffs
 
 
 def bank_export(questions=None) -> list[dict]:
     questions = Question.objects.all() if questions is None else questions
     questions = questions.with_bank_fields().order_by("key")
     return [question_to_dict(question) for question in questions]
+
+
+def bank_dump(questions: list[dict], *, format: Literal["json", "yaml"]) -> str:
+    """Exported questions as the text of a bank file, which `load_bank` and the admin's import read."""
+    if format == "json":
+        return json.dumps(questions, ensure_ascii=False, indent=2)
+    return yaml.safe_dump(questions, allow_unicode=True, sort_keys=False, width=100)

@@ -1,8 +1,9 @@
 """The quizzes that ship with the bank: `content/bank/quizzes.yaml`, read and written by `load_bank`.
 
-The quiz app registers this section with `content.bank` (see `quiz/apps.py`), so quizzes are
-checked with the rest of the bank and written in the same transaction. A quiz is updated by its
-slug; one that is no longer in the file is left alone, as its attempts point at it.
+`content.bank.bank_read(..., set_aside=[QUIZZES])` leaves the quizzes files to `quizzes_read`, which
+checks them against the bank read with them; `load_bank` then writes both in one transaction, and
+`lint_bank` checks each fixed paper (`quizzes_papers`). A quiz is updated by its slug; one that is
+no longer in the file is left alone, as its attempts point at it.
 """
 
 from datetime import timedelta
@@ -13,9 +14,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
-from content.bank import Bank, BankError, BankSection, Key, LoadReport, Record, Text, bank_error_from
+from content.bank import Bank, BankError, Key, LoadReport, Record, Text, bank_error_from
 from content.models import Question, Source, Topic
 from quiz.models import Quiz, QuizQuestion
+
+# The quizzes file's name without its suffix: quizzes.yaml (or .yml, .json), wherever load_bank finds it.
+QUIZZES = "quizzes"
 
 Positive = Annotated[StrictInt, Field(ge=1)]
 
@@ -70,7 +74,24 @@ class QuizIn(Record):
         return self
 
 
-def quizzes_read(data, label: str) -> list[QuizIn]:
+def quizzes_read(*, bank: Bank) -> list[QuizIn] | None:
+    """The quizzes files `bank_read` set aside, read and checked against that bank; raises BankError.
+
+    None when none was among the files read, so loading questions alone reports nothing of quizzes.
+    """
+    if QUIZZES not in bank.set_aside:
+        return None
+    records = [record for label, data in bank.set_aside[QUIZZES] for record in _quizzes_file_read(data, label)]
+    quizzes_check(records, bank)
+    return records
+
+
+def quizzes_papers(records: list[QuizIn] | None) -> dict[str, list[str]]:
+    """Each fixed quiz's question keys by slug: the papers `content.bank.bank_lint` checks."""
+    return {quiz.slug: quiz.questions for quiz in records or [] if quiz.questions is not None}
+
+
+def _quizzes_file_read(data, label: str) -> list[QuizIn]:
     if not isinstance(data, dict) or not isinstance(data.get("quizzes"), list):
         raise BankError("a quizzes file is a mapping with a list under 'quizzes'", path=label)
     records = []
@@ -186,6 +207,3 @@ def _fixed_questions_set(quiz: Quiz, keys: list[str]) -> None:
         row = existing.get(ids[key]) or QuizQuestion(quiz=quiz, question_id=ids[key])
         row.order = order
         row.save()
-
-
-QUIZ_SECTION = BankSection(name="quizzes", read=quizzes_read, check=quizzes_check, write=quizzes_write)

@@ -1,14 +1,27 @@
-import json
+from datetime import timedelta
+from io import StringIO
 
 import pytest
-import tablib
+import time_machine
+import yaml
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.models import Permission
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.html import escape
 
-from content.bank import QUESTION_FIELDS
-from content.models import Question
+from content.bank import BANK_DIR, QuestionIn, bank_export, bank_read, question_parse
+from content.forms import import_payload
+from content.models import Question, QuestionVersion
 from content.rules import ASSERTION_REASON_CHOICES
 from tests.conftest import queries_for
 from tests.factories import (
+    T0,
     FactFactory,
     MisconceptionFactory,
     NoteFactory,
@@ -17,6 +30,8 @@ from tests.factories import (
     RuleQuizFactory,
     StatementQuestionFactory,
     UserFactory,
+    graded_attempt,
+    wrong,
 )
 
 ADD_URL = reverse("admin:content_question_add")
@@ -216,95 +231,420 @@ def test_admin_changelist_links_to_the_cited_note(staff_client):
     assert f'href="/study/{question.note.topic.slug}/#note-{question.note.key}"' in html
 
 
-@pytest.mark.django_db
-def test_admin_export_writes_the_bank_schema(staff_client):
-    question = StatementQuestionFactory(key="exp-01")
-    response = staff_client.post(
-        reverse("admin:content_question_export"),
-        {
-            "format": "0",
-            "export_items": [question.pk],
-            **{f"questionresource_{name}": "on" for name in QUESTION_FIELDS},
-        },
+# --- import and export as bank files ------------------------------------------------------------
+
+CHANGELIST = reverse("admin:content_question_changelist")
+IMPORT_URL = reverse("admin:content_question_import")
+EXPORT_URL = reverse("admin:content_question_export")
+
+
+def export_action(client, questions) -> HttpResponse:
+    return client.post(
+        CHANGELIST, {"action": "export_bank_file", "_selected_action": [question.pk for question in questions]}
     )
-    assert response.status_code == 200, response.content[:500]
-    rows = list(tablib.Dataset().load(response.content.decode(), format="csv").dict)
-    # The same columns as export_bank, whose exact keys test_bank.py spells out.
-    assert list(rows[0]) == list(QUESTION_FIELDS)
-    assert json.loads(rows[0]["choices"])[1] == {"key": "b", "text": "1 and 3 only", "is_correct": True}
-    assert (rows[0]["misconception"], rows[0]["tests"], rows[0]["reveals"]) == ("", "[]", "[]")
-    assert json.loads(rows[0]["note"])["key"] == question.note.key
 
 
-def _import(client, csv_text: str, *, confirm: bool):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    response = client.post(
-        reverse("admin:content_question_import"),
-        {
-            "resource": "0",
-            "format": "0",
-            "import_file": SimpleUploadedFile("bank.csv", csv_text.encode(), content_type="text/csv"),
-        },
-    )
-    if not confirm or response.status_code != 200 or "confirm_form" not in response.context:
-        return response
-    form = response.context["confirm_form"]
-    return client.post(reverse("admin:content_question_process_import"), {**form.initial}, follow=True)
+def upload(client, text: str | bytes, *, name: str = "bank.yaml"):
+    content = text.encode() if isinstance(text, str) else text
+    return client.post(IMPORT_URL, {"file": SimpleUploadedFile(name, content, content_type="application/yaml")})
 
 
-def _csv(rows: list[dict]) -> str:
-    data = tablib.Dataset(headers=list(rows[0]))
-    for row in rows:
-        data.append(list(row.values()))
-    return data.export("csv")
+def preview_rows(response) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(row.key, row.status, row.fields) for row in response.context["preview"].rows]
 
 
-def _row(note, **changes) -> dict:
-    row = {
+def confirm(client, response, **changes):
+    """Post the preview's confirmation form back, as its Confirm button does."""
+    return client.post(IMPORT_URL, {**response.context["confirm_form"].initial, **changes}, follow=True)
+
+
+def question_dict(note, **changes) -> dict:
+    """A question as a bank file holds it."""
+    return {
         "key": "imp-01",
         "topic": note.topic.slug,
         "kind": "single",
-        "difficulty": "2",
+        "difficulty": 2,
         "stem": "Does a joint exercise create a treaty duty?",
-        "statements": "[]",
-        "choices": json.dumps([{"key": k, "text": t, "is_correct": c} for k, (t, c) in zip("abcd", FOUR, strict=True)]),
+        "choices": [{"key": k, "text": t, "is_correct": c} for k, (t, c) in zip("abcd", FOUR, strict=True)],
         "explanation": "Exercises build interoperability, not obligations.",
         "note": note.key,
-        "is_trap": "1",
+        "is_trap": True,
         "trap_note": "An exercise is not a treaty.",
         "misconception": MisconceptionFactory().key,
         "status": "draft",
-    }
-    row.update(changes)
-    return row
+    } | changes
+
+
+def as_yaml(questions: list[dict]) -> str:
+    return yaml.safe_dump(questions, sort_keys=False)
+
+
+@pytest.mark.django_db
+def test_admin_export_action_writes_the_bank_schema(staff_client):
+    question = StatementQuestionFactory(key="exp-01")
+    response = export_action(staff_client, [question])
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/yaml"
+    assert response["Content-Disposition"] == f'attachment; filename="questions-{timezone.localdate():%Y-%m-%d}.yaml"'
+    (exported,) = yaml.safe_load(response.content)
+    # The fields of the schema load_bank reads, whose exact keys test_bank.py spells out.
+    assert list(exported) == list(QuestionIn.model_fields)
+    assert exported["choices"][1] == {"key": "b", "text": "1 and 3 only", "is_correct": True}
+    assert (exported["misconception"], exported["tests"], exported["reveals"]) == (None, [], [])
+    assert exported["note"]["key"] == question.note.key
+
+
+@pytest.mark.django_db
+def test_admin_export_round_trips_through_load_bank_losslessly(staff_client, tmp_path):
+    trap = StatementQuestionFactory(
+        key="exp-trap", is_trap=True, trap_note="A partner is taken for an ally.", misconception=MisconceptionFactory()
+    )
+    trap.tests.add(FactFactory(note=trap.note))
+    trap.reveals.add(FactFactory(note=trap.note))
+    plain = QuestionFactory(key="exp-plain", status="draft", accepted_flaws="no-tests: a warm-up")
+    before = bank_export()
+    path = tmp_path / "questions.yaml"
+    path.write_bytes(export_action(staff_client, [trap, plain]).content)
+
+    assert [question.model_dump() for question in bank_read([path]).questions] == [
+        question_parse(item).model_dump() for item in before
+    ]
+    out = StringIO()
+    call_command("load_bank", str(path), stdout=out)
+    assert out.getvalue() == "Question bank loaded: 0 created, 0 updated, 2 unchanged.\n"
+    Question.objects.all().delete()
+    call_command("load_bank", str(path), stdout=out)
+    assert bank_export() == before
+
+
+@pytest.mark.django_db
+def test_admin_export_button_exports_the_filtered_list(staff_client):
+    QuestionFactory(key="pub-01")
+    QuestionFactory.create_batch(2, status="draft")
+    page = staff_client.get(CHANGELIST, {"status__exact": "draft"}).content.decode()
+    assert f'href="{EXPORT_URL}?status__exact=draft"' in page
+    response = staff_client.get(EXPORT_URL, {"status__exact": "draft"})
+    assert response.status_code == 200
+    assert [item["status"] for item in yaml.safe_load(response.content)] == ["draft", "draft"]
+    assert len(yaml.safe_load(staff_client.get(EXPORT_URL).content)) == 3
+
+
+@pytest.mark.django_db
+def test_admin_export_button_with_a_bad_filter_goes_back_to_the_list(staff_client):
+    response = staff_client.get(EXPORT_URL, {"no_such_field": "1"})
+    assert (response.status_code, response["Location"]) == (302, f"{CHANGELIST}?e=1")
 
 
 @pytest.mark.django_db
 def test_admin_import_creates_questions_through_the_bank_rules(staff_client):
     note = NoteFactory()
-    response = _import(staff_client, _csv([_row(note)]), confirm=True)
-    assert response.status_code == 200
+    preview = upload(staff_client, as_yaml([question_dict(note)]))
+    assert preview_rows(preview) == [("imp-01", "new", ())]
+    response = confirm(staff_client, preview)
+    assert response.redirect_chain == [(CHANGELIST, 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Imported bank.yaml: 1 created, 0 updated, 0 unchanged."]
     question = Question.objects.get(key="imp-01")
     assert (question.is_trap, question.status, question.note_id) == (True, "draft", note.pk)
     assert [c.text for c in question.choices.order_by("order")] == [t for t, _ in FOUR]
+    assert question.versions.count() == 1
 
 
 @pytest.mark.django_db
-def test_admin_import_reports_an_invalid_row_and_writes_nothing(staff_client):
-    note = NoteFactory()
-    bad = _row(
-        note,
-        choices=json.dumps([{"key": k, "text": t, "is_correct": True} for k, (t, _) in zip("abcd", FOUR, strict=True)]),
-    )
-    response = _import(staff_client, _csv([_row(note, key="imp-02"), bad]), confirm=False)
+def test_admin_import_reads_a_load_bank_file(staff_client):
+    call_command("load_bank", "content/bank/notes.yaml", stdout=StringIO())
+    path = BANK_DIR / "questions" / "partnership-vs-alliance.yaml"
+    wanted = bank_read([path]).questions
+    preview = upload(staff_client, path.read_text(), name=path.name)
+    assert preview_rows(preview) == [(question.key, "new", ()) for question in wanted]
+    response = confirm(staff_client, preview)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Imported partnership-vs-alliance.yaml: {len(wanted)} created, 0 updated, 0 unchanged."
+    ]
+    # The admin wrote exactly what load_bank writes from the same file.
+    out = StringIO()
+    call_command("load_bank", str(path), stdout=out)
+    assert out.getvalue() == f"Question bank loaded: 0 created, 0 updated, {len(wanted)} unchanged.\n"
+
+
+@pytest.mark.django_db
+def test_admin_import_preview_shows_new_changed_with_its_fields_and_unchanged(staff_client):
+    kept = QuestionFactory(key="kept")
+    edited = QuestionFactory(key="edited")
+    edited_dict, kept_dict = yaml.safe_load(export_action(staff_client, [kept, edited]).content)  # by key
+    edited_dict["stem"] = "A reworded stem?"
+    edited_dict["choices"][0]["text"] = "A reworded key"
+    edited_dict["difficulty"] = 3
+    new = question_dict(kept.note, key="brand-new")
+    response = upload(staff_client, as_yaml([kept_dict, edited_dict, new]))
     assert response.status_code == 200
-    result = response.context["result"]
-    assert result.has_validation_errors()
-    invalid = result.invalid_rows[0]
-    assert invalid.number == 2
-    assert invalid.error_dict == {"choices": ["exactly one choice must be correct, not 4"]}
-    assert Question.objects.count() == 0
+    assert preview_rows(response) == [
+        ("kept", "unchanged", ()),
+        ("edited", "changed", ("difficulty", "stem", "choices")),
+        ("brand-new", "new", ()),
+    ]
+    page = response.content.decode()
+    assert "3 questions: 1 new, 1 changed, 1 unchanged." in page
+    assert "<strong>changes</strong> difficulty, stem, choices" in page
+    # A preview writes nothing.
+    assert sorted(Question.objects.values_list("key", "stem")) == [("edited", edited.stem), ("kept", kept.stem)]
+
+
+@pytest.mark.django_db
+def test_admin_import_confirm_writes_the_changes_and_records_them(staff_client):
+    edited = QuestionFactory(key="edited")
+    (edited_dict,) = yaml.safe_load(export_action(staff_client, [edited]).content)
+    preview = upload(staff_client, as_yaml([edited_dict | {"stem": "A reworded stem?"}, question_dict(edited.note)]))
+    response = confirm(staff_client, preview)
+    assert [str(m) for m in response.context["messages"]] == ["Imported bank.yaml: 1 created, 1 updated, 0 unchanged."]
+    assert Question.objects.get(key="edited").stem == "A reworded stem?"
+    assert [(e.object_repr, e.action_flag, e.change_message) for e in LogEntry.objects.order_by("pk")] == [
+        (str(Question.objects.get(key="edited")), CHANGE, "Imported from bank.yaml: stem."),
+        (str(Question.objects.get(key="imp-01")), ADDITION, "Imported from bank.yaml."),
+    ]
+
+
+@pytest.mark.django_db
+def test_admin_import_of_an_unchanged_export_shows_all_unchanged_and_writes_nothing(staff_client):
+    questions = [StatementQuestionFactory(key="st-01"), QuestionFactory(key="sg-01")]
+    exported = export_action(staff_client, questions).content
+    stamps = sorted(Question.objects.values_list("key", "updated_at"))
+    versions = QuestionVersion.objects.count()
+    response = upload(staff_client, exported)
+    assert preview_rows(response) == [("sg-01", "unchanged", ()), ("st-01", "unchanged", ())]
+    assert response.context["confirm_form"] is None
+    assert "Every question in the file is unchanged: there is nothing to import." in response.content.decode()
+    # Confirming it anyway (a signed copy of the same file) writes nothing either.
+    payload = import_payload(name="bank.yaml", text=exported.decode(), user=response.wsgi_request.user)
+    confirmed = staff_client.post(IMPORT_URL, {"payload": payload}, follow=True)
+    assert [str(m) for m in confirmed.context["messages"]] == ["Imported bank.yaml: 0 created, 0 updated, 2 unchanged."]
+    assert sorted(Question.objects.values_list("key", "updated_at")) == stamps
+    assert QuestionVersion.objects.count() == versions
+    assert not LogEntry.objects.exists()
+
+
+def _tampered(payload: str) -> str:
+    """The signed payload with its text swapped for another, signature kept."""
+    value, signature = payload.rsplit(":", 1)
+    forged = signing.dumps({"name": "bank.yaml", "text": "[]", "user": 1}, salt="other", compress=True)
+    return f"{forged.rsplit(':', 1)[0]}:{signature}" if value else payload
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(_tampered, id="text swapped"),
+        pytest.param(lambda payload: payload[:-1] + ("A" if payload[-1] != "A" else "B"), id="signature edited"),
+        pytest.param(
+            lambda payload: signing.dumps({"name": "bank.yaml", "text": "[]", "user": 1}, key="guess", salt="x"),
+            id="signed with another key",
+        ),
+    ],
+)
+def test_admin_import_confirm_refuses_a_tampered_payload_and_writes_nothing(staff_client, tamper):
+    preview = upload(staff_client, as_yaml([question_dict(NoteFactory())]))
+    payload = preview.context["confirm_form"].initial["payload"]
+    response = staff_client.post(IMPORT_URL, {"payload": tamper(payload)})
+    assert response.status_code == 400
+    assert list(response.context["refused"]) == [
+        "This confirmation is not the file you previewed: it was altered on the way. Nothing was imported: "
+        "upload the file again."
+    ]
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_confirm_refuses_another_users_payload(staff_client):
+    payload = import_payload(name="bank.yaml", text=as_yaml([question_dict(NoteFactory())]), user=UserFactory())
+    response = staff_client.post(IMPORT_URL, {"payload": payload})
+    assert response.status_code == 400
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_confirm_refuses_an_expired_preview(staff_client):
+    with time_machine.travel(T0):
+        preview = upload(staff_client, as_yaml([question_dict(NoteFactory())]))
+    with time_machine.travel(T0 + timedelta(hours=1, seconds=1)):
+        response = confirm(staff_client, preview)
+    assert response.status_code == 400
+    assert list(response.context["refused"]) == [
+        "This preview is more than an hour old. Nothing was imported: upload the file again."
+    ]
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_confirm_reads_the_file_again_and_writes_nothing_if_it_no_longer_loads(staff_client):
+    note = NoteFactory()
+    preview = upload(staff_client, as_yaml([question_dict(note)]))
+    note.delete()
+    response = confirm(staff_client, preview)
+    assert response.status_code == 200
+    assert response.context["preview"].errors == [
+        f"bank.yaml: question 'imp-01': field 'note': unknown note '{note.key}'"
+    ]
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_confirm_that_fails_while_writing_says_why_and_writes_nothing(staff_client, student):
+    question = QuestionFactory(key="answered")
+    answered = wrong(question)
+    graded_attempt(user=student, quiz=QuizFactory(questions=[question]), picks={question: answered}, now=T0)
+    (exported,) = yaml.safe_load(export_action(staff_client, [question]).content)
+    for choice in exported["choices"]:
+        choice["key"] = "z" if choice["key"] == answered.key else choice["key"]
+    exported["stem"] = "A reworded stem?"
+    preview = upload(staff_client, as_yaml([exported]))
+    assert preview_rows(preview) == [("answered", "changed", ("stem", "choices"))]
+    response = confirm(staff_client, preview)
+    assert response.status_code == 200
+    assert response.context["preview"].errors == [
+        "question 'answered': field 'choices': students have answered this question, so its choices cannot be "
+        "removed (keep each answered option's key; reword it instead)"
+    ]
+    assert Question.objects.get().stem == question.stem
+    assert not LogEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_import_lists_every_invalid_question_and_writes_nothing(staff_client):
+    note = NoteFactory()
+    all_correct = [{"key": k, "text": t, "is_correct": True} for k, (t, _) in zip("abcd", FOUR, strict=True)]
+    questions = [
+        question_dict(note, key="imp-02"),
+        question_dict(note, choices=all_correct),
+        question_dict(note, key="imp-03", difficulty="hard"),
+        question_dict(note, key="imp-02", stem="The same key again?"),
+    ]
+    response = upload(staff_client, as_yaml(questions))
+    assert response.status_code == 200
+    assert response.context["preview"].errors == [
+        "bank.yaml: question 'imp-01': field 'choices': exactly one choice must be correct, not 4",
+        "bank.yaml: question 'imp-03': field 'difficulty': input should be a valid integer",
+        "bank.yaml: question 'imp-02': field 'key': question key 'imp-02' appears twice in the bank "
+        "(also in bank.yaml)",
+    ]
+    assert preview_rows(response) == [("imp-02", "new", ())]
+    assert response.context["confirm_form"] is None
+    assert "This file cannot be imported: 3 problems. Nothing was written." in response.content.decode()
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        (
+            "bank.yaml",
+            b"- key: [unclosed",
+            "bank.yaml: not valid YAML (line 1: expected ',' or ']', but got '<stream end>')",
+        ),
+        (
+            "bank.yaml",
+            b"- key: x\n  stem: [",
+            "bank.yaml: not valid YAML (line 2: expected the node content, but found '<stream end>')",
+        ),
+        ("bank.json", b'[{"key": }]', "bank.json: not valid JSON (line 1: Expecting value)"),
+        (
+            "notes.yaml",
+            b"notes: []",
+            "notes.yaml: a mapping, not a list of questions: this imports question files (as the export writes "
+            "them and content/bank/questions/ holds them); load notes and quizzes with `manage.py load_bank`",
+        ),
+        ("bank.yaml", b"3", "bank.yaml: not a list of questions, which is what a question file holds"),
+        ("bank.yaml", b"[]", "bank.yaml: no questions in the file"),
+        ("bank.yaml", b"- just a line", "bank.yaml: each question is a mapping of fields"),
+    ],
+)
+def test_admin_import_of_a_malformed_file_says_why_and_writes_nothing(staff_client, name, content, error):
+    response = upload(staff_client, content, name=name)
+    assert response.status_code == 200
+    assert response.context["preview"].errors == [error]
+    assert response.context["confirm_form"] is None
+    assert f"<li>{escape(error)}</li>" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("bank.csv", b"key,stem", "bank.csv: a bank file ends in .yaml, .yml or .json."),
+        ("bank.yaml", b"", "The submitted file is empty."),
+        ("bank.yaml", b"- key: \xff\xfe", "bank.yaml: not UTF-8 text."),
+        (
+            "big.yaml",
+            b"#" * 1_000_001,
+            "big.yaml: 1,000,001 bytes, more than the import takes (1,000,000): split it, or load it with "
+            "`manage.py load_bank`.",
+        ),
+    ],
+)
+def test_admin_import_refuses_a_file_it_cannot_read(staff_client, name, content, error):
+    response = upload(staff_client, content, name=name)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": [error]}
+    assert response.context["preview"] is None
+
+
+@pytest.mark.django_db
+def test_admin_import_needs_a_csrf_token(staff):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(staff)
+    assert strict.post(IMPORT_URL, {"file": SimpleUploadedFile("bank.yaml", b"[]")}).status_code == 403
+
+
+def _user_with(*codenames: str):
+    user = UserFactory(username="clerk", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="content", codename__in=codenames))
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("codenames", "can_import", "can_export"),
+    [
+        ((), False, False),
+        (("view_question",), False, True),
+        (("view_question", "add_question"), False, True),
+        (("view_question", "change_question"), False, True),
+        (("add_question", "change_question"), True, True),
+    ],
+)
+def test_admin_import_needs_add_and_change_and_export_needs_view(client, codenames, can_import, can_export):
+    user = _user_with(*codenames)
+    client.force_login(user)
+    question = QuestionFactory()
+    import_status = 200 if can_import else 403
+    assert client.get(IMPORT_URL).status_code == import_status
+    assert upload(client, as_yaml([question_dict(question.note)])).status_code == import_status
+    payload = import_payload(name="bank.yaml", text=as_yaml([question_dict(question.note)]), user=user)
+    assert client.post(IMPORT_URL, {"payload": payload}).status_code == (302 if can_import else 403)
+    assert client.get(EXPORT_URL).status_code == (200 if can_export else 403)
+    if can_export:
+        assert export_action(client, [question]).status_code == 200
+        page = client.get(CHANGELIST).content.decode()
+        assert (f'href="{IMPORT_URL}"' in page) == can_import
+    assert Question.objects.count() == (2 if can_import else 1)
+
+
+@pytest.mark.django_db
+def test_admin_import_preview_makes_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
+    """Session, user, the keys a question may cite (5), the saved questions with their options and
+    facts (5) and the notes they cite: however many questions the file holds."""
+    for size in (3, 20):
+        questions = QuestionFactory.create_batch(size)
+        for question in questions:
+            question.tests.add(FactFactory(note=question.note))
+        exported = yaml.safe_load(export_action(staff_client, questions).content)
+        exported[0]["stem"] = "A reworded stem?"
+        new = [question_dict(questions[0].note, key=f"new-{size}"), question_dict(questions[1].note, key=f"n-{size}")]
+        with django_assert_num_queries(13):
+            response = upload(staff_client, as_yaml([*exported, *new]))
+        assert response.context["preview"].counts == {"unchanged": size - 1, "changed": 1, "new": 2}
 
 
 @pytest.mark.django_db

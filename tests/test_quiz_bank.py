@@ -187,3 +187,11 @@ def test_shipped_quizzes_load_and_cover_the_issue(db):
     assert Quiz.objects.get(slug="quick-10").time_limit == timedelta(minutes=12)
     mock = Quiz.objects.get(slug="full-mock")
     assert (mock.time_limit, mock.quiz_questions.count()) == (timedelta(minutes=120), 100)
+
+
+def test_lint_bank_checks_the_fixed_papers_of_quizzes_yaml(bank_dir, capsys):
+    # pva-01 states the fact pva-02 turns on: apart they pass; the fixed quiz sets them side by side.
+    write(bank_dir / "questions" / "pva.yaml", [{**SINGLE, "reveals": ["no-duty"]}, STATEMENTS])
+    call_command("lint_bank", str(bank_dir))
+    lines = capsys.readouterr().out.splitlines()
+    assert "  FAIL no question on the fixed paper 'fixed' gives another away: 1 pair(s); pva-01 → pva-02" in lines

@@ -164,11 +164,12 @@ def test_attempt_admin_filters_by_quiz_student_status_and_date(staff_client, set
 
 def test_attempt_admin_exports_the_filtered_list_as_csv(staff_client, setup):
     _, _, chose_old_key, *_ = setup
-    response = staff_client.post(
-        f"{reverse('admin:quiz_attempt_export')}?user__id__exact={chose_old_key.user_id}",
-        {"format": "0", **{f"attemptresource_{name}": "on" for name in EXPORT_COLUMNS}},
-    )
+    changelist = staff_client.get(reverse("admin:quiz_attempt_changelist"), {"user__id__exact": chose_old_key.user_id})
+    export_url = f"{reverse('admin:quiz_attempt_export')}?user__id__exact={chose_old_key.user_id}"
+    assert f'href="{export_url}"' in changelist.content.decode()
+    response = staff_client.get(export_url)
     assert response.status_code == 200, response.content[:400]
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [list(row) for row in rows] == [EXPORT_COLUMNS]
     assert rows[0] | {"started_at": "", "deadline": "", "submitted_at": ""} == {
@@ -189,6 +190,17 @@ def test_attempt_admin_exports_the_filtered_list_as_csv(staff_client, setup):
         "max_score": "4.00",
         "accuracy_percent": "100.0",
     }
+    # Times are local (Asia/Kolkata): the paper started at T0, 09:00 UTC.
+    assert (rows[0]["started_at"], rows[0]["deadline"], rows[0]["submitted_at"]) == (
+        "2026-11-22 14:30:00",
+        "2026-11-22 14:40:00",
+        "2026-11-22 14:30:30",
+    )
+
+
+def test_attempt_admin_export_needs_the_view_permission(client, setup):
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+    assert client.get(reverse("admin:quiz_attempt_export")).status_code == 403
 
 
 EXPORT_COLUMNS = [

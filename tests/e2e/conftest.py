@@ -5,9 +5,11 @@ failure instead, so a missing browser can never turn the browser suite silently 
 """
 
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.e2e.paper import PASSWORD
@@ -103,7 +105,5 @@ def sign_in(page, log_in, student):
 
 @pytest.fixture
 def bank(db):
-    """The shipped question bank and its quizzes, as `load_bank` loads them."""
-    from content.bank import BANK_DIR, bank_load, bank_read
-
-    bank_load(bank=bank_read([BANK_DIR]))
+    """The shipped question bank and its quizzes, loaded by `load_bank`."""
+    call_command("load_bank", stdout=StringIO())

@@ -1,9 +1,6 @@
-import json
-
-import yaml
 from django.core.management.base import BaseCommand
 
-from content.bank import bank_export
+from content.bank import bank_dump, bank_export
 
 
 class Command(BaseCommand):
@@ -13,8 +10,4 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "yaml"], default="json")
 
     def handle(self, *args, format, **options):
-        questions = bank_export()
-        if format == "json":
-            self.stdout.write(json.dumps(questions, ensure_ascii=False, indent=2))
-        else:
-            self.stdout.write(yaml.safe_dump(questions, allow_unicode=True, sort_keys=False, width=100))
+        self.stdout.write(bank_dump(bank_export(), format=format))

@@ -1,12 +1,16 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from content.bank import BANK_DIR, BankError, bank_lint, bank_load, bank_read
 
 
 class Command(BaseCommand):
-    help = "Load the question bank (YAML or the JSON of export_bank), updating by key. All or nothing."
+    help = (
+        "Load the question bank (YAML or the JSON of export_bank) and its quizzes (quizzes.yaml), "
+        "updating by key. All or nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", type=Path, help=f"files or folders (default: {BANK_DIR})")
@@ -18,10 +22,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, check, strict, **options):
+        # The quizzes are the quiz app's, built on the questions: content's modules never import quiz
+        # (quiz imports content), so this command, which loads both, brings it in here.
+        from quiz.bank import QUIZZES, quizzes_papers, quizzes_read, quizzes_write
+
         try:
-            bank = bank_read(paths or [BANK_DIR])
+            bank = bank_read(paths or [BANK_DIR], set_aside=[QUIZZES])
+            quizzes = quizzes_read(bank=bank)
             if strict:
-                report = bank_lint(bank=bank)
+                report = bank_lint(bank=bank, papers=quizzes_papers(quizzes))
                 if not report.ok:
                     failing = [f"  {c.name}: {c.figure}" for c in report.checks if not c.ok]
                     failing += [f"  {flaw}" for flaw in report.open_flaws]
@@ -32,10 +41,14 @@ class Command(BaseCommand):
                     )
             if check:
                 counted = [f"{len(bank.notes)} notes", f"{len(bank.questions)} questions"]
-                counted += [f"{len(records)} {name}" for name, records in bank.sections.items()]
+                counted += [f"{len(quizzes)} quizzes"] if quizzes is not None else []
                 self.stdout.write(f"OK: {', '.join(counted)}; nothing written.")
                 return
-            report = bank_load(bank=bank)
+            # One transaction for both: a quiz that cannot be written leaves the questions unloaded too.
+            with transaction.atomic():
+                loaded = [str(bank_load(bank=bank))]
+                if quizzes is not None:
+                    loaded.append(f"quizzes: {quizzes_write(quizzes)}")
         except BankError as error:
             raise CommandError(f"{error}\nNothing was loaded.") from None
-        self.stdout.write(self.style.SUCCESS(f"Question bank loaded: {report}."))
+        self.stdout.write(self.style.SUCCESS(f"Question bank loaded: {'; '.join(loaded)}."))
