@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from quiz import analytics
 from quiz.models import Attempt
-from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 

@@ -14,17 +14,14 @@ from quiz import analytics
 from quiz.models import Attempt
 from quiz.services import attempt_start, attempt_submit, practice_start
 from tests.factories import (
-    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
     QuizFactory,
     StatementQuestionFactory,
     UserFactory,
-    graded_attempt,
-    right,
-    wrong,
 )
+from tests.helpers import T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from quiz.models import Attempt, Quiz, ReviewCard
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome
 from quiz.services import PaperRunning, QuizUnavailable, answer_save, attempt_start, attempt_submit, practice_start
-from tests.factories import T0, QuestionFactory, QuizFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory
+from tests.helpers import T0, graded_attempt, right, wrong
 
 # 09:00 UTC is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
 DAY = timedelta(days=1)

@@ -27,7 +27,6 @@ from quiz.services import (
     attempts_close_expired,
 )
 from tests.factories import (
-    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
@@ -37,6 +36,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.helpers import T0
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from content.services import question_version_current
 from quiz.analytics import statement_mastery
 from quiz.models import Answer, AttemptQuestion
 from quiz.services import answer_save, attempt_start, attempt_submit, attempts_regrade
-from tests.factories import T0, NoteFactory, QuestionFactory, QuizFactory, UserFactory, graded_attempt
+from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, graded_attempt
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,49 @@
+"""What the tests share besides the factories: the clock, answering questions, counting queries, signing in.
+
+One home for each: a test module imports these rather than writing its own.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from content.models import Choice
+
+# --- the clock -----------------------------------------------------------------------------------
+
+# The moment the tests' papers start: a fixed, timezone-aware instant, so deadlines and dates are exact.
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+def right(question) -> Choice:
+    """The question's key."""
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question, nth: int = 0) -> Choice:
+    """The question's `nth` wrong option, in authored order."""
+    return question.choices.filter(is_correct=False).order_by("order")[nth]
+
+
+def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
+    """A sitting of `quiz` through the real services, submitted: `picks` maps questions to a Choice, or None.
+
+    Answers are saved `seconds_apart` from the start and from each other, in the order given.
+    """
+    from quiz.services import answer_save, attempt_start, attempt_submit
+
+    attempt = attempt_start(quiz=quiz, user=user, now=now)
+    moment = now
+    for question, choice in picks.items():
+        moment += timedelta(seconds=seconds_apart)
+        if choice is not None:
+            answer_save(
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=question.pk,
+                choice_id=choice.pk,
+                marked=False,
+                now=moment,
+            )
+    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
