@@ -14,6 +14,7 @@ from quiz import services
 from quiz.models import Answer, Attempt
 from quiz.services import AttemptClosed, answer_save, attempt_start, attempt_submit
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import right
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -67,7 +68,7 @@ def sitting():
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=questions[0].choices.get(is_correct=True).pk,
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     return attempt, questions
@@ -87,7 +88,7 @@ def test_attempt_submit_at_the_same_instant_grades_once(sitting, slow_grading):
 def test_answer_save_racing_a_submit_is_graded_or_refused(sitting, slow_grading):
     attempt, questions = sitting
     late = questions[1]
-    choice = late.choices.get(is_correct=True).pk
+    choice = right(late).pk
 
     def autosave():
         time.sleep(0.1)  # arrives while the submit is grading
@@ -112,7 +113,7 @@ def test_submit_waits_for_an_autosave_holding_the_lock_and_grades_it(sitting):
     """The other order: the save's statement holds the paper's row when the submit comes."""
     attempt, questions = sitting
     late = questions[1]
-    choice = late.choices.get(is_correct=True).pk
+    choice = right(late).pk
 
     def autosave():
         with transaction.atomic():  # holds the row lock the statement took until this commits

@@ -24,6 +24,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
+from tests.helpers import right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +52,6 @@ def attempt(quiz, student):
 
 def url(name: str, attempt: Attempt) -> str:
     return reverse(name, args=[attempt.public_id])
-
-
-def right(question) -> Choice:
-    return question.choices.get(is_correct=True)
-
-
-def wrong(question) -> Choice:
-    return question.choices.filter(is_correct=False).order_by("order").first()
 
 
 def unchanged(questions) -> dict:

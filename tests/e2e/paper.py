@@ -16,12 +16,8 @@ TIMER_SECONDS = (
 )
 
 
-def first(question):
-    """The key of a QuestionFactory question; the options show in authored order with shuffle off."""
-    return question.choices.order_by("order")[0]
-
-
 def option(question, number: int):
+    """The option shown `number`th on the paper: the authored order, with shuffling off (QuizFactory's)."""
     return question.choices.order_by("order")[number - 1]
 
 
