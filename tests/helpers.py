@@ -11,6 +11,9 @@ from content.models import Choice
 
 # The moment the tests' papers start: a fixed, timezone-aware instant, so deadlines and dates are exact.
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 # --- answering -----------------------------------------------------------------------------------

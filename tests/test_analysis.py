@@ -12,11 +12,9 @@ from django.urls import reverse
 from quiz import analytics
 from quiz.models import Attempt
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import T0, graded_attempt, right, wrong
+from tests.helpers import MINUTE, T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-MINUTE = timedelta(minutes=1)
 
 
 def closed(user, quiz, score: str, *, max_score: str = "10", number: int = 1, at: datetime = T0) -> Attempt:

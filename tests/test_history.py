@@ -21,11 +21,9 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
-from tests.helpers import T0, graded_attempt, right, wrong
+from tests.helpers import HOUR, T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture

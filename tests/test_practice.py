@@ -12,10 +12,9 @@ from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome
 from quiz.services import PaperRunning, QuizUnavailable, answer_save, attempt_start, attempt_submit, practice_start
 from tests.factories import QuestionFactory, QuizFactory
-from tests.helpers import T0, graded_attempt, right, wrong
+from tests.helpers import DAY, T0, graded_attempt, right, wrong
 
-# 09:00 UTC is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
-DAY = timedelta(days=1)
+# 09:00 UTC (T0) is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
 
 
 # --- the schedule, pure --------------------------------------------------------------------------
