@@ -3,7 +3,11 @@
 One home for each: a test module imports these rather than writing its own.
 """
 
+import re
 from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from content.models import Choice
 
@@ -50,3 +54,25 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
                 now=moment,
             )
     return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+
+
+# --- counting queries ----------------------------------------------------------------------------
+# Beside each two-size guard (these counts, equal for a small and a large quiz or history) a test
+# asserts the absolute count with pytest-django's `django_assert_num_queries`, which counts every
+# statement as `queries_for` does by default.
+
+# The session's and the user's lookups, and transaction control (savepoints under the test's transaction).
+NOT_THE_VIEWS = re.compile(r'"(django_session|auth_user)"|^(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)')
+
+
+def queries_for(client, url: str, *, method="get", data=None, status=200, app_only=False) -> int:
+    """How many queries one request makes, after checking its status: for query-count guards.
+
+    Every statement by default; with `app_only`, leaving out the session and user lookups and
+    transaction control, so the figure is what the view itself asked of the database.
+    """
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == status
+    statements = [query["sql"] for query in captured.captured_queries]
+    return len([sql for sql in statements if not NOT_THE_VIEWS.search(sql)] if app_only else statements)

@@ -7,7 +7,6 @@ from django.urls import reverse, reverse_lazy
 from content.bank import QUESTION_FIELDS
 from content.models import Question
 from content.rules import ASSERTION_REASON_CHOICES
-from tests.conftest import queries_for
 from tests.factories import (
     FactFactory,
     MisconceptionFactory,
@@ -18,6 +17,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
+from tests.helpers import queries_for
 
 ADD_URL = reverse("admin:content_question_add")
 FOUR = [

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from quiz.models import Attempt, ExtraTime, Quiz
 from quiz.services import answer_save, attempt_start, attempt_submit
-from tests.conftest import queries_for
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import queries_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,7 +22,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
-from tests.helpers import right, wrong
+from tests.helpers import queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -57,16 +55,6 @@ def url(name: str, attempt: Attempt) -> str:
 def unchanged(questions) -> dict:
     """The `was-<id>` fields of a freshly rendered paper with nothing saved."""
     return {f"was-{q.pk}": ":0" for q in questions}
-
-
-def app_queries(captured) -> list[str]:
-    """The queries a view made, leaving out the session and user lookups and transaction control."""
-    return [
-        q["sql"]
-        for q in captured.captured_queries
-        if not re.search(r'"(django_session|auth_user)"', q["sql"])
-        and not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)", q["sql"])
-    ]
 
 
 # --- quiz list and detail ------------------------------------------------------------------------
@@ -657,13 +645,6 @@ def _paper_with(n: int, user) -> Attempt:
     return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user)
 
 
-def _count(client, method: str, path: str, data=None) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = getattr(client, method)(path, data or {})
-    assert response.status_code in (200, 302)
-    return len(app_queries(captured))
-
-
 def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student):
     counts = {}
     for n in (5, 50):
@@ -679,25 +660,28 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
             )
         question = items[-1].question
         counts[n] = {
-            "paper": _count(student_client, "get", url("attempt_paper", attempt)),
-            "confirm": _count(student_client, "get", url("attempt_submit", attempt)),
-            "autosave": _count(
+            "paper": queries_for(student_client, url("attempt_paper", attempt), app_only=True),
+            "confirm": queries_for(student_client, url("attempt_submit", attempt), app_only=True),
+            "autosave": queries_for(
                 student_client,
-                "post",
                 url("attempt_answer", attempt),
-                {"question": question.pk, "choice": right(question).pk},
+                method="post",
+                data={"question": question.pk, "choice": right(question).pk},
+                app_only=True,
             ),
-            "submit": _count(
+            "submit": queries_for(
                 student_client,
-                "post",
                 url("attempt_submit", attempt),
-                {
+                method="post",
+                data={
                     "intent": "submit",
                     **unchanged([i.question for i in items]),
                     f"q-{question.pk}": right(question).pk,
                 },
+                status=302,
+                app_only=True,
             ),
-            "result": _count(student_client, "get", url("attempt_result", attempt)),
+            "result": queries_for(student_client, url("attempt_result", attempt), app_only=True),
         }
     assert counts[5] == counts[50]
     # The autosave: the upsert that checks paper, question and choice, and the progress count.
@@ -706,7 +690,10 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
 
 def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
     def measure():
-        return _count(student_client, "get", reverse("quiz_list")), _count(student_client, "get", reverse("home"))
+        return (
+            queries_for(student_client, reverse("quiz_list"), app_only=True),
+            queries_for(student_client, reverse("home"), app_only=True),
+        )
 
     QuizFactory(questions=[QuestionFactory()])
     RuleQuizFactory()

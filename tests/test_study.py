@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import queries_for
 from tests.factories import NoteFactory, QuestionFactory, TopicFactory
+from tests.helpers import queries_for
 
 
 def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
