@@ -7,6 +7,8 @@ from content.models import Choice, Fact, Misconception, Note, Question, Source, 
 from content.rules import ASSERTION_REASON_CHOICES
 from quiz.models import Quiz, QuizQuestion
 
+PASSWORD = "correct-horse-battery"  # every UserFactory user's
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -14,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"student{n}")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

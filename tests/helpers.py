@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from content.models import Choice
 
@@ -76,3 +77,12 @@ def queries_for(client, url: str, *, method="get", data=None, status=200, app_on
     assert response.status_code == status
     statements = [query["sql"] for query in captured.captured_queries]
     return len([sql for sql in statements if not NOT_THE_VIEWS.search(sql)] if app_only else statements)
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, *, address: str = "203.0.113.7", admin: bool = False):
+    """Sign in through the login form (the admin's with `admin`) from `address`, as throttling sees it."""
+    url = reverse("admin:login") if admin else reverse("login")
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)

@@ -6,6 +6,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import PASSWORD
+from tests.helpers import log_in
+
 
 @pytest.mark.django_db
 def test_signup_creates_the_account_and_logs_in(client):
@@ -31,7 +34,7 @@ def test_signup_refuses_a_weak_password_with_a_message(client):
 
 @pytest.mark.django_db
 def test_login_and_logout(client, student):
-    response = client.post(reverse("login"), {"username": "asha", "password": "correct-horse-battery"})
+    response = log_in(client, "asha", PASSWORD)
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"].is_authenticated
     assert client.post(reverse("logout")).status_code == 302
@@ -41,7 +44,7 @@ def test_login_and_logout(client, student):
 @pytest.mark.django_db
 def test_login_form_enforces_csrf(student):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(reverse("login"), {"username": "asha", "password": "correct-horse-battery"})
+    response = log_in(strict, "asha", PASSWORD)
     assert response.status_code == 403
 
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from quiz.services import answer_save, attempt_start, attempt_submit
 from tests.e2e.paper import RESULT_URL, choose, expect_saved, mark, start
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.factories import PASSWORD, NoteFactory, QuestionFactory, QuizFactory, UserFactory
 from tests.helpers import right
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,7 +100,7 @@ def test_admin_runs_without_csp_violations(page, live_server, log_in, violations
         marked=False,
     )
     attempt_submit(attempt=attempt)
-    log_in(page, "editor", "correct-horse-battery", admin=True)
+    log_in(page, "editor", PASSWORD, admin=True)
     expect(page.get_by_role("heading", name="Questions, notes and students")).to_be_visible()
 
     question = questions[0]

@@ -11,7 +11,6 @@ from quiz.models import Answer, Attempt
 from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import (
     PAPER_URL,
-    PASSWORD,
     RESULT_URL,
     TIMER_SECONDS,
     choose,
@@ -23,7 +22,7 @@ from tests.e2e.paper import (
     section,
     start,
 )
-from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
+from tests.factories import PASSWORD, QuestionFactory, QuizFactory, StatementQuestionFactory
 from tests.helpers import right
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -221,16 +220,13 @@ def test_paper_failed_save_warns_and_retries_until_saved(page, live_server, sign
     assert Answer.objects.get(attempt=attempt).choice_id == right(q1).pk
 
 
-def test_paper_without_javascript_saves_and_submits(browser, live_server, student):
+def test_paper_without_javascript_saves_and_submits(browser, live_server, log_in, student):
     q1, q2, q3 = QuestionFactory.create_batch(3)
     quiz = QuizFactory(questions=[q1, q2, q3])
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(student.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, student.username, PASSWORD)
     attempt = start(page, live_server, quiz, script=False)
 
     choose(page, option(q1, 2))
