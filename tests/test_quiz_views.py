@@ -637,7 +637,7 @@ def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, studen
     assert "<strong>0.00</strong> / 6.00" in html
 
 
-# --- query-count guards: the same queries for 5 and for 50 questions --------------------------------
+# --- query counts: the same for a small and a large quiz or history, and exactly so many --------------
 
 
 def _paper_with(n: int, user) -> Attempt:
@@ -645,7 +645,16 @@ def _paper_with(n: int, user) -> Attempt:
     return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user)
 
 
-def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student):
+# Every statement, as django_assert_num_queries counts: with the session's and the user's lookups
+# and the savepoints of the services' transactions.
+PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "submit": 16, "result": 8}
+
+
+def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    def measure(name: str, path: str, **request) -> int:
+        with django_assert_num_queries(PAPER_QUERIES[name]):
+            return queries_for(student_client, path, app_only=True, **request)
+
     counts = {}
     for n in (5, 50):
         attempt = _paper_with(n, student)
@@ -660,17 +669,16 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
             )
         question = items[-1].question
         counts[n] = {
-            "paper": queries_for(student_client, url("attempt_paper", attempt), app_only=True),
-            "confirm": queries_for(student_client, url("attempt_submit", attempt), app_only=True),
-            "autosave": queries_for(
-                student_client,
+            "paper": measure("paper", url("attempt_paper", attempt)),
+            "confirm": measure("confirm", url("attempt_submit", attempt)),
+            "autosave": measure(
+                "autosave",
                 url("attempt_answer", attempt),
                 method="post",
                 data={"question": question.pk, "choice": right(question).pk},
-                app_only=True,
             ),
-            "submit": queries_for(
-                student_client,
+            "submit": measure(
+                "submit",
                 url("attempt_submit", attempt),
                 method="post",
                 data={
@@ -679,21 +687,21 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
                     f"q-{question.pk}": right(question).pk,
                 },
                 status=302,
-                app_only=True,
             ),
-            "result": queries_for(student_client, url("attempt_result", attempt), app_only=True),
+            "result": measure("result", url("attempt_result", attempt)),
         }
     assert counts[5] == counts[50]
     # The autosave: the upsert that checks paper, question and choice, and the progress count.
     assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "submit": 12, "result": 6}
 
 
-def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
+def test_quiz_list_and_home_queries_do_not_grow(student_client, student, django_assert_num_queries):
     def measure():
-        return (
-            queries_for(student_client, reverse("quiz_list"), app_only=True),
-            queries_for(student_client, reverse("home"), app_only=True),
-        )
+        with django_assert_num_queries(7):
+            quiz_list = queries_for(student_client, reverse("quiz_list"), app_only=True)
+        with django_assert_num_queries(11):
+            home = queries_for(student_client, reverse("home"), app_only=True)
+        return quiz_list, home
 
     QuizFactory(questions=[QuestionFactory()])
     RuleQuizFactory()
@@ -703,3 +711,33 @@ def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
         attempt_submit(attempt=attempt_start(quiz=quiz, user=student))
         RuleQuizFactory(rule_traps_only=True)
     assert measure() == small
+
+
+def test_quiz_detail_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    """The student's view: their attempts at the quiz, a paper running elsewhere, their extra time."""
+
+    def measure(quiz) -> int:
+        with django_assert_num_queries(8):
+            return queries_for(student_client, reverse("quiz_detail", args=[quiz.slug]))
+
+    small = QuizFactory(questions=[QuestionFactory()])
+    attempt_submit(attempt=attempt_start(quiz=small, user=student))
+    one = measure(small)
+    large = QuizFactory(questions=QuestionFactory.create_batch(30))
+    for _ in range(6):
+        attempt_submit(attempt=attempt_start(quiz=large, user=student))
+    attempt_start(quiz=QuizFactory(questions=[QuestionFactory()]), user=student)  # running elsewhere
+    assert measure(large) == one
+
+
+def test_quiz_start_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    """Starting pins each question's version (making the first one here) and sets the paper in one insert."""
+
+    def measure(questions: int) -> int:
+        quiz = QuizFactory(questions=QuestionFactory.create_batch(questions))
+        with django_assert_num_queries(23):
+            count = queries_for(student_client, reverse("quiz_start", args=[quiz.slug]), method="post", status=302)
+        attempt_submit(attempt=Attempt.objects.get(user=student, quiz=quiz))
+        return count
+
+    assert measure(50) == measure(5)
