@@ -58,9 +58,9 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
 
 
 # --- counting queries ----------------------------------------------------------------------------
-# Beside each two-size guard (these counts, equal for a small and a large quiz or history) a test
-# asserts the absolute count with pytest-django's `django_assert_num_queries`, which counts every
-# statement as `queries_for` does by default.
+# Each page's test compares these counts for a small and a large quiz (or history, or bank) and,
+# with pytest-django's `django_assert_num_queries`, asserts the exact number: every statement, as
+# `queries_for` counts by default.
 
 # The session's and the user's lookups, and transaction control (savepoints under the test's transaction).
 NOT_THE_VIEWS = re.compile(r'"(django_session|auth_user)"|^(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)')
