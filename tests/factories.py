@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
@@ -7,8 +7,7 @@ from content.models import Choice, Fact, Misconception, Note, Question, Source, 
 from content.rules import ASSERTION_REASON_CHOICES
 from quiz.models import Quiz, QuizQuestion
 
-# The moment the tests' papers start: a fixed, timezone-aware instant, so deadlines and dates are exact.
-T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+PASSWORD = "correct-horse-battery"  # every UserFactory user's
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -17,7 +16,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"student{n}")
-    password = factory.django.Password("correct-horse-battery")
+    password = factory.django.Password(PASSWORD)
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -155,35 +154,3 @@ class RuleQuizFactory(QuizFactory):
     """Draws from every published question."""
 
     selection = Quiz.Selection.RULE
-
-
-def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
-    """A sitting of `quiz` through the real services, submitted: `picks` maps questions to a Choice, or None.
-
-    Answers are saved `seconds_apart` from the start and from each other, in the order given.
-    """
-    from quiz.services.answers import answer_save
-    from quiz.services.attempts import attempt_start, attempt_submit
-
-    attempt = attempt_start(quiz=quiz, user=user, now=now).attempt
-    moment = now
-    for question, choice in picks.items():
-        moment += timedelta(seconds=seconds_apart)
-        if choice is not None:
-            answer_save(
-                user=attempt.user,
-                attempt_public_id=attempt.public_id,
-                question_id=question.pk,
-                choice_id=choice.pk,
-                marked=False,
-                now=moment,
-            )
-    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
-
-
-def right(question) -> Choice:
-    return question.choices.get(is_correct=True)
-
-
-def wrong(question, nth: int = 0) -> Choice:
-    return question.choices.filter(is_correct=False).order_by("order")[nth]

@@ -6,6 +6,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import log_in, queries_for
+
 
 @pytest.mark.django_db
 def test_signup_creates_the_account_and_logs_in(client):
@@ -31,7 +34,7 @@ def test_signup_refuses_a_weak_password_with_a_message(client):
 
 @pytest.mark.django_db
 def test_login_and_logout(client, student):
-    response = client.post(reverse("login"), {"username": "asha", "password": "correct-horse-battery"})
+    response = log_in(client, "asha", PASSWORD)
     assert response.status_code == 302
     assert client.get(reverse("home")).context["user"].is_authenticated
     assert client.post(reverse("logout")).status_code == 302
@@ -41,7 +44,7 @@ def test_login_and_logout(client, student):
 @pytest.mark.django_db
 def test_login_form_enforces_csrf(student):
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(reverse("login"), {"username": "asha", "password": "correct-horse-battery"})
+    response = log_in(strict, "asha", PASSWORD)
     assert response.status_code == 403
 
 
@@ -54,3 +57,55 @@ def test_create_demo_users_is_idempotent_and_matches_the_readme():
     users = {u.username: u for u in get_user_model().objects.all()}
     assert (users["student"].is_staff, users["admin"].is_staff, users["admin"].is_superuser) == (False, True, True)
     assert users["student"].check_password("practise-upsc-2026")
+
+
+# --- query counts: the same with one student as with many, and exactly so many ------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url_name", "expected"), [("login", 0), ("signup", 0)])
+def test_account_pages_query_count_does_not_grow_with_students(client, url_name, expected, django_assert_num_queries):
+    """The forms ask nothing of the database until they are sent."""
+    UserFactory()
+    with django_assert_num_queries(expected):
+        small = queries_for(client, reverse(url_name))
+    UserFactory.create_batch(20)
+    with django_assert_num_queries(expected):
+        assert queries_for(client, reverse(url_name)) == small
+
+
+@pytest.mark.django_db
+def test_sign_in_and_out_query_count_does_not_grow_with_past_sign_ins(student, django_assert_num_queries):
+    """With the throttle's bookkeeping (django-axes): its failure count, its access log, the session."""
+
+    def measure() -> tuple[int, int]:
+        client = Client()
+        with django_assert_num_queries(13):
+            sign_in = queries_for(
+                client, reverse("login"), method="post", data={"username": "asha", "password": PASSWORD}, status=302
+            )
+        with django_assert_num_queries(6):
+            sign_out = queries_for(client, reverse("logout"), method="post", status=302)
+        return sign_in, sign_out
+
+    small = measure()
+    for _ in range(20):
+        log_in(Client(), "asha", PASSWORD, address="127.0.0.1")  # from the test client's address: axes keys by both
+    assert measure() == small
+
+
+@pytest.mark.django_db
+def test_signup_query_count_does_not_grow_with_students(django_assert_num_queries):
+    def measure(username: str) -> int:
+        with django_assert_num_queries(14):
+            return queries_for(
+                Client(),
+                reverse("signup"),
+                method="post",
+                data={"username": username, "password1": "civil-services-2027", "password2": "civil-services-2027"},
+                status=302,
+            )
+
+    small = measure("meera")
+    UserFactory.create_batch(20)
+    assert measure("kiran") == small

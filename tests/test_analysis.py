@@ -5,17 +5,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quiz.models import Attempt
 from quiz.selectors import items, results
-from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import MINUTE, T0, graded_attempt, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-MINUTE = timedelta(minutes=1)
 
 
 def closed(user, quiz, score: str, *, max_score: str = "10", number: int = 1, at: datetime = T0) -> Attempt:
@@ -209,23 +206,18 @@ def test_quiz_stats_unknown_quiz_is_404(staff_client):
     assert staff_client.get(reverse("quiz_stats", args=["nope"])).status_code == 404
 
 
-def _stats_queries(client, quiz) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("quiz_stats", args=[quiz.slug]))
-    assert response.status_code == 200
-    return len(captured)
-
-
-def test_quiz_stats_queries_do_not_grow_with_attempts(staff_client, db):
+def test_quiz_stats_queries_do_not_grow_with_attempts(staff_client, db, django_assert_num_queries):
     questions = [QuestionFactory() for _ in range(3)]
     quiz = QuizFactory(questions=questions)
     graded_attempt(user=UserFactory(), quiz=quiz, picks={questions[0]: right(questions[0])}, now=T0)
-    one = _stats_queries(staff_client, quiz)
+    with django_assert_num_queries(13):
+        one = queries_for(staff_client, reverse("quiz_stats", args=[quiz.slug]))
     for n in range(1, 20):
         picks = {q: (right(q) if (n + i) % 3 else wrong(q)) for i, q in enumerate(questions)}
         graded_attempt(user=UserFactory(), quiz=quiz, picks=picks, now=T0 + n * MINUTE)
     assert Attempt.objects.filter(quiz=quiz).count() == 20
-    assert _stats_queries(staff_client, quiz) == one
+    with django_assert_num_queries(13):
+        assert queries_for(staff_client, reverse("quiz_stats", args=[quiz.slug])) == one
 
 
 # --- staff only ----------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from content.services import question_versions_current
 from quiz import policy
 from quiz.models import Attempt, AttemptQuestion
 from quiz.services import answers
-from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, right, wrong
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, right, wrong
 
 pytestmark = pytest.mark.django_db
 

@@ -6,29 +6,22 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from quiz.models import Attempt
 from quiz.selectors import progress
 from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from tests.factories import (
-    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
     QuizFactory,
     StatementQuestionFactory,
     UserFactory,
-    graded_attempt,
-    right,
-    wrong,
 )
+from tests.helpers import HOUR, T0, graded_attempt, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -160,25 +153,20 @@ def test_history_needs_login(client):
     assert client.get(reverse("history")).url == f"{reverse('login')}?next=/history/"
 
 
-def _history_queries(client) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(reverse("history"))
-    assert response.status_code == 200
-    return len(captured)
-
-
-def test_history_queries_do_not_grow_with_attempts(student_client, student, quiz, questions):
+def test_history_queries_do_not_grow_with_attempts(student_client, student, quiz, questions, django_assert_num_queries):
     statement = StatementQuestionFactory()
     trap = QuestionFactory(is_trap=True, trap_note="Taking a partnership for an alliance.")
     mixed = QuizFactory(questions=[*questions[:2], statement, trap])
     graded_attempt(user=student, quiz=mixed, picks={statement: wrong(statement), trap: wrong(trap)}, now=T0)
-    one = _history_queries(student_client)
+    with django_assert_num_queries(15):
+        one = queries_for(student_client, reverse("history"))
     assert one == 15  # with the session's and the user's own
     for n in range(1, 20):
         picks = {statement: wrong(statement, n % 3), trap: wrong(trap, n % 3), questions[0]: right(questions[0])}
         graded_attempt(user=student, quiz=mixed if n % 2 else quiz, picks=picks if n % 2 else {}, now=T0 + n * HOUR)
     assert Attempt.objects.count() == 20
-    assert _history_queries(student_client) == one
+    with django_assert_num_queries(15):
+        assert queries_for(student_client, reverse("history")) == one
 
 
 # --- mastery -------------------------------------------------------------------------------------

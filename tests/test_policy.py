@@ -9,7 +9,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from quiz import policy
 from quiz.models import Attempt, Quiz
 from quiz.policy import ReviewSealed, StartRefusal
-from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, graded_attempt, right, wrong
 
 # --- may this student start ------------------------------------------------------------------------
 

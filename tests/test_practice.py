@@ -13,10 +13,10 @@ from quiz.scoring import Outcome
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from quiz.services.errors import PaperRunning, QuizUnavailable
-from tests.factories import T0, QuestionFactory, QuizFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory
+from tests.helpers import DAY, T0, graded_attempt, queries_for, right, wrong
 
-# 09:00 UTC is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
-DAY = timedelta(days=1)
+# 09:00 UTC (T0) is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
 
 
 # --- the schedule, pure --------------------------------------------------------------------------
@@ -227,6 +227,46 @@ def test_quiz_start_says_when_it_submitted_a_practice_round(student_client, stud
     practice_start(user=student)
     response = student_client.post(reverse("quiz_start", args=[quiz.slug]), follow=True)
     assert "Your practice round was submitted with the answers you had given" in response.content.decode()
+
+
+def test_practice_page_queries_do_not_grow(student_client, student, time_machine, django_assert_num_queries):
+    """The boxes, what is due and when the next comes back: the same queries for one card as for thirty."""
+
+    def measure() -> int:
+        with django_assert_num_queries(7):
+            return queries_for(student_client, reverse("practice"))
+
+    time_machine.move_to(T0 + 2 * DAY, tick=False)
+    one = QuestionFactory()
+    graded_attempt(user=student, quiz=QuizFactory(questions=[one]), picks={one: wrong(one)}, now=T0)
+    small = measure()
+    many = QuestionFactory.create_batch(30)
+    quiz = QuizFactory(questions=many)
+    graded_attempt(user=student, quiz=quiz, picks={q: wrong(q) for q in many}, now=T0)
+    graded_attempt(user=student, quiz=quiz, picks={q: right(q) for q in many[:10]}, now=T0 + DAY)  # ten to box 2
+    assert ReviewCard.objects.filter(user=student).count() == 31
+    assert measure() == small
+
+
+def test_practice_start_queries_do_not_grow(student_client, student, time_machine, django_assert_num_queries):
+    """A round of 2 due questions and one of 40 start with the same queries (the practice quiz made beforehand)."""
+
+    def measure(missed: int) -> int:
+        questions = QuestionFactory.create_batch(missed)
+        graded_attempt(user=student, quiz=QuizFactory(questions=questions), picks={}, now=T0)
+        with django_assert_num_queries(19):
+            count = queries_for(
+                student_client, reverse("practice_start"), method="post", data={"size": "40"}, status=302
+            )
+        round_ = Attempt.objects.get(quiz__is_practice=True, status=Attempt.Status.IN_PROGRESS)
+        assert round_.question_count == missed
+        attempt_submit(attempt=round_)
+        return count
+
+    Quiz.objects.practice()  # made on first use, with its own insert
+    time_machine.move_to(T0 + DAY, tick=False)
+    small = measure(2)
+    assert measure(40) == small
 
 
 def test_practice_pages_need_login(client):

@@ -16,6 +16,7 @@ from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.services.errors import AttemptClosed
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import right
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -69,7 +70,7 @@ def sitting():
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=questions[0].choices.get(is_correct=True).pk,
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     return attempt, questions
@@ -89,7 +90,7 @@ def test_attempt_submit_at_the_same_instant_grades_once(sitting, slow_grading):
 def test_answer_save_racing_a_submit_is_graded_or_refused(sitting, slow_grading):
     attempt, questions = sitting
     late = questions[1]
-    choice = late.choices.get(is_correct=True).pk
+    choice = right(late).pk
 
     def autosave():
         time.sleep(0.1)  # arrives while the submit is grading
@@ -114,7 +115,7 @@ def test_submit_waits_for_an_autosave_holding_the_lock_and_grades_it(sitting):
     """The other order: the save's statement holds the paper's row when the submit comes."""
     attempt, questions = sitting
     late = questions[1]
-    choice = late.choices.get(is_correct=True).pk
+    choice = right(late).pk
 
     def autosave():
         with transaction.atomic():  # holds the row lock the statement took until this commits

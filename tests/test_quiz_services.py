@@ -18,7 +18,6 @@ from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.services.errors import AttemptClosed, AttemptNotFound, InvalidAnswer, PaperRunning, QuizUnavailable
 from quiz.services.grading import attempt_expire, attempts_close_expired
 from tests.factories import (
-    T0,
     AssertionReasonQuestionFactory,
     NoteFactory,
     QuestionFactory,
@@ -28,6 +27,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.helpers import T0, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +46,6 @@ def questions():
 @pytest.fixture
 def quiz(questions):
     return QuizFactory(title="Drill", questions=questions, time_limit=timedelta(minutes=10))
-
-
-def right(question: Question) -> int:
-    return question.choices.get(is_correct=True).pk
-
-
-def wrong(question: Question) -> int:
-    return question.choices.filter(is_correct=False).first().pk
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -105,7 +97,7 @@ def test_attempt_start_closes_an_expired_attempt_before_starting_anew(clock, qui
         user=first.user,
         attempt_public_id=first.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     clock.shift(timedelta(minutes=30))
@@ -230,17 +222,17 @@ def test_answer_save_stores_updates_and_clears(clock, quiz, questions, student):
     q = questions[0]
 
     first = answer_save(
-        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q), marked=True
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q).pk, marked=True
     )
     clock.shift(timedelta(seconds=30))
     second = answer_save(
-        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q), marked=False
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q).pk, marked=False
     )
     answer = Answer.objects.get(attempt=attempt, question=q)
 
     assert (first.answered, first.marked, first.seconds_left) == (1, 1, 600)
     assert (second.answered, second.marked, second.seconds_left) == (1, 0, 570)
-    assert (answer.choice_id, answer.marked) == (right(q), False)
+    assert (answer.choice_id, answer.marked) == (right(q).pk, False)
     assert answer.first_saved_at == T0
     assert answer.saved_at == T0 + timedelta(seconds=30)
 
@@ -259,7 +251,7 @@ def test_answer_save_refuses_a_question_not_on_the_paper(clock, quiz, student):
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=stranger.pk,
-            choice_id=right(stranger),
+            choice_id=right(stranger).pk,
             marked=False,
         )
     assert refused.value.message == "That question is not on this paper."
@@ -273,7 +265,7 @@ def test_answer_save_refuses_a_choice_of_another_question(clock, quiz, questions
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=questions[0].pk,
-            choice_id=right(questions[1]),
+            choice_id=right(questions[1]).pk,
             marked=False,
         )
     assert refused.value.message == "That choice is not an option of this question."
@@ -303,7 +295,7 @@ def test_answer_save_refuses_once_submitted(clock, quiz, questions, student):
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=questions[0].pk,
-            choice_id=right(questions[0]),
+            choice_id=right(questions[0]).pk,
             marked=False,
         )
     assert Answer.objects.filter(choice__isnull=False).count() == 0
@@ -321,7 +313,7 @@ def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, 
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     clock.move_to(attempt.deadline + after_deadline)
@@ -331,7 +323,7 @@ def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, 
             user=attempt.user,
             attempt_public_id=attempt.public_id,
             question_id=questions[1].pk,
-            choice_id=right(questions[1]),
+            choice_id=right(questions[1]).pk,
             marked=False,
         )
         assert progress.answered == 2
@@ -342,7 +334,7 @@ def test_answer_save_at_the_deadline(clock, quiz, questions, student, settings, 
                 user=attempt.user,
                 attempt_public_id=attempt.public_id,
                 question_id=questions[1].pk,
-                choice_id=right(questions[1]),
+                choice_id=right(questions[1]).pk,
                 marked=False,
             )
         assert refused.value.message == "Time is up: the deadline has passed, so this was not saved."
@@ -362,7 +354,7 @@ def test_answers_save_is_all_or_nothing(clock, quiz, questions, student):
     with pytest.raises(InvalidAnswer):
         answers_save(
             attempt=attempt,
-            choices={questions[0].pk: right(questions[0]), questions[1].pk: right(questions[2])},
+            choices={questions[0].pk: right(questions[0]).pk, questions[1].pk: right(questions[2]).pk},
             marked={},
         )
     assert Answer.objects.count() == 0
@@ -372,11 +364,11 @@ def test_answers_save_leaves_untouched_questions_unvisited(clock, quiz, question
     attempt = attempt_start(quiz=quiz, user=student).attempt
     answers_save(
         attempt=attempt,
-        choices={questions[0].pk: right(questions[0])},
+        choices={questions[0].pk: right(questions[0]).pk},
         marked={q.pk: q == questions[2] for q in questions},
     )
     saved = {a.question_id: (a.choice_id, a.marked) for a in Answer.objects.filter(attempt=attempt)}
-    assert saved == {questions[0].pk: (right(questions[0]), False), questions[2].pk: (None, True)}
+    assert saved == {questions[0].pk: (right(questions[0]).pk, False), questions[2].pk: (None, True)}
 
 
 # --- submit and expire ---------------------------------------------------------------------------
@@ -389,7 +381,7 @@ def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     clock.shift(timedelta(seconds=50))
@@ -397,7 +389,7 @@ def test_attempt_submit_grades_each_answer_and_the_totals(clock, quiz, questions
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[1].pk,
-        choice_id=wrong(questions[1]),
+        choice_id=wrong(questions[1]).pk,
         marked=True,
     )
     clock.shift(timedelta(seconds=10))
@@ -421,7 +413,11 @@ def test_attempt_submit_three_wrong_score_exactly_minus_two(clock, quiz, questio
     attempt = attempt_start(quiz=quiz, user=student).attempt
     for q in questions:
         answer_save(
-            user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=wrong(q), marked=False
+            user=attempt.user,
+            attempt_public_id=attempt.public_id,
+            question_id=q.pk,
+            choice_id=wrong(q).pk,
+            marked=False,
         )
     assert attempt_submit(attempt=attempt).score == Decimal("-2.00")
 
@@ -429,7 +425,7 @@ def test_attempt_submit_three_wrong_score_exactly_minus_two(clock, quiz, questio
 def test_attempt_submit_saves_the_form_answers_first(clock, quiz, questions, student):
     attempt = attempt_start(quiz=quiz, user=student).attempt
     attempt = attempt_submit(
-        attempt=attempt, choices={q.pk: right(q) for q in questions}, marked={q.pk: False for q in questions}
+        attempt=attempt, choices={q.pk: right(q).pk for q in questions}, marked={q.pk: False for q in questions}
     )
     assert (attempt.correct_count, attempt.score) == (3, Decimal("6.00"))
 
@@ -440,7 +436,7 @@ def test_attempt_submit_twice_grades_once(clock, quiz, questions, student):
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     first = attempt_submit(attempt=attempt)
@@ -448,7 +444,7 @@ def test_attempt_submit_twice_grades_once(clock, quiz, questions, student):
     Choice.objects.filter(question=questions[0]).update(is_correct=False)
     clock.shift(timedelta(minutes=1))
 
-    second = attempt_submit(attempt=attempt, choices={questions[1].pk: right(questions[1])})
+    second = attempt_submit(attempt=attempt, choices={questions[1].pk: right(questions[1]).pk})
 
     assert (second.score, second.submitted_at) == (first.score, first.submitted_at) == (Decimal("2.00"), T0)
     assert Answer.objects.get(attempt=attempt, question=questions[1]).choice_id is None
@@ -459,7 +455,7 @@ def test_attempt_submit_after_the_grace_ignores_the_form(clock, quiz, questions,
     attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.move_to(attempt.deadline + timedelta(seconds=30))
 
-    attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0])})
+    attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0]).pk})
 
     assert (attempt.status, attempt.score, attempt.blank_count) == (Attempt.Status.TIMED_OUT, Decimal("0.00"), 3)
     assert attempt.time_taken == timedelta(minutes=10)
@@ -470,7 +466,7 @@ def test_attempt_submit_within_the_grace_saves_and_times_out(clock, quiz, questi
     attempt = attempt_start(quiz=quiz, user=student).attempt
     clock.move_to(attempt.deadline + timedelta(seconds=2))
 
-    attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0])})
+    attempt = attempt_submit(attempt=attempt, choices={questions[0].pk: right(questions[0]).pk})
 
     assert (attempt.status, attempt.score) == (Attempt.Status.TIMED_OUT, Decimal("2.00"))
 
@@ -487,7 +483,7 @@ def test_close_expired_attempts_command_closes_only_abandoned_ones(clock, quiz, 
         user=abandoned.user,
         attempt_public_id=abandoned.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     clock.shift(timedelta(minutes=8))
@@ -513,7 +509,7 @@ def test_answered_question_cannot_be_deleted(clock, quiz, questions, student):
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     with pytest.raises(ProtectedError):
@@ -528,7 +524,7 @@ def test_attempt_start_refused_still_closes_the_expired_attempt(clock, questions
         user=first.user,
         attempt_public_id=first.public_id,
         question_id=questions[0].pk,
-        choice_id=right(questions[0]),
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     clock.shift(timedelta(hours=1))
@@ -567,7 +563,7 @@ def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, qu
     attempt = attempt_start(quiz=quiz, user=student).attempt
     q = questions[0]
     answer_save(
-        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q), marked=False
+        user=attempt.user, attempt_public_id=attempt.public_id, question_id=q.pk, choice_id=right(q).pk, marked=False
     )
 
     answer_save(
@@ -580,7 +576,7 @@ def test_answer_save_with_was_changes_only_what_the_page_changed(clock, quiz, qu
     )
 
     answer = Answer.objects.get(attempt=attempt, question=q)
-    assert (answer.choice_id, answer.marked) == (right(q), True)
+    assert (answer.choice_id, answer.marked) == (right(q).pk, True)
 
 
 @pytest.mark.parametrize("started", [0, 1, 500_000, 999_999], ids=lambda us: f"start+{us}us")
@@ -599,7 +595,7 @@ def test_answer_save_cutoff_is_exact_to_the_microsecond(
             user=student,
             attempt_public_id=attempt.public_id,
             question_id=questions[0].pk,
-            choice_id=right(questions[0]),
+            choice_id=right(questions[0]).pk,
             marked=False,
         )
 
@@ -634,7 +630,7 @@ def test_answer_save_never_acknowledges_what_the_statement_did_not_write(clock, 
             user=student,
             attempt_public_id=attempt.public_id,
             question_id=questions[0].pk,
-            choice_id=right(questions[0]),
+            choice_id=right(questions[0]).pk,
             marked=False,
         )
     assert refused.value.message == "This answer could not be saved: reload the page and answer again."

@@ -6,9 +6,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -25,6 +23,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
+from tests.helpers import HOUR, T0, graded_attempt, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -54,27 +53,9 @@ def url(name: str, attempt: Attempt) -> str:
     return reverse(name, args=[attempt.public_id])
 
 
-def right(question) -> Choice:
-    return question.choices.get(is_correct=True)
-
-
-def wrong(question) -> Choice:
-    return question.choices.filter(is_correct=False).order_by("order").first()
-
-
 def unchanged(questions) -> dict:
     """The `was-<id>` fields of a freshly rendered paper with nothing saved."""
     return {f"was-{q.pk}": ":0" for q in questions}
-
-
-def app_queries(captured) -> list[str]:
-    """The queries a view made, leaving out the session and user lookups and transaction control."""
-    return [
-        q["sql"]
-        for q in captured.captured_queries
-        if not re.search(r'"(django_session|auth_user)"', q["sql"])
-        and not re.match(r"(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)", q["sql"])
-    ]
 
 
 # --- quiz list and detail ------------------------------------------------------------------------
@@ -657,7 +638,7 @@ def test_home_shows_quizzes_open_papers_and_recent_scores(student_client, studen
     assert "<strong>0.00</strong> / 6.00" in html
 
 
-# --- query-count guards: the same queries for 5 and for 50 questions --------------------------------
+# --- query counts: the same for a small and a large quiz or history, and exactly so many --------------
 
 
 def _paper_with(n: int, user) -> Attempt:
@@ -665,14 +646,16 @@ def _paper_with(n: int, user) -> Attempt:
     return attempt_start(quiz=QuizFactory(questions=questions, shuffle_options=True), user=user).attempt
 
 
-def _count(client, method: str, path: str, data=None) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = getattr(client, method)(path, data or {})
-    assert response.status_code in (200, 302)
-    return len(app_queries(captured))
+# Every statement, as django_assert_num_queries counts: with the session's and the user's lookups
+# and the savepoints of the services' transactions.
+PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "submit": 16, "result": 9}
 
 
-def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student):
+def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    def measure(name: str, path: str, **request) -> int:
+        with django_assert_num_queries(PAPER_QUERIES[name]):
+            return queries_for(student_client, path, app_only=True, **request)
+
     counts = {}
     for n in (5, 50):
         attempt = _paper_with(n, student)
@@ -687,25 +670,26 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
             )
         question = items[-1].question
         counts[n] = {
-            "paper": _count(student_client, "get", url("attempt_paper", attempt)),
-            "confirm": _count(student_client, "get", url("attempt_submit", attempt)),
-            "autosave": _count(
-                student_client,
-                "post",
+            "paper": measure("paper", url("attempt_paper", attempt)),
+            "confirm": measure("confirm", url("attempt_submit", attempt)),
+            "autosave": measure(
+                "autosave",
                 url("attempt_answer", attempt),
-                {"question": question.pk, "choice": right(question).pk},
+                method="post",
+                data={"question": question.pk, "choice": right(question).pk},
             ),
-            "submit": _count(
-                student_client,
-                "post",
+            "submit": measure(
+                "submit",
                 url("attempt_submit", attempt),
-                {
+                method="post",
+                data={
                     "intent": "submit",
                     **unchanged([i.question for i in items]),
                     f"q-{question.pk}": right(question).pk,
                 },
+                status=302,
             ),
-            "result": _count(student_client, "get", url("attempt_result", attempt)),
+            "result": measure("result", url("attempt_result", attempt)),
         }
     assert counts[5] == counts[50]
     # The autosave: the upsert that checks paper, question and choice, and the progress count.
@@ -713,9 +697,13 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
     assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "submit": 12, "result": 7}
 
 
-def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
+def test_quiz_list_and_home_queries_do_not_grow(student_client, student, django_assert_num_queries):
     def measure():
-        return _count(student_client, "get", reverse("quiz_list")), _count(student_client, "get", reverse("home"))
+        with django_assert_num_queries(7):
+            quiz_list = queries_for(student_client, reverse("quiz_list"), app_only=True)
+        with django_assert_num_queries(11):
+            home = queries_for(student_client, reverse("home"), app_only=True)
+        return quiz_list, home
 
     QuizFactory(questions=[QuestionFactory()])
     RuleQuizFactory()
@@ -725,3 +713,35 @@ def test_quiz_list_and_home_queries_do_not_grow(student_client, student):
         attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
         RuleQuizFactory(rule_traps_only=True)
     assert measure() == small
+
+
+def test_quiz_detail_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    """The student's view: their attempts at the quiz, a paper running elsewhere, their extra time."""
+
+    def measure(quiz) -> int:
+        with django_assert_num_queries(8):
+            return queries_for(student_client, reverse("quiz_detail", args=[quiz.slug]))
+
+    small = QuizFactory(questions=[QuestionFactory()])
+    graded_attempt(user=student, quiz=small, picks={}, now=T0)
+    one = measure(small)
+    large = QuizFactory(questions=QuestionFactory.create_batch(30))
+    for n in range(6):
+        graded_attempt(user=student, quiz=large, picks={}, now=T0 + n * HOUR)
+    elsewhere = QuizFactory(questions=[QuestionFactory()])
+    student_client.post(reverse("quiz_start", args=[elsewhere.slug]))
+    assert Attempt.objects.get(quiz=elsewhere).is_open  # a paper running on another quiz
+    assert measure(large) == one
+
+
+def test_quiz_start_queries_do_not_grow(student_client, student, django_assert_num_queries):
+    """Starting pins each question's version (making the first one here) and sets the paper in one insert."""
+
+    def measure(questions: int) -> int:
+        quiz = QuizFactory(questions=QuestionFactory.create_batch(questions))
+        with django_assert_num_queries(22):
+            count = queries_for(student_client, reverse("quiz_start", args=[quiz.slug]), method="post", status=302)
+        attempt_submit(attempt=Attempt.objects.get(user=student, quiz=quiz))
+        return count
+
+    assert measure(50) == measure(5)

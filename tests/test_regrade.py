@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from quiz.models import Answer, Attempt
 from quiz.services.regrade import attempts_regrade
-from tests.factories import T0, QuestionFactory, QuizFactory, UserFactory, graded_attempt, right, wrong
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 

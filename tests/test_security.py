@@ -22,12 +22,12 @@ from django.utils import timezone
 
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.factories import PASSWORD, NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import log_in
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "correct-horse-battery"
 
 STUDENT_POLICY = {
     "default-src": ["'self'"],
@@ -68,10 +68,6 @@ def in_production(code: str, **env) -> subprocess.CompletedProcess:
 
 
 # --- login throttling ----------------------------------------------------------------------------
-
-
-def log_in(client, username: str, password: str, address: str = "203.0.113.7"):
-    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def test_login_locks_out_a_username_from_an_address_after_the_failure_limit(client, student):
@@ -131,10 +127,8 @@ def test_login_success_resets_the_failure_count(client, student):
 
 def test_admin_login_is_throttled_too(client, staff):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("admin:login"), {"username": "editor", "password": "nope"}, REMOTE_ADDR="203.0.113.7")
-    response = client.post(
-        reverse("admin:login"), {"username": "editor", "password": PASSWORD}, REMOTE_ADDR="203.0.113.7"
-    )
+        log_in(client, "editor", "nope", admin=True)
+    response = log_in(client, "editor", PASSWORD, admin=True)
     assert response.status_code == 429
     assert "Signing in is paused" in response.content.decode()
 
@@ -175,7 +169,7 @@ def test_password_hashes_are_argon2_and_older_ones_are_upgraded_at_sign_in(clien
     veteran = UserFactory(username="veteran")
     get_user_model().objects.filter(pk=veteran.pk).update(password=old_hash)
 
-    response = client.post(reverse("login"), {"username": "veteran", "password": "a long passphrase"})
+    response = log_in(client, "veteran", "a long passphrase")
 
     assert response.status_code == 302
     veteran.refresh_from_db()

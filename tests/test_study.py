@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from tests.conftest import queries_for
 from tests.factories import NoteFactory, QuestionFactory, TopicFactory
+from tests.helpers import queries_for
 
 
 def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
@@ -71,20 +71,24 @@ def test_study_topic_renders_authored_markup_without_script(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["study_index", "home"])
-def test_study_listing_query_count_does_not_grow_with_content(client, url_name):
+@pytest.mark.parametrize(("url_name", "expected"), [("study_index", 2), ("home", 3)])
+def test_study_listing_query_count_does_not_grow_with_content(client, url_name, expected, django_assert_num_queries):
     build_topics(1, 1, 1)
-    small = queries_for(client, reverse(url_name))
+    with django_assert_num_queries(expected):
+        small = queries_for(client, reverse(url_name))
     build_topics(6, 5, 4)
-    assert queries_for(client, reverse(url_name)) == small
+    with django_assert_num_queries(expected):
+        assert queries_for(client, reverse(url_name)) == small
 
 
 @pytest.mark.django_db
-def test_study_topic_query_count_does_not_grow_with_notes(client):
+def test_study_topic_query_count_does_not_grow_with_notes(client, django_assert_num_queries):
     small_topic, large_topic = build_topics(1, 1, 1)[0], build_topics(1, 12, 5)[0]
-    assert queries_for(client, reverse("study_topic", args=[large_topic.slug])) == queries_for(
-        client, reverse("study_topic", args=[small_topic.slug])
-    )
+    with django_assert_num_queries(3):
+        large = queries_for(client, reverse("study_topic", args=[large_topic.slug]))
+    with django_assert_num_queries(3):
+        small = queries_for(client, reverse("study_topic", args=[small_topic.slug]))
+    assert large == small
 
 
 @pytest.mark.django_db

@@ -17,7 +17,8 @@ from quiz.selectors.progress import statement_mastery
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.services.regrade import attempts_regrade
-from tests.factories import T0, NoteFactory, QuestionFactory, QuizFactory, UserFactory, graded_attempt
+from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import T0, graded_attempt
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.e2e.paper import PASSWORD
+from tests.factories import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Screenshots go to the ignored test-results/ so `make test` leaves the tree clean; README's are

@@ -1,4 +1,4 @@
-"""Driving the timed paper as a student does; shared by the browser tests."""
+"""Driving the app as a student does, signing up and sitting the timed paper; shared by the browser tests."""
 
 import re
 
@@ -6,7 +6,6 @@ from playwright.sync_api import expect
 
 from quiz.models import Attempt
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 PAPER_URL = re.compile(r"/attempts/([0-9a-f-]{36})/$")
 RESULT_URL = re.compile(r"/attempts/[0-9a-f-]{36}/result/$")
 # The countdown's "mm:ss" (or "h:mm:ss") as seconds.
@@ -16,12 +15,17 @@ TIMER_SECONDS = (
 )
 
 
-def first(question):
-    """The key of a QuestionFactory question; the options show in authored order with shuffle off."""
-    return question.choices.order_by("order")[0]
+def sign_up(page, username: str, password: str):
+    """Fill in and send the sign-up form the page shows; wait until the new student is signed in."""
+    page.get_by_label("Username").fill(username)
+    page.locator("#id_password1").fill(password)
+    page.locator("#id_password2").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("Signed in as")).to_contain_text(username)
 
 
 def option(question, number: int):
+    """The option shown `number`th on the paper: the authored order, with shuffling off (QuizFactory's)."""
     return question.choices.order_by("order")[number - 1]
 
 

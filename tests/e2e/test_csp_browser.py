@@ -9,8 +9,9 @@ from playwright.sync_api import expect
 
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
-from tests.e2e.paper import RESULT_URL, choose, expect_saved, first, mark, start
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.e2e.paper import RESULT_URL, choose, expect_saved, mark, start
+from tests.factories import PASSWORD, NoteFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import right
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,7 +60,7 @@ def test_paper_and_student_pages_run_without_csp_violations(page, live_server, s
         visit(page, f"{live_server.url}{url}", violations)
 
     start(page, live_server, quiz)
-    choose(page, first(q1))  # the autosave's fetch: connect-src
+    choose(page, right(q1))  # the autosave's fetch: connect-src
     expect_saved(page, q1)
     mark(page, q2)
     expect_saved(page, q2)
@@ -96,11 +97,11 @@ def test_admin_runs_without_csp_violations(page, live_server, log_in, violations
         user=attempt.user,
         attempt_public_id=attempt.public_id,
         question_id=questions[0].pk,
-        choice_id=first(questions[0]).pk,
+        choice_id=right(questions[0]).pk,
         marked=False,
     )
     attempt_submit(attempt=attempt)
-    log_in(page, "editor", "correct-horse-battery", admin=True)
+    log_in(page, "editor", PASSWORD, admin=True)
     expect(page.get_by_role("heading", name="Questions, notes and students")).to_be_visible()
 
     question = questions[0]

@@ -10,15 +10,16 @@ from playwright.sync_api import expect
 from quiz.models import Answer, Attempt
 from tests.e2e.paper import (
     PAPER_URL,
-    PASSWORD,
     RESULT_URL,
     TIMER_SECONDS,
     expect_palette,
     expect_ready,
     expect_saved,
     option,
+    sign_up,
 )
 from tests.factories import (
+    PASSWORD,
     MisconceptionFactory,
     NoteFactory,
     QuestionFactory,
@@ -46,11 +47,7 @@ def test_student_journey_signs_up_sits_a_paper_and_finds_it_in_history(page, liv
 
     page.goto(f"{live_server.url}/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
-    page.get_by_label("Username").fill("meera")
-    page.locator("#id_password1").fill("civil-services-2027")
-    page.locator("#id_password2").fill("civil-services-2027")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Signed in as")).to_contain_text("meera")
+    sign_up(page, "meera", "civil-services-2027")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Quizzes").click()
     page.get_by_role("link", name="Partnerships drill").click()
@@ -137,17 +134,13 @@ def test_admin_question_reaches_study_notes_and_a_rule_quiz(page, browser, live_
     reader = student.new_page()
     reader.set_default_timeout(10_000)
     reader.goto(f"{live_server.url}/accounts/signup/")
-    reader.get_by_label("Username").fill("kiran")
-    reader.locator("#id_password1").fill(PASSWORD)
-    reader.locator("#id_password2").fill(PASSWORD)
-    reader.get_by_role("button", name="Sign up").click()
-    expect(reader.get_by_text("Signed in as")).to_contain_text("kiran")
+    sign_up(reader, "kiran", PASSWORD)
     reader.goto(f"{live_server.url}/study/india-and-nato/")
     expect(reader.locator("#note-nato-basics")).to_contain_text("Tested by 1 question")
     reader.goto(f"{live_server.url}{drill.get_absolute_url()}")
     expect(reader.get_by_text("This quiz has no published questions yet.")).to_be_visible()
 
-    log_in(page, "editor", "correct-horse-battery", admin=True)
+    log_in(page, "editor", PASSWORD, admin=True)
     expect(page.get_by_role("heading", level=1)).to_have_text("Questions, notes and students")
     page.get_by_role("row", name="Questions").get_by_role("link", name="Questions").click()
     page.get_by_role("link", name="Add question").click()

@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from quiz.models import Answer, Attempt
-from tests.e2e.paper import RESULT_URL, expect_palette, expect_ready, expect_saved, first, option, section, start
+from tests.e2e.paper import RESULT_URL, expect_palette, expect_ready, expect_saved, option, section, start
 from tests.factories import QuestionFactory, QuizFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,7 +60,7 @@ def test_paper_keyboard_shortcuts_answer_move_and_mark(page, live_server, sign_i
     expect_saved(page, q1)
 
     page.keyboard.press("n")
-    expect_focus_on(page, f"c-{first(q2).pk}")  # nothing chosen yet: the first option
+    expect_focus_on(page, f"c-{option(q2, 1).pk}")  # nothing chosen yet: the first option
     expect(section(page, q2)).to_be_in_viewport()
     page.keyboard.press("1")
     expect_saved(page, q2)
@@ -70,9 +70,9 @@ def test_paper_keyboard_shortcuts_answer_move_and_mark(page, live_server, sign_i
     expect_saved(page, q2)
 
     page.keyboard.press("n")
-    expect_focus_on(page, f"c-{first(q3).pk}")
+    expect_focus_on(page, f"c-{option(q3, 1).pk}")
     page.keyboard.press("n")  # past the last question: stays
-    expect_focus_on(page, f"c-{first(q3).pk}")
+    expect_focus_on(page, f"c-{option(q3, 1).pk}")
     page.keyboard.press("m")
     expect_palette(page, q3, "marked")
     expect_saved(page, q3)
@@ -81,7 +81,7 @@ def test_paper_keyboard_shortcuts_answer_move_and_mark(page, live_server, sign_i
     expect_saved(page, q3)
 
     page.keyboard.press("p")
-    expect_focus_on(page, f"c-{first(q2).pk}")  # back to the chosen option
+    expect_focus_on(page, f"c-{option(q2, 1).pk}")  # back to the chosen option
     page.keyboard.press("4")  # changes the answer
     expect(page.locator(f"#c-{option(q2, 4).pk}")).to_be_checked()
     expect_saved(page, q2)
@@ -124,7 +124,7 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
     quiz = QuizFactory(questions=[q1, q2])
     sign_in()
     start(page, live_server, quiz)
-    page.locator(f"#c-{first(q1).pk}").check()
+    page.locator(f"#c-{option(q1, 1).pk}").check()
     expect_saved(page, q1)
     page.reload()  # Tab starts from the top of the page, as for a student arriving at it
     expect_ready(page)
@@ -148,10 +148,10 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
         "Question palette",
         "Question 1: Answered",
         "Question 2: Not visited",
-        f"(a) {first(q1).text}",  # a radio group is one stop, at its chosen option
+        f"(a) {option(q1, 1).text}",  # a radio group is one stop, at its chosen option
         "Mark for review (question 1)",
         "Clear response (question 1)",
-        f"(a) {first(q2).text}",
+        f"(a) {option(q2, 1).text}",
         "Mark for review (question 2)",
         "Clear response (question 2)",
         "Save answers",

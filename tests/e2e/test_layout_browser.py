@@ -14,6 +14,7 @@ from tests.e2e.axe import blocking_violations
 from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import expect_palette, option, start
 from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
+from tests.helpers import right, wrong
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,12 +87,12 @@ def test_paper_fits_the_screen_with_palette_and_submit_in_reach(page, live_serve
     assert page.evaluate(SCROLL_WIDTH) <= width
 
 
-def sit(quiz, user, *, days_ago: int, right: int, wrong: int):
-    """A paper submitted `days_ago` days back: the first `right` questions right, `wrong` wrong, the rest blank."""
+def sit(quiz, user, *, days_ago: int, rights: int, wrongs: int):
+    """A paper submitted `days_ago` days back: the first `rights` questions right, `wrongs` wrong, the rest blank."""
     began = timezone.now() - timedelta(days=days_ago, hours=days_ago)
     attempt = attempts.attempt_start(quiz=quiz, user=user, now=began).attempt
-    for n, item in enumerate(attempt.items.order_by("position").select_related("question")[: right + wrong]):
-        choice = first_correct(item.question) if n < right else item.question.choices.filter(is_correct=False)[0]
+    for n, item in enumerate(attempt.items.order_by("position").select_related("question")[: rights + wrongs]):
+        choice = right(item.question) if n < rights else wrong(item.question)
         at = began + timedelta(minutes=1)
         answers.answer_save(
             user=attempt.user,
@@ -104,24 +105,20 @@ def sit(quiz, user, *, days_ago: int, right: int, wrong: int):
     return attempts.attempt_submit(attempt=attempt, now=began + timedelta(minutes=9))
 
 
-def first_correct(question):
-    return question.choices.get(is_correct=True)
-
-
 @pytest.mark.parametrize("size", WIDTHS)
 def test_history_fits_the_screen(page, live_server, bank, sign_in, screenshot, size):
     width = WIDTHS[size]["width"]
     page.set_viewport_size(WIDTHS[size])
     student = sign_in()
     quick, traps = Quiz.objects.get(slug="quick-10"), Quiz.objects.get(slug="trap-drill")
-    for days_ago, quiz, right, wrong in (
+    for days_ago, quiz, rights, wrongs in (
         (12, quick, 3, 5),
         (9, traps, 4, 6),
         (6, quick, 5, 3),
         (3, traps, 7, 4),
         (1, quick, 8, 1),
     ):
-        sit(quiz, student, days_ago=days_ago, right=right, wrong=wrong)
+        sit(quiz, student, days_ago=days_ago, rights=rights, wrongs=wrongs)
 
     page.goto(f"{live_server.url}{reverse('history')}")
     expect(page.get_by_role("heading", name="Your history", level=1)).to_be_visible()

@@ -11,20 +11,19 @@ from quiz.models import Answer, Attempt
 from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import (
     PAPER_URL,
-    PASSWORD,
     RESULT_URL,
     TIMER_SECONDS,
     choose,
     expect_palette,
     expect_ready,
     expect_saved,
-    first,
     mark,
     option,
     section,
     start,
 )
-from tests.factories import QuestionFactory, QuizFactory, StatementQuestionFactory
+from tests.factories import PASSWORD, QuestionFactory, QuizFactory, StatementQuestionFactory
+from tests.helpers import right
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +35,7 @@ def test_paper_answers_survive_a_reload(page, live_server, sign_in):
     attempt = start(page, live_server, quiz)
     expect(page.locator("#timer")).to_have_attribute("role", "timer")
 
-    choose(page, first(q1))
+    choose(page, right(q1))
     expect_saved(page, q1)
     mark(page, q2)
     expect_saved(page, q2)
@@ -47,7 +46,7 @@ def test_paper_answers_survive_a_reload(page, live_server, sign_in):
     answers = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
     assert attempt.user == student
     assert {pk: (a.choice_id, a.marked) for pk, a in answers.items()} == {
-        q1.pk: (first(q1).pk, False),
+        q1.pk: (right(q1).pk, False),
         q2.pk: (None, True),
         q3.pk: (option(q3, 2).pk, False),
     }
@@ -62,7 +61,7 @@ def test_paper_answers_survive_a_reload(page, live_server, sign_in):
     assert after <= before - 2
     assert after < 600
 
-    expect(page.locator(f"#c-{first(q1).pk}")).to_be_checked()
+    expect(page.locator(f"#c-{right(q1).pk}")).to_be_checked()
     expect(page.locator(f"#c-{option(q3, 2).pk}")).to_be_checked()
     expect(section(page, q2).locator("input[type=radio]:checked")).to_have_count(0)
     expect(page.locator(f"#mark-{q2.pk}")).to_be_checked()
@@ -81,14 +80,14 @@ def test_paper_clear_response_saves_blank(page, live_server, sign_in):
     sign_in()
     attempt = start(page, live_server, quiz)
 
-    choose(page, first(q1))
+    choose(page, right(q1))
     expect_saved(page, q1)
     expect_palette(page, q1, "answered")
-    assert Answer.objects.get(attempt=attempt, question=q1).choice_id == first(q1).pk
+    assert Answer.objects.get(attempt=attempt, question=q1).choice_id == right(q1).pk
 
     section(page, q1).get_by_role("button", name="Clear response").click()
     expect_saved(page, q1)
-    expect(page.locator(f"#c-{first(q1).pk}")).not_to_be_checked()
+    expect(page.locator(f"#c-{right(q1).pk}")).not_to_be_checked()
     expect(section(page, q1).locator("input[type=radio]:checked")).to_have_count(0)
     expect_palette(page, q1, "not-answered")
     expect(page.locator("#progress [data-answered]")).to_have_text("0")
@@ -106,7 +105,7 @@ def test_paper_submit_confirmation_counts_unanswered(page, live_server, sign_in)
     sign_in()
     attempt = start(page, live_server, quiz)
 
-    choose(page, first(q1))
+    choose(page, right(q1))
     expect_saved(page, q1)
     page.locator(".paper-bar").get_by_role("button", name="Submit").click()
     dialog = page.locator("#submit-dialog")
@@ -143,7 +142,7 @@ def test_paper_one_minute_quiz_auto_submits_at_zero(page, live_server, sign_in):
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() + timedelta(seconds=4))
     page.reload()
     assert page.evaluate(TIMER_SECONDS) <= 4
-    choose(page, first(q1))
+    choose(page, right(q1))
     expect_saved(page, q1)
 
     page.wait_for_url(RESULT_URL, timeout=15_000)
@@ -153,7 +152,7 @@ def test_paper_one_minute_quiz_auto_submits_at_zero(page, live_server, sign_in):
     assert attempt.submitted_at <= attempt.deadline + timedelta(seconds=5)
     assert (attempt.score, attempt.max_score) == (Decimal("2.00"), Decimal("4.00"))
     answer = Answer.objects.get(attempt=attempt, question=q1)
-    assert (answer.choice_id, answer.outcome, answer.marks) == (first(q1).pk, "correct", Decimal("2.00"))
+    assert (answer.choice_id, answer.outcome, answer.marks) == (right(q1).pk, "correct", Decimal("2.00"))
     assert Answer.objects.get(attempt=attempt, question=q2).outcome == "blank"
 
 
@@ -172,7 +171,7 @@ def test_paper_and_result_screenshots(page, live_server, sign_in, screenshot, si
     expect_saved(page, q1)
     mark(page, s2)
     expect_saved(page, s2)
-    choose(page, first(q2))
+    choose(page, right(q2))
     expect_saved(page, q2)
     mark(page, q2)
     expect_saved(page, q2)
@@ -207,7 +206,7 @@ def test_paper_failed_save_warns_and_retries_until_saved(page, live_server, sign
     # The connection drops: every autosave fails at the network level.
     page.route("**/answer/", lambda route: route.abort("internetdisconnected"))
 
-    choose(page, first(q1))
+    choose(page, right(q1))
 
     expect(page.locator("#save-warning")).to_be_visible()
     expect(page.locator("#save-warning")).to_contain_text("Not saved yet: Question 1.")
@@ -218,19 +217,16 @@ def test_paper_failed_save_warns_and_retries_until_saved(page, live_server, sign
     page.unroute("**/answer/")
     expect_saved(page, q1)
     expect(page.locator("#save-warning")).to_be_hidden()
-    assert Answer.objects.get(attempt=attempt).choice_id == first(q1).pk
+    assert Answer.objects.get(attempt=attempt).choice_id == right(q1).pk
 
 
-def test_paper_without_javascript_saves_and_submits(browser, live_server, student):
+def test_paper_without_javascript_saves_and_submits(browser, live_server, log_in, student):
     q1, q2, q3 = QuestionFactory.create_batch(3)
     quiz = QuizFactory(questions=[q1, q2, q3])
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(student.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, student.username, PASSWORD)
     attempt = start(page, live_server, quiz, script=False)
 
     choose(page, option(q1, 2))
@@ -238,7 +234,7 @@ def test_paper_without_javascript_saves_and_submits(browser, live_server, studen
     expect(page.get_by_text("Your answers are saved.")).to_be_visible()
     assert Answer.objects.get(attempt=attempt).choice_id == option(q1, 2).pk
 
-    choose(page, first(q2))
+    choose(page, right(q2))
     page.locator("#paper").get_by_role("button", name="Submit").click()
     expect(page.get_by_role("heading", name="Submit your paper?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("You have answered 2 of 3 questions: 1 is unanswered")
@@ -260,7 +256,7 @@ def test_paper_submit_applies_a_change_whose_save_is_unconfirmed(page, live_serv
     q1, q2 = QuestionFactory.create_batch(2)
     sign_in()
     attempt = start(page, live_server, QuizFactory(questions=[q1, q2]))
-    choose(page, first(q1))
+    choose(page, right(q1))
     expect_saved(page, q1)
 
     held = []
@@ -275,7 +271,7 @@ def test_paper_submit_applies_a_change_whose_save_is_unconfirmed(page, live_serv
             break
         page.wait_for_timeout(100)
     assert Answer.objects.get(attempt=attempt).choice_id == option(q1, 2).pk
-    choose(page, first(q1))  # back to the key, while the first save is unconfirmed
+    choose(page, right(q1))  # back to the key, while the first save is unconfirmed
 
     page.locator(".paper-bar").get_by_role("button", name="Submit").click()
     page.locator("#confirm-submit").click()

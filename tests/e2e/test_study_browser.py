@@ -5,17 +5,14 @@ from playwright.sync_api import expect
 
 from content.models import Question
 from tests.e2e.conftest import WIDTHS
+from tests.e2e.paper import sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_student_signs_up_and_reads_study_notes(page, live_server, bank, screenshot):
     page.goto(f"{live_server.url}/accounts/signup/")
-    page.get_by_label("Username").fill("meera")
-    page.locator("#id_password1").fill("civil-services-2027")
-    page.locator("#id_password2").fill("civil-services-2027")
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Signed in as")).to_contain_text("meera")
+    sign_up(page, "meera", "civil-services-2027")
 
     page.get_by_role("link", name="Study notes").first.click()
     expect(page.get_by_role("heading", name="Study notes", level=1)).to_be_visible()

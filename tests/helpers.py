@@ -1,0 +1,89 @@
+"""What the tests share besides the factories: the clock, answering questions, counting queries, signing in.
+
+One home for each: a test module imports these rather than writing its own.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from content.models import Choice
+
+# --- the clock -----------------------------------------------------------------------------------
+
+# The moment the tests' papers start: a fixed, timezone-aware instant, so deadlines and dates are exact.
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+def right(question) -> Choice:
+    """The question's key."""
+    return question.choices.get(is_correct=True)
+
+
+def wrong(question, nth: int = 0) -> Choice:
+    """The question's `nth` wrong option, in authored order."""
+    return question.choices.filter(is_correct=False).order_by("order")[nth]
+
+
+def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
+    """A sitting of `quiz` through the real services, submitted: `picks` maps questions to a Choice, or None.
+
+    Answers are saved `seconds_apart` from the start and from each other, in the order given.
+    """
+    from quiz.services.answers import answer_save
+    from quiz.services.attempts import attempt_start, attempt_submit
+
+    attempt = attempt_start(quiz=quiz, user=user, now=now).attempt
+    moment = now
+    for question, choice in picks.items():
+        moment += timedelta(seconds=seconds_apart)
+        if choice is not None:
+            answer_save(
+                user=attempt.user,
+                attempt_public_id=attempt.public_id,
+                question_id=question.pk,
+                choice_id=choice.pk,
+                marked=False,
+                now=moment,
+            )
+    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+
+
+# --- counting queries ----------------------------------------------------------------------------
+# Each page's test compares these counts for a small and a large quiz (or history, or bank) and,
+# with pytest-django's `django_assert_num_queries`, asserts the exact number: every statement, as
+# `queries_for` counts by default.
+
+# The session's and the user's lookups, and transaction control (savepoints under the test's transaction).
+NOT_THE_VIEWS = re.compile(r'"(django_session|auth_user)"|^(SAVEPOINT|RELEASE SAVEPOINT|BEGIN|COMMIT)')
+
+
+def queries_for(client, url: str, *, method="get", data=None, status=200, app_only=False) -> int:
+    """How many queries one request makes, after checking its status: for query-count guards.
+
+    Every statement by default; with `app_only`, leaving out the session and user lookups and
+    transaction control, so the figure is what the view itself asked of the database.
+    """
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == status
+    statements = [query["sql"] for query in captured.captured_queries]
+    return len([sql for sql in statements if not NOT_THE_VIEWS.search(sql)] if app_only else statements)
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+def log_in(client, username: str, password: str, *, address: str = "203.0.113.7", admin: bool = False):
+    """Sign in through the login form (the admin's with `admin`) from `address`, as throttling sees it."""
+    url = reverse("admin:login") if admin else reverse("login")
+    return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
