@@ -6,7 +6,7 @@ PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev lock run setup serve secret-key test lint format clean bench
+.PHONY: install install-dev lock run setup serve secret-key test screenshots lint format clean bench
 
 # What production runs (requirements.txt), and that plus the test and lint tools
 # (requirements-dev.txt); both are locks generated from pyproject.toml by `make lock`.
@@ -59,6 +59,10 @@ secret-key:
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+# The browser tests, saving their screenshots where README shows them (`make test` keeps them out of the tree).
+screenshots: install-dev
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e
 
 # Load, fault and two-server benchmarks (bench/README.md); not part of `make test` or CI.
 # Options go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--students 50 --databases sqlite"`.
