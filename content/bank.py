@@ -187,6 +187,9 @@ class Bank:
     # Files another app reads (`bank_read`'s `set_aside`: the quiz app's quizzes.yaml), parsed but
     # not interpreted: {file stem: [(path, data), ...]}.
     set_aside: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    # Every key a record may cite, by kind ("sources", "topics", "notes", "misconceptions", "facts",
+    # "questions"): the files' own, and, unless read with database=False, those already loaded.
+    known: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -284,11 +287,13 @@ def question_parse(data, *, path: str = "") -> QuestionIn:
     return question
 
 
-def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str] = ()) -> Bank:
+def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str] = (), database: bool = True) -> Bank:
     """Read and check bank files; raises BankError at the first problem, before anything is written.
 
     Files named in `set_aside` (by stem: "quizzes" for quizzes.yaml) belong to another app's
-    reader: they are parsed and kept in `bank.set_aside` for it, unread here.
+    reader: they are parsed and kept in `bank.set_aside` for it, unread here. A record may cite
+    keys already in the database (loading one file at a time); with `database` False the files
+    must stand on their own and nothing is queried (the checker judges files, not a database).
     """
     bank = Bank()
     for file in bank_files(list(paths)):
@@ -315,6 +320,7 @@ def bank_read(paths: Iterable[Path] = (BANK_DIR,), *, set_aside: Collection[str]
                 _question_add(bank, question, label)
         elif data is not None:
             raise BankError("a bank file is a list of questions, or a mapping of sources, topics and notes", path=label)
+    bank.known = _known_keys(bank, database=database)
     _check_references(bank)
     return bank
 
@@ -352,11 +358,13 @@ def questions_text_read(text: str, *, label: str) -> tuple[Bank, list[BankError]
     if not data:
         raise BankError("no questions in the file", path=label)
     bank, errors = Bank(), []
-    known = _known_keys(bank)
+    bank.known = _known_keys(
+        bank, database=True, loaded_kinds=("sources", "topics", "notes", "misconceptions", "facts")
+    )
     for item in data:
         try:
             question = question_parse(item, path=label)
-            _question_references_check(question, known=known, path=label)
+            _question_references_check(question, known=bank.known, path=label)
             _question_add(bank, question, label)
         except BankError as error:
             errors.append(error)
@@ -397,7 +405,7 @@ def _check_references(bank: Bank) -> None:
                 raise BankError(f"{kind} key {value!r} appears twice in the bank", key=value, kind=kind)
             seen.add(value)
 
-    known = _known_keys(bank)
+    known = bank.known
     sources, topics, notes = known["sources"], known["topics"], known["notes"]
     for fact in bank.facts:
         if fact.note not in notes:
@@ -413,17 +421,30 @@ def _check_references(bank: Bank) -> None:
         _question_references_check(question, known=known, path=bank.origins.get(("question", question.key), ""))
 
 
-def _known_keys(bank: Bank) -> dict[str, set[str]]:
-    """Every key a record may cite: those of the bank's files and those already in the database."""
-    # Unordered: sets need no ORDER BY, and the notes' would join their topics.
-    return {
-        "sources": {s.key for s in bank.sources} | set(Source.objects.order_by().values_list("key", flat=True)),
-        "topics": {t.slug for t in bank.topics} | set(Topic.objects.order_by().values_list("slug", flat=True)),
-        "notes": {n.key for n in bank.notes} | set(Note.objects.order_by().values_list("key", flat=True)),
-        "misconceptions": {m.key for m in bank.misconceptions}
-        | set(Misconception.objects.order_by().values_list("key", flat=True)),
-        "facts": {f.key for f in bank.facts} | set(Fact.objects.order_by().values_list("key", flat=True)),
+def _known_keys(bank: Bank, *, database: bool, loaded_kinds: Collection[str] = ()) -> dict[str, set[str]]:
+    """Every key a record may cite: those of the bank's files and, with `database`, those already loaded
+    (of `loaded_kinds` only, when given: a question file's import never cites a question)."""
+    own = {
+        "sources": {s.key for s in bank.sources},
+        "topics": {t.slug for t in bank.topics},
+        "notes": {n.key for n in bank.notes},
+        "misconceptions": {m.key for m in bank.misconceptions},
+        "facts": {f.key for f in bank.facts},
+        "questions": {q.key for q in bank.questions},
     }
+    if not database:
+        return own
+    # Unordered: sets need no ORDER BY, and the notes' would join their topics.
+    loaded = {
+        "sources": Source.objects.values_list("key", flat=True),
+        "topics": Topic.objects.values_list("slug", flat=True),
+        "notes": Note.objects.values_list("key", flat=True),
+        "misconceptions": Misconception.objects.values_list("key", flat=True),
+        "facts": Fact.objects.values_list("key", flat=True),
+        "questions": Question.objects.values_list("key", flat=True),
+    }
+    wanted = loaded_kinds or loaded.keys()
+    return {kind: keys | set(loaded[kind].order_by()) if kind in wanted else keys for kind, keys in own.items()}
 
 
 def _question_references_check(question: QuestionIn, *, known: dict[str, set[str]], path: str) -> None:

@@ -106,9 +106,7 @@ def _quizzes_file_read(data, label: str) -> list[QuizIn]:
 
 def quizzes_check(records: list[QuizIn], bank: Bank) -> None:
     seen: set[str] = set()
-    questions = {q.key for q in bank.questions} | set(Question.objects.values_list("key", flat=True))
-    topics = {t.slug for t in bank.topics} | set(Topic.objects.values_list("slug", flat=True))
-    sources = {s.key for s in bank.sources} | set(Source.objects.values_list("key", flat=True))
+    questions, topics, sources = bank.known["questions"], bank.known["topics"], bank.known["sources"]
     for quiz in records:
         if quiz.slug in seen:
             raise BankError(f"quiz slug {quiz.slug!r} appears twice in the bank", key=quiz.slug, kind="quiz")

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         from quiz.bank import QUIZZES, quizzes_papers, quizzes_read
 
         try:
-            bank = bank_read(paths or [BANK_DIR], set_aside=[QUIZZES])
+            bank = bank_read(paths or [BANK_DIR], set_aside=[QUIZZES], database=False)
             report = bank_lint(bank=bank, papers=quizzes_papers(quizzes_read(bank=bank)))
         except BankError as error:
             raise CommandError(str(error)) from None
