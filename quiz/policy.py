@@ -141,15 +141,6 @@ def start_check(
     return StartCheck(closes_practice=closes_practice, attempts_left=left)
 
 
-def window_state(quiz: Quiz, now: datetime) -> str:
-    """'upcoming', 'open' or 'closed'."""
-    if quiz.opens_at and now < quiz.opens_at:
-        return "upcoming"
-    if quiz.closes_at and now >= quiz.closes_at:
-        return "closed"
-    return "open"
-
-
 # --- who may see a key ---------------------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from content.models import Choice
 
@@ -19,6 +21,21 @@ T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+
+# --- property tests ------------------------------------------------------------------------------
+
+
+def db_examples(max_examples: int):
+    """Hypothesis settings for examples that share one test's fixtures and database transaction
+    (each test keeps that sound: it writes nothing, or rolls each example back). No example
+    database, so nothing is left behind in the work tree."""
+    return hypothesis_settings(
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 # --- answering -----------------------------------------------------------------------------------

@@ -11,8 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from content.services import question_versions_current
@@ -20,17 +19,12 @@ from quiz import policy
 from quiz.models import Attempt, AttemptQuestion
 from quiz.services import answers
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import T0, right, wrong
+from tests.helpers import T0, db_examples, right, wrong
 
 pytestmark = pytest.mark.django_db
 
 # Every example runs in a savepoint that is rolled back, so examples share the fixtures safely.
-examples = hypothesis_settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+examples = db_examples(150)
 
 STATUSES = [Attempt.Status.IN_PROGRESS, Attempt.Status.SUBMITTED, Attempt.Status.TIMED_OUT]
 

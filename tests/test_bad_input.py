@@ -17,8 +17,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from hypothesis import HealthCheck, example, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from content.bank import BankError, bank_read
@@ -34,17 +33,13 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
+from tests.helpers import db_examples
 
 pytestmark = pytest.mark.django_db
 
-# Examples share the test's fixtures and its transaction: that is sound only because nothing may
-# be written, which each test checks. No example database: nothing left behind in the work tree.
-hostile = hypothesis_settings(
-    max_examples=50,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# Examples share the test's fixtures and its transaction: sound only because nothing may be
+# written, which each test checks.
+hostile = db_examples(50)
 
 ANSWER_MALFORMED = "Send 'question' as a question id and 'choice' as a choice id, or empty to clear."
 WAS_MALFORMED = "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."

@@ -739,7 +739,7 @@ def test_quiz_start_queries_do_not_grow(student_client, student, django_assert_n
 
     def measure(questions: int) -> int:
         quiz = QuizFactory(questions=QuestionFactory.create_batch(questions))
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(21):
             count = queries_for(student_client, reverse("quiz_start", args=[quiz.slug]), method="post", status=302)
         attempt_submit(attempt=Attempt.objects.get(user=student, quiz=quiz))
         return count

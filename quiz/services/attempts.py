@@ -56,7 +56,12 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
         attempt = _attempt_create(
-            quiz=quiz, user=user, question_ids=question_ids, time_allowed=quiz.time_for(len(question_ids)), now=now
+            quiz=quiz,
+            user=user,
+            number=taken + 1,
+            question_ids=question_ids,
+            time_allowed=quiz.time_for(len(question_ids)),
+            now=now,
         )
     return Started(attempt=attempt, closed_practice=check.closes_practice)
 
@@ -74,7 +79,8 @@ def practice_start(
     quiz = Quiz.objects.practice()
     with transaction.atomic():
         current = _open_attempt_locked(user)
-        check = policy.start_check(quiz=quiz, open_attempt=current, taken=0, length=None, now=now)
+        taken = Attempt.objects.filter(user=user, quiz=quiz).count()
+        check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
         _raise_refusal(check, quiz=quiz)
         if check.resume is not None:
             return check.resume
@@ -94,6 +100,7 @@ def practice_start(
         return _attempt_create(
             quiz=quiz,
             user=user,
+            number=taken + 1,
             question_ids=question_ids,
             time_allowed=quiz.time_for(len(question_ids)) if timed else None,
             now=now,
@@ -125,7 +132,7 @@ def _open_attempt_locked(user) -> Attempt | None:
 
 
 def _attempt_create(
-    *, quiz: Quiz, user, question_ids: list[int], time_allowed: timedelta | None, now: datetime
+    *, quiz: Quiz, user, number: int, question_ids: list[int], time_allowed: timedelta | None, now: datetime
 ) -> Attempt:
     """A new sitting with its questions, their option order, its deadline and marking frozen.
 
@@ -141,7 +148,7 @@ def _attempt_create(
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
-        number=Attempt.objects.filter(user=user, quiz=quiz).count() + 1,
+        number=number,
         started_at=now,
         deadline=deadline,
         is_timed=time_allowed is not None,
