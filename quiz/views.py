@@ -56,7 +56,7 @@ def home(request):
         mine = Attempt.objects.filter(user=request.user).select_related("quiz")
         context["open_attempts"] = list(mine.filter(policy.accepting_q(timezone.now())).order_by("deadline"))
         context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
-        context["due"] = _due_cards(request.user).count()
+        context["due"] = progress.cards_due(request.user, now=timezone.now()).count()
     return render(request, "quiz/home.html", context)
 
 
@@ -360,11 +360,6 @@ def history(request):
     return render(request, "quiz/history.html", context)
 
 
-def _due_cards(user):
-    today = timezone.localdate()
-    return ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED).due(today)
-
-
 @login_required
 @require_GET
 def practice(request):
@@ -373,7 +368,7 @@ def practice(request):
     today = timezone.localdate()
     boxes = dict(cards.learning().values_list("box").annotate(n=Count("pk")).order_by())
     context = {
-        "due": _due_cards(request.user).count(),
+        "due": progress.cards_due(request.user, now=timezone.now()).count(),
         "boxes": [(box, days, boxes.get(box, 0)) for box, days in BOX_DAYS.items()],
         "learned": cards.filter(box=LEARNED_BOX).count(),
         "next_due": cards.learning()

@@ -240,6 +240,7 @@ def test_sealed_question_stays_out_of_practice_and_the_trap_record(client, live_
     assert "Dialogue is not membership." not in client.get(reverse("history")).content.decode()
 
     time_machine.move_to(T0 + timedelta(days=1, minutes=1), tick=False)  # both cards are due
+    assert client.get(reverse("practice")).context["due"] == 1  # the count says what a round can draw
     client.post(reverse("practice_start"), {"size": 10})
     round_ = Attempt.objects.get(user=student, quiz__is_practice=True)
     assert list(round_.items.values_list("question_id", flat=True)) == [other.pk]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from content.models import Question, QuestionVersion, Topic
 from content.rules import Kind
 from quiz import policy
-from quiz.models import Answer, Attempt, AttemptQuestion, Quiz
+from quiz.models import Answer, Attempt, AttemptQuestion, Quiz, ReviewCard
 from quiz.scoring import Outcome, accuracy_of, to_decimal
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
@@ -34,6 +34,18 @@ def _revealing_answers(user):
     """`_graded_answers` less the questions another quiz still seals: for what shows a trap note or a
     statement's truth, which would give that quiz's key away."""
     return _graded_answers(user).exclude(policy.sealed_questions_q(timezone.now()))
+
+
+def cards_due(user, *, now):
+    """The review cards a practice round may draw today: published questions, due by today's local
+    date, whose keys the student may see now (a practice round shows its key straight after)."""
+    withheld = Answer.objects.filter(attempt__user=user).exclude(policy.key_visible_q(now, prefix="attempt__"))
+    return (
+        ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
+        .due(timezone.localdate(now))
+        .exclude(question__in=withheld.values("question"))
+        .exclude(policy.sealed_questions_q(now))
+    )
 
 
 def score_percent(attempt: Attempt) -> Fraction | None:

@@ -18,9 +18,10 @@ from content.models import Choice, Question
 from content.selectors import giveaway_pairs
 from content.services import question_versions_current
 from quiz import policy
-from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, ReviewCard
+from quiz.models import Attempt, AttemptQuestion, ExtraTime, Quiz
+from quiz.selectors.progress import cards_due
 from quiz.services.answers import answers_check, answers_write
-from quiz.services.errors import InvalidAnswer, PaperRunning, QuizUnavailable
+from quiz.services.errors import PaperRunning, QuizUnavailable
 from quiz.services.grading import attempt_close, attempt_expire
 
 PRACTICE_ROUND_SIZE = 20
@@ -84,16 +85,8 @@ def practice_start(
         _raise_refusal(check, quiz=quiz)
         if check.resume is not None:
             return check.resume
-        # A question of a quiz whose key shows only after it closes waits until then, even when
-        # another quiz put it in a box: a practice round shows its key straight after.
-        withheld = Answer.objects.filter(attempt__user=user).exclude(policy.key_visible_q(now, prefix="attempt__"))
         question_ids = list(
-            ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
-            .due(timezone.localdate(now))
-            .exclude(question__in=withheld.values("question"))
-            .exclude(policy.sealed_questions_q(now))
-            .order_by("box", "due_on", "pk")
-            .values_list("question_id", flat=True)[:size]
+            cards_due(user, now=now).order_by("box", "due_on", "pk").values_list("question_id", flat=True)[:size]
         )
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
@@ -236,8 +229,8 @@ def attempt_submit(
         if not locked.is_open:
             return locked
         if policy.accepts_answers(locked, now) and (choices or marked):
-            refusal = answers_check(locked, choices=choices or {}, marked=marked or {}, now=now)
-            if isinstance(refusal, InvalidAnswer):
+            # In time, so only the answers themselves can be refused (InvalidAnswer).
+            if refusal := answers_check(locked, choices=choices or {}, marked=marked or {}, now=now):
                 raise refusal
             answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
         attempt_close(locked, now=now)
