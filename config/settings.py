@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns django-ratelimit's refusal into our 429 page (RATELIMIT_VIEW) instead of a bare 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -156,6 +158,21 @@ QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- cache: rate-limit counters ---------------------------------------------------------------
+# Rate limits count in the cache. With several app instances they must share one count, so
+# production sets REDIS_URL (Django's own Redis backend); a single instance and the tests use a
+# per-process memory cache, which needs nothing running.
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# django-ratelimit: refused requests are answered by our own views (a clear message, Retry-After).
+RATELIMIT_VIEW = "config.views.rate_limited"
 
 # --- login throttling (django-axes) --------------------------------------------------------------
 # Failures count per username *and* address: a coaching centre's students share one public address,
