@@ -18,6 +18,19 @@ def giveaway_pairs(question_ids: Collection[int]) -> set[frozenset[int]]:
     return {frozenset(pair) for pair in revealed if pair[0] != pair[1]}
 
 
+def shared_fact_pairs(question_ids: Collection[int]) -> set[frozenset[int]]:
+    """Pairs among `question_ids` that test a fact in common, in one query.
+
+    Neither states the other's key, but a reader who meets one fact from two sides on one paper
+    (a detail true in one question, swapped in the other) can work out both without the notes: the
+    draw keeps such pairs apart whenever the pool is wide enough.
+    """
+    shared = Question.tests.through.objects.filter(
+        question_id__in=question_ids, fact__tested_by__in=question_ids
+    ).values_list("question_id", "fact__tested_by")
+    return {frozenset(pair) for pair in shared if pair[0] != pair[1]}
+
+
 def bank_report_saved():
     """The checker's report on the saved bank, with the coverage of its notes and facts."""
     items = [lint.item_from_question(q) for q in Question.objects.with_bank_fields()]

@@ -2,15 +2,21 @@
 
 import re
 from collections import Counter
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from content.bank import BANK_DIR, bank_lint, bank_load, bank_read
 from content.models import Note, Question
 from content.rules import Kind
+from content.selectors import shared_fact_pairs
 from quiz.bank import QUIZZES, quizzes_papers, quizzes_read
+from quiz.models import Quiz
+from quiz.services.attempts import attempt_start
+from tests.factories import UserFactory
 
 MATERIAL = Path(settings.BASE_DIR).parent / "shared" / "material"
 COPY_RUN = 7  # words in a row shared with a source text that count as copying
@@ -143,3 +149,16 @@ def test_shipped_bank_never_copies_the_source_texts(bank):
         authored |= {f"question {q.key} #{i}": text for i, text in enumerate(texts)}
     copied = {where: sorted(_runs(_words(text)) & source_runs) for where, text in authored.items()}
     assert {where: runs for where, runs in copied.items() if runs} == {}
+
+
+@pytest.mark.parametrize(("slug", "papers"), [("quick-10", 12), ("trap-drill", 4)])
+def test_shipped_drawn_quizzes_set_no_two_questions_on_one_fact(db, slug, papers):
+    # What the draw promises where the pool allows it, on the shipped bank: each paper holds every
+    # tested fact once, so no question on it can be worked out from another.
+    call_command("load_bank", stdout=StringIO())
+    quiz = Quiz.objects.get(slug=slug)
+    for _ in range(papers):
+        attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
+        question_ids = list(attempt.items.values_list("question_id", flat=True))
+        assert len(question_ids) == quiz.rule_count
+        assert shared_fact_pairs(question_ids) == set()

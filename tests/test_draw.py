@@ -1,6 +1,6 @@
 """A rule quiz's draw keeps the questions' secrets: no paper sets a question beside one giving it away."""
 
-from content.selectors import giveaway_pairs
+from content.selectors import giveaway_pairs, shared_fact_pairs
 from quiz.services.attempts import attempt_start
 from tests.factories import FactFactory, QuestionFactory, RuleQuizFactory, UserFactory
 
@@ -45,3 +45,38 @@ def test_attempt_start_sets_fewer_than_every_match_rather_than_a_giveaway(db):
     quiz = RuleQuizFactory(rule_count=None)
     attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
     assert attempt.items.count() == 1
+
+
+def _sharing_a_fact():
+    first, second = QuestionFactory.create_batch(2)
+    fact = FactFactory(note=first.note)
+    first.tests.add(fact)
+    second.tests.add(fact)
+    return first, second
+
+
+def test_shared_fact_pairs_reads_the_fact_links_in_one_query(db, django_assert_num_queries):
+    first, second = _sharing_a_fact()
+    bystander = QuestionFactory()
+    bystander.tests.add(FactFactory())
+    with django_assert_num_queries(1):
+        pairs = shared_fact_pairs([first.pk, second.pk, bystander.pk])
+    assert pairs == {frozenset((first.pk, second.pk))}
+
+
+def test_attempt_start_keeps_two_questions_on_one_fact_apart(db):
+    pair = {q.pk for q in _sharing_a_fact()}
+    others = {q.pk for q in QuestionFactory.create_batch(2)}
+    quiz = RuleQuizFactory(rule_count=3)
+    papers = [
+        set(attempt_start(quiz=quiz, user=UserFactory()).attempt.items.values_list("question_id", flat=True))
+        for _ in range(16)
+    ]
+    assert all(paper >= others and len(paper & pair) == 1 for paper in papers)
+
+
+def test_attempt_start_sets_two_questions_on_one_fact_together_when_the_pool_is_too_narrow(db):
+    pair = {q.pk for q in _sharing_a_fact()}
+    quiz = RuleQuizFactory(rule_count=None)
+    attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
+    assert set(attempt.items.values_list("question_id", flat=True)) == pair

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from content.models import Choice, Question
-from content.selectors import giveaway_pairs
+from content.selectors import giveaway_pairs, shared_fact_pairs
 from content.services import question_versions_current
 from quiz import policy
 from quiz.models import Attempt, AttemptQuestion, ExtraTime, Quiz
@@ -176,19 +176,33 @@ def _draw(quiz: Quiz) -> list[int]:
         )
     candidates = list(Question.objects.filter(quiz.draw_filter()).order_by("pk").values_list("pk", flat=True))
     count = min(quiz.rule_count, len(candidates)) if quiz.rule_count else len(candidates)
-    return _draw_apart(random.sample(candidates, len(candidates)), count=count, apart=giveaway_pairs(candidates))
+    return _draw_apart(
+        random.sample(candidates, len(candidates)),
+        count=count,
+        apart=giveaway_pairs(candidates),
+        rather_apart=shared_fact_pairs(candidates),
+    )
 
 
-def _draw_apart(shuffled: list[int], *, count: int, apart: set[frozenset[int]]) -> list[int]:
-    """The first `count` of `shuffled` that keep each other's secrets: a question whose stem reveals
-    a fact another tests never sits on the same paper (the pairs come from the bank's fact links)."""
+def _draw_apart(
+    shuffled: list[int], *, count: int, apart: set[frozenset[int]], rather_apart: set[frozenset[int]] = frozenset()
+) -> list[int]:
+    """The first `count` of `shuffled` that keep each other's secrets, in their shuffled order.
+
+    `apart`: a question whose stem reveals a fact another tests never sits on the same paper.
+    `rather_apart`: two questions that test one fact sit together only when the pool cannot fill the
+    paper otherwise (a drill of every trap, say), because a reader who sees a fact from two sides can
+    work it out without the notes.
+    """
     drawn: list[int] = []
-    for pk in shuffled:
-        if len(drawn) == count:
-            break
-        if not any(frozenset((pk, other)) in apart for other in drawn):
-            drawn.append(pk)
-    return drawn
+    for pairs in (apart | rather_apart, apart):
+        for pk in shuffled:
+            if len(drawn) == count:
+                break
+            if pk not in drawn and not any(frozenset((pk, other)) in pairs for other in drawn):
+                drawn.append(pk)
+    position = {pk: index for index, pk in enumerate(shuffled)}
+    return sorted(drawn, key=position.__getitem__)
 
 
 def _options_of(question_ids: list[int], versions: dict) -> list[tuple[int, list[int]]]:
