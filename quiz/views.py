@@ -173,7 +173,7 @@ def _error(message: str, status: int, **extra) -> JsonResponse:
 def attempt_answer(request, public_id: UUID):
     """Autosave of one answer: the JSON contract in README ("The autosave contract")."""
     if not request.user.is_authenticated:
-        return _error("You are signed out. Sign in again: your saved answers are kept.", 403, signed_out=True)
+        return _error(wording.SIGNED_OUT, 403, signed_out=True)
     try:
         question_id = _parse_id(request.POST["question"])
         raw_choice = request.POST.get("choice", "")
@@ -205,6 +205,27 @@ def attempt_answer(request, public_id: UUID):
     return JsonResponse(
         {"saved": True, "answered": saved.answered, "marked": saved.marked, "seconds_left": saved.seconds_left}
     )
+
+
+@require_GET
+@never_cache
+def attempt_state(request, public_id: UUID):
+    """The paper's clock as the server keeps it, for the page to re-synchronise its countdown with.
+
+    README's contract: asked when the page is seen again, when the device's clock jumps, and at the
+    page's zero, so neither a changed device clock nor a sleeping laptop decides when a paper ends.
+    Opening it closes a paper past its deadline and grace, as opening the paper does.
+    """
+    if not request.user.is_authenticated:
+        return _error(wording.SIGNED_OUT, 403, signed_out=True)
+    try:
+        attempt = _get_attempt_for_user(request, public_id)
+    except Http404:
+        return _error(wording.NOT_FOUND, 404)
+    if not attempt.is_open:
+        return _error(wording.PAPER_CLOSED[attempt.status], 409, closed=True)
+    seconds_left = policy.seconds_left(attempt, timezone.now()) if attempt.is_timed else None
+    return JsonResponse({"open": True, "seconds_left": seconds_left})
 
 
 class MalformedForm(Exception):

@@ -24,6 +24,14 @@ INVALID_ANSWERS = {
     "changed": "This answer could not be saved: reload the page and answer again.",
 }
 
+SIGNED_OUT = "You are signed out. Sign in again: your saved answers are kept."
+
+# What the paper's clock check is told about a paper that is no longer open.
+PAPER_CLOSED = {
+    Attempt.Status.SUBMITTED: "This paper has been submitted.",
+    Attempt.Status.TIMED_OUT: "Time is up: the server closed this paper at its deadline.",
+}
+
 PRACTICE_EMPTY = "Nothing is due for review today. Questions you miss in a quiz come back here."
 
 

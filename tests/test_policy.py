@@ -104,6 +104,7 @@ KEYLESS_ROUTES = {
     "quiz_start",
     "attempt_paper",
     "attempt_answer",
+    "attempt_state",
     "attempt_submit",
     "practice",
     "study_index",

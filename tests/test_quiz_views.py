@@ -321,6 +321,77 @@ def test_answer_around_the_deadline(student_client, attempt, questions, settings
         assert attempt.is_open
 
 
+# --- the clock check: the server's seconds left, for the page's countdown ---------------------------
+
+
+def test_state_reports_the_servers_seconds_left(student_client, attempt):
+    with time_machine.travel(attempt.started_at + timedelta(seconds=90), tick=False):
+        response = student_client.get(url("attempt_state", attempt))
+    assert (response.status_code, response.json()) == (200, {"open": True, "seconds_left": 510})
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_state_of_an_untimed_round_has_no_clock(student_client, attempt):
+    Attempt.objects.filter(pk=attempt.pk).update(is_timed=False)
+    response = student_client.get(url("attempt_state", attempt))
+    assert (response.status_code, response.json()) == (200, {"open": True, "seconds_left": None})
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(-1, 200), (5, 200), (6, 409)])
+def test_state_around_the_deadline_lets_the_server_close_the_paper(
+    student_client, attempt, questions, settings, seconds, status
+):
+    settings.QUIZ_GRACE_SECONDS = 5
+    answer_save(
+        user=attempt.user,
+        attempt_public_id=attempt.public_id,
+        question_id=questions[0].pk,
+        choice_id=right(questions[0]).pk,
+        marked=False,
+    )
+    with time_machine.travel(attempt.deadline + timedelta(seconds=seconds), tick=False):
+        response = student_client.get(url("attempt_state", attempt))
+    attempt.refresh_from_db()
+    if status == 409:
+        assert (response.status_code, response.json()) == (
+            409,
+            {"error": "Time is up: the server closed this paper at its deadline.", "closed": True},
+        )
+        assert (attempt.status, attempt.score) == (Attempt.Status.TIMED_OUT, Decimal("2.00"))
+    else:
+        assert (response.status_code, response.json()) == (200, {"open": True, "seconds_left": 1 if seconds < 0 else 0})
+        assert attempt.is_open
+
+
+def test_state_after_submit_is_409(student_client, attempt):
+    attempt_submit(attempt=attempt)
+    response = student_client.get(url("attempt_state", attempt))
+    assert (response.status_code, response.json()) == (409, {"error": "This paper has been submitted.", "closed": True})
+
+
+def test_state_of_another_students_attempt_is_404_json(client, attempt):
+    client.force_login(UserFactory())
+    response = client.get(url("attempt_state", attempt))
+    assert (response.status_code, response.json()) == (
+        404,
+        {"error": "There is nothing at this address for you: it may be mistyped, or belong to someone else's account."},
+    )
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+
+
+def test_state_signed_out_is_403_json(client, attempt):
+    response = client.get(url("attempt_state", attempt))
+    assert (response.status_code, response.json()) == (
+        403,
+        {"error": "You are signed out. Sign in again: your saved answers are kept.", "signed_out": True},
+    )
+
+
+def test_state_needs_get(student_client, attempt):
+    assert student_client.post(url("attempt_state", attempt)).status_code == 405
+    assert Attempt.objects.get(pk=attempt.pk).is_open
+
+
 def test_answer_enforces_csrf(student, attempt, questions):
     client = Client(enforce_csrf_checks=True)
     client.force_login(student)
@@ -648,7 +719,7 @@ def _paper_with(n: int, user) -> Attempt:
 
 # Every statement, as django_assert_num_queries counts: with the session's and the user's lookups
 # and the savepoints of the services' transactions.
-PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "submit": 16, "result": 9}
+PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "state": 3, "submit": 16, "result": 9}
 
 
 def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student, django_assert_num_queries):
@@ -678,6 +749,7 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
                 method="post",
                 data={"question": question.pk, "choice": right(question).pk},
             ),
+            "state": measure("state", url("attempt_state", attempt)),
             "submit": measure(
                 "submit",
                 url("attempt_submit", attempt),
@@ -694,7 +766,8 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
     assert counts[5] == counts[50]
     # The autosave: the upsert that checks paper, question and choice, and the progress count.
     # The result reads which of its questions another quiz still seals: one query (issue 14, item 1).
-    assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "submit": 12, "result": 7}
+    # The clock check reads the attempt alone.
+    assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "state": 1, "submit": 12, "result": 7}
 
 
 def test_quiz_list_and_home_queries_do_not_grow(student_client, student, django_assert_num_queries):

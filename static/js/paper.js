@@ -1,6 +1,6 @@
 // The timed paper: autosave on every click, retry until saved, a countdown to the server's deadline
-// that submits at zero, the palette, and keyboard shortcuts. Without this file the page is still
-// one plain form whose Submit saves everything.
+// that hands the paper in once the server says time is up, the palette, and keyboard shortcuts.
+// Without this file the page is still one plain form whose Submit saves everything.
 (() => {
   "use strict";
   const form = document.getElementById("paper");
@@ -32,15 +32,31 @@
   }
 
   // --- the clock ---------------------------------------------------------------------------------
-  // The server says how many seconds are left; the browser only counts them down, re-synchronised by
-  // every save's reply. Date.now() keeps running while a phone sleeps (performance.now() may not),
-  // so a suspended tab cannot stretch the paper.
+  // The server owns the clock. The page counts down the seconds the server gave on the monotonic
+  // clock (performance.now()), which changing the device's date, time or time zone never moves, and
+  // takes the server's figure again from every save's reply. The monotonic clock can still be wrong
+  // after a sleep (some browsers pause it while the machine sleeps) or a frozen tab, and the device
+  // clock can be wrong at any time, so the page trusts neither: when it is seen again, and whenever
+  // the two clocks disagree (a sleep, or a changed date), it asks the server (the state URL). At zero
+  // it asks the server before handing anything in: the device's clock never ends a paper.
   // An untimed practice round has no timer: nothing counts down and nothing submits by itself.
   const timer = document.getElementById("timer");
   const announce = document.getElementById("timer-announce");
-  let endsAt = timer ? Date.now() + Number(timer.dataset.secondsLeft) * 1000 : Infinity;
+  const clockNote = document.getElementById("clock-note");
+  const stateUrl = form.dataset.stateUrl;
+  let endsAt = timer ? performance.now() + Number(timer.dataset.secondsLeft) * 1000 : Infinity;
   const thresholds = [600, 300, 60];
   const announced = new Set(timer ? thresholds.filter((t) => Number(timer.dataset.secondsLeft) <= t) : []);
+  // Beyond this, the device clock and the monotonic one disagree for a reason, not from jitter.
+  const CLOCKS_DISAGREE_MS = 2000;
+  let wallMark = Date.now();
+  let monoMark = performance.now();
+  let syncs = 0; // times the countdown took the server's figure: tests wait on it, never on time
+  if (timer) timer.dataset.syncs = "0";
+  let syncing = false;
+  let checkAgainAt = null; // after a failed check, when to ask again (monotonic), backing off
+  let checkDelay = 1000;
+  let noteTimer = null;
 
   function clock(seconds) {
     const h = Math.floor(seconds / 3600);
@@ -50,8 +66,11 @@
     return h ? `${h}:${pad(m)}:${pad(s)}` : `${pad(m)}:${pad(s)}`;
   }
 
-  function tick() {
-    const left = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
+  function secondsLeft() {
+    return Math.max(0, Math.ceil((endsAt - performance.now()) / 1000));
+  }
+
+  function show(left) {
     timer.textContent = clock(left);
     timer.classList.toggle("text-danger", left <= 60);
     for (const t of thresholds) {
@@ -60,21 +79,107 @@
         announce.textContent = `${t / 60} minute${t === 60 ? "" : "s"} left.`;
       }
     }
-    if (left <= 0) {
-      submit();
-      return;
-    }
+  }
+
+  // What the clock did that the student did not see coming; an info note goes away by itself.
+  function note(text, kind = "info") {
+    window.clearTimeout(noteTimer);
+    clockNote.hidden = !text;
+    clockNote.textContent = text;
+    clockNote.className = `alert alert-${kind} py-2 mt-2 mb-0`;
+    if (text && kind === "info") noteTimer = window.setTimeout(() => note(""), 20000);
+  }
+
+  function tick() {
+    const wall = Date.now();
+    const mono = performance.now();
+    if (Math.abs(wall - wallMark - (mono - monoMark)) > CLOCKS_DISAGREE_MS) sync();
+    wallMark = wall;
+    monoMark = mono;
+    const left = secondsLeft();
+    show(left);
+    const due = checkAgainAt === null ? left <= 0 : mono >= checkAgainAt;
+    if (due) sync({ atZero: left <= 0 });
     window.setTimeout(tick, 250);
   }
 
-  function resync(secondsLeft) {
-    if (timer && Number.isFinite(secondsLeft)) endsAt = Date.now() + secondsLeft * 1000;
+  function resync(seconds) {
+    if (!timer || !Number.isFinite(seconds)) return;
+    endsAt = performance.now() + seconds * 1000;
+    // Time the server gives back (the device ran ahead) is announced again when it runs low again.
+    for (const t of thresholds) if (seconds > t + 30) announced.delete(t);
+    syncs += 1;
+    timer.dataset.syncs = String(syncs);
+    show(secondsLeft());
   }
 
-  // Background tabs run timers late: check the clock as soon as the page is seen again.
+  // The server closed the paper (submitted elsewhere, or its time and grace ran out): say so, and
+  // show the result, which says which it was.
+  function closedByServer(message) {
+    submitting = true;
+    closed = true;
+    warning.hidden = false;
+    warning.textContent = `${message || "This paper is closed."} Opening your result…`;
+    window.location.assign(resultUrl);
+  }
+
+  async function sync({ atZero = false } = {}) {
+    if (!timer || syncing || submitting || closed) return;
+    syncing = true;
+    if (atZero && clockNote.hidden) {
+      note("Time is up on this device's clock: checking with the server, whose clock decides…", "warning");
+    }
+    try {
+      const response = await fetch(stateUrl, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+      const data = await response.json().catch(() => null);
+      if (response.ok && data && Number.isFinite(data.seconds_left)) {
+        checkAgainAt = null;
+        checkDelay = 1000;
+        resync(data.seconds_left);
+        if (data.seconds_left <= 0) {
+          // The server's deadline has passed: hand in what is on the page, within the grace.
+          note("Time is up: handing in your paper with the answers on this page…", "warning");
+          submit();
+        } else if (atZero && data.seconds_left > 2) {
+          // (A second or two is the rounding of a reply in flight, not a clock that ran ahead.)
+          const more = clock(data.seconds_left);
+          note(`Not yet: this device's clock ran ahead. The server's clock, the one that counts, gives you ${more} more.`);
+        } else if (!clockNote.hidden && clockNote.classList.contains("alert-warning")) {
+          note("");
+        }
+      } else if (response.status === 409 && data && data.closed) {
+        closedByServer(data.error);
+      } else {
+        throw new Error((data && data.error) || `The server answered ${response.status}.`);
+      }
+    } catch (error) {
+      // Asked again until the server answers: after a sleep, the network may wake after the page.
+      checkAgainAt = performance.now() + checkDelay;
+      checkDelay = Math.min(checkDelay * 2, 10000);
+      if (atZero) {
+        const reason = error instanceof TypeError ? "The connection is down." : error.message;
+        note(
+          `Time is up on this device's clock, but the server, whose clock decides, could not confirm it: ${reason} ` +
+            "Your answers stay on this page; asking again…",
+          "warning",
+        );
+      }
+    } finally {
+      syncing = false;
+    }
+  }
+
+  // A tab seen again, a page the browser froze and resumed, a window focused after a sleep: the
+  // countdown may have stood still meanwhile, so take the server's figure.
   document.addEventListener("visibilitychange", () => {
-    if (!document.hidden && !submitting && endsAt <= Date.now()) submit();
+    if (!document.hidden) sync();
   });
+  document.addEventListener("resume", () => sync());
+  window.addEventListener("focus", () => sync());
 
   // --- palette -----------------------------------------------------------------------------------
   const visitedKey = `visited-${form.dataset.attempt}`;
@@ -207,15 +312,11 @@
         retryDelay = 1000;
         acknowledged.set(id, `${want.choice}:${want.marked ? 1 : 0}`);
         if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
+        resync(data.seconds_left);
         status(section, "Saved", "success");
         showCounts(data.answered, data.marked);
-        resync(data.seconds_left);
       } else if (response.status === 409) {
-        submitting = true;
-        closed = true;
-        warning.hidden = false;
-        warning.textContent = `${(data && data.error) || "This paper is closed."} Opening your result…`;
-        window.location.assign(resultUrl);
+        closedByServer(data && data.error);
         return;
       } else if (response.status === 400) {
         failed.delete(id);
@@ -257,6 +358,7 @@
 
   window.addEventListener("online", () => {
     retryDelay = 1000;
+    if (checkAgainAt !== null) checkAgainAt = 0;
     for (const id of [...pending.keys()]) flush(id);
   });
 

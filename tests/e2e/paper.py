@@ -8,6 +8,8 @@ from quiz.models import Attempt
 
 PAPER_URL = re.compile(r"/attempts/([0-9a-f-]{36})/$")
 RESULT_URL = re.compile(r"/attempts/[0-9a-f-]{36}/result/$")
+# What the result says of a paper whose time ran out (the server decided it; the page only asked).
+TIMED_OUT_NOTICE = "Time ran out: the paper was submitted with the answers saved by the deadline."
 # The countdown's "mm:ss" (or "h:mm:ss") as seconds.
 TIMER_SECONDS = (
     "() => document.getElementById('timer').textContent.trim().split(':')"
@@ -68,3 +70,17 @@ def expect_saved(page, question):
 
 def expect_palette(page, question, state: str):
     expect(page.locator(f'[data-palette="{question.pk}"]')).to_have_class(f"palette-item state-{state}")
+
+
+def shown_seconds(page) -> int:
+    return page.evaluate(TIMER_SECONDS)
+
+
+def syncs(page) -> int:
+    """How many times the countdown has taken the server's seconds left since the page loaded."""
+    return int(page.locator("#timer").get_attribute("data-syncs") or 0)
+
+
+def expect_synced(page, since: int):
+    """Wait until the countdown has taken the server's figure again (paper.js counts each time)."""
+    expect(page.locator("#timer")).not_to_have_attribute("data-syncs", str(since))

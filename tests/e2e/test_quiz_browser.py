@@ -12,6 +12,7 @@ from tests.e2e.conftest import WIDTHS
 from tests.e2e.paper import (
     PAPER_URL,
     RESULT_URL,
+    TIMED_OUT_NOTICE,
     TIMER_SECONDS,
     choose,
     expect_palette,
@@ -147,8 +148,10 @@ def test_paper_one_minute_quiz_auto_submits_at_zero(page, live_server, sign_in):
 
     page.wait_for_url(RESULT_URL, timeout=15_000)
     expect(page.locator("[data-score]")).to_have_text("2.00")
+    # The page handed the paper in only once the server's clock said time was up, so it says so.
+    expect(page.get_by_text(TIMED_OUT_NOTICE)).to_be_visible()
     attempt.refresh_from_db()
-    assert attempt.status in (Attempt.Status.TIMED_OUT, Attempt.Status.SUBMITTED)
+    assert attempt.status == Attempt.Status.TIMED_OUT
     assert attempt.submitted_at <= attempt.deadline + timedelta(seconds=5)
     assert (attempt.score, attempt.max_score) == (Decimal("2.00"), Decimal("4.00"))
     answer = Answer.objects.get(attempt=attempt, question=q1)
