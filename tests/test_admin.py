@@ -205,11 +205,21 @@ def test_admin_preview_shows_the_student_view_then_key_and_explanation(staff_cli
     assert response.status_code == 200
     student_part, key_part = html.split("Key and explanation")
     assert "Which of the statements given above is/are correct?" in student_part
+    # Laid out by the paper's own template, so it reads as the paper does.
+    assert '<dl class="statement-list">' in student_part
+    assert "<dt>1.</dt><dd>First statement.</dd>" in student_part
     assert "Statement 2 confuses" not in student_part
     assert "Answer: <strong>(b) 1 and 3 only</strong>" in key_part
     assert "1 is correct; 2 is incorrect; 3 is correct." in key_part
     assert "<p>Statement 2 confuses a partner with an ally.</p>" in key_part
     assert f'href="/study/{question.note.topic.slug}/#note-{question.note.key}"' in key_part
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", [QuestionFactory, StatementQuestionFactory])
+def test_admin_preview_makes_a_fixed_number_of_queries(staff_client, factory):
+    question = factory()
+    assert queries_for(staff_client, reverse("admin:content_question_preview", args=[question.pk])) == 5
 
 
 @pytest.mark.django_db
