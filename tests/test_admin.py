@@ -770,3 +770,16 @@ def test_admin_checker_pages_make_a_fixed_number_of_queries(staff_client, url, e
         question.tests.add(FactFactory(note=question.note))
         question.reveals.add(FactFactory(note=question.note))
     assert queries_for(staff_client, str(url)) == expected
+
+
+@pytest.mark.django_db
+def test_admin_pages_name_the_site_icon(staff_client):
+    icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert icon in Client().get(reverse("admin:login")).content.decode()
+    assert icon in staff_client.get(reverse("admin:index")).content.decode()
+    assert icon in staff_client.get(reverse("admin:content_question_add")).content.decode()
+
+
+def test_favicon_ico_sends_browsers_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")

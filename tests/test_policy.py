@@ -111,6 +111,7 @@ KEYLESS_ROUTES = {
     "signup",
     "login",
     "logout",
+    "favicon",
 }
 
 
