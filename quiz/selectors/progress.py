@@ -107,6 +107,7 @@ def history_summary(attempts) -> HistorySummary:
 @dataclass(frozen=True)
 class ChartPoint:
     attempt: Attempt
+    number: int  # 1 for the oldest paper charted: the x-axis counts papers, not days
     x: float
     y: float
     percent: Fraction
@@ -159,7 +160,11 @@ def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
     step = (right - left) / (len(recent) - 1) if len(recent) > 1 else 0
     points = [
         ChartPoint(
-            attempt=attempt, x=left + step * i if len(recent) > 1 else (left + right) / 2, y=y_of(share), percent=share
+            attempt=attempt,
+            number=i + 1,
+            x=left + step * i if len(recent) > 1 else (left + right) / 2,
+            y=y_of(share),
+            percent=share,
         )
         for i, (attempt, share) in enumerate(zip(recent, shares, strict=True))
     ]
