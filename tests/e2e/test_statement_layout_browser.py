@@ -101,6 +101,9 @@ def test_statement_questions_laid_out_cleanly_on_the_paper_and_result(
     page.get_by_role("button", name="Submit paper").click()
     expect(page).to_have_url(RESULT_URL)
     assert laid_out_cleanly(page, "article.card", statements_in(questions)) == []
+    # The marks by topic, Score column included, in view without scrolling the table sideways.
+    by_topic = page.locator("#by-topic + .table-responsive")
+    assert by_topic.evaluate("(el) => el.scrollWidth <= el.clientWidth")
     if size in WIDTHS:
         screenshot(page, f"assertion-reason-result-{size}", locator=page.locator(f"#q-{assertion_reason.pk}"))
         assert blocking_violations(page) == []
