@@ -36,6 +36,7 @@ setup: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_bank
 	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py create_demo_papers
 
 run: setup
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -5,7 +5,8 @@ so every sum here is a `Fraction`; a value is rounded once, to two decimals, onl
 or shown. Three wrong answers at +2 / -2/3 cost exactly 2.00 marks, never 2.01.
 """
 
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -94,3 +95,22 @@ def to_decimal(value: Fraction) -> Decimal:
     if (magnitude - cents) * 2 >= 1:
         cents += 1
     return (Decimal(sign * cents) / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def apportion(parts: Sequence[Fraction]) -> list[Decimal]:
+    """Each part to two decimals such that the shown parts add up exactly to their shown total,
+    `to_decimal(sum(parts))`: largest-remainder rounding. A breakdown rounded part by part can miss
+    its total by a cent or more (-2/3 + 4/3 + 0 + 10/3 = 4 shows as -0.67 + 1.33 + 0.00 + 3.33 =
+    3.99). Every part starts rounded down to the cent; the cents still missing go one each to the
+    parts that lost most by that, so each shown part is less than a cent from its exact value and a
+    part already exact in cents is never moved. Ties go to the larger part (a cent changes it least
+    in proportion), then to the earlier.
+    """
+    cents = [part * 100 for part in parts]
+    floors = [math.floor(c) for c in cents]
+    total = int(to_decimal(sum(parts, Fraction(0))) * 100)
+    missing = total - sum(floors)
+    by_loss = sorted(range(len(parts)), key=lambda i: (floors[i] - cents[i], -abs(parts[i]), i))
+    for i in by_loss[:missing]:
+        floors[i] += 1
+    return [(Decimal(c) / 100).quantize(CENT) for c in floors]

@@ -205,11 +205,21 @@ def test_admin_preview_shows_the_student_view_then_key_and_explanation(staff_cli
     assert response.status_code == 200
     student_part, key_part = html.split("Key and explanation")
     assert "Which of the statements given above is/are correct?" in student_part
+    # Laid out by the paper's own template, so it reads as the paper does.
+    assert '<dl class="statement-list">' in student_part
+    assert "<dt>1.</dt><dd>First statement.</dd>" in student_part
     assert "Statement 2 confuses" not in student_part
     assert "Answer: <strong>(b) 1 and 3 only</strong>" in key_part
     assert "1 is correct; 2 is incorrect; 3 is correct." in key_part
     assert "<p>Statement 2 confuses a partner with an ally.</p>" in key_part
     assert f'href="/study/{question.note.topic.slug}/#note-{question.note.key}"' in key_part
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("factory", [QuestionFactory, StatementQuestionFactory])
+def test_admin_preview_makes_a_fixed_number_of_queries(staff_client, factory):
+    question = factory()
+    assert queries_for(staff_client, reverse("admin:content_question_preview", args=[question.pk])) == 5
 
 
 @pytest.mark.django_db
@@ -760,3 +770,16 @@ def test_admin_checker_pages_make_a_fixed_number_of_queries(staff_client, url, e
         question.tests.add(FactFactory(note=question.note))
         question.reveals.add(FactFactory(note=question.note))
     assert queries_for(staff_client, str(url)) == expected
+
+
+@pytest.mark.django_db
+def test_admin_pages_name_the_site_icon(staff_client):
+    icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    assert icon in Client().get(reverse("admin:login")).content.decode()
+    assert icon in staff_client.get(reverse("admin:index")).content.decode()
+    assert icon in staff_client.get(reverse("admin:content_question_add")).content.decode()
+
+
+def test_favicon_ico_sends_browsers_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")

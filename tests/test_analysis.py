@@ -196,6 +196,14 @@ def test_quiz_stats_page_for_staff(staff_client, matrix):
     assert "With fewer than 20 first attempts" in html
 
 
+def test_quiz_stats_page_says_one_student_in_the_singular(staff_client):
+    question = QuestionFactory()
+    quiz = QuizFactory(questions=[question])
+    graded_attempt(user=UserFactory(), quiz=quiz, picks={question: right(question)}, now=T0)
+    html = staff_client.get(reverse("quiz_stats", args=[quiz.slug])).content.decode()
+    assert "From <strong data-students>1</strong> student's first attempt (retakes" in html
+
+
 def test_quiz_stats_unknown_sort_falls_back_to_position(staff_client, matrix):
     quiz, _ = matrix
     html = staff_client.get(reverse("quiz_stats", args=[quiz.slug]), {"sort": "';drop"}).content.decode()

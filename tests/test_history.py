@@ -115,8 +115,7 @@ def test_history_chart_is_svg_with_title_description_and_a_table(student_client,
     assert 'role="img" aria-labelledby="chart-title" aria-describedby="chart-desc"' in svg
     assert '<title id="chart-title">Score as a percentage of the maximum</title>' in svg
     assert (
-        '<desc id="chart-desc">3 papers from 22 Nov 2026 to 22 Nov 2026: the first scored 53.3%, '
-        "the latest \u221233.3%.</desc>"
+        '<desc id="chart-desc">3 papers on 22 Nov 2026: the first scored 53.3%, the latest \u221233.3%.</desc>'
     ) in svg
     assert svg.count('class="point"') == 3
     # Negative marking took one paper below zero, so the axis starts at -40%.
@@ -126,10 +125,30 @@ def test_history_chart_is_svg_with_title_description_and_a_table(student_client,
     assert "<script" not in svg
 
 
+def test_history_chart_axis_labels_are_distinct_for_papers_on_one_day(student_client, student, quiz, three_papers):
+    # All three on 22 Nov: the axis used to read "22 Nov" at both ends.
+    svg = student_client.get(reverse("history")).content.decode()
+    assert re.findall(r'data-axis="(\w+)">([^<]+)</text>', svg) == [
+        ("first", "Paper 1 · 22 Nov"),
+        ("last", "Paper 3 · 22 Nov"),
+    ]
+    assert "<title>Paper 2, 22 Nov 2026, Drill: 100.0%</title>" in svg
+    assert "<tr><td>2</td><td>22 Nov 2026, 15:31</td><td>Drill</td><td>10.00 / 10.00</td>" in svg
+
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0 + timedelta(days=3))
+    svg = student_client.get(reverse("history")).content.decode()
+    assert re.findall(r'data-axis="(\w+)">([^<]+)</text>', svg) == [
+        ("first", "Paper 1 · 22 Nov"),
+        ("last", "Paper 4 · 25 Nov"),
+    ]
+    assert '<desc id="chart-desc">4 papers from 22 Nov 2026 to 25 Nov 2026:' in svg
+
+
 def test_score_chart_geometry(student, three_papers):
     chart = progress.score_chart(progress.history(student))
     # y runs from 224 (-40%) up to 16 (100%); scores are the stored, rounded ones (5.33 is 53.3%).
     assert [(round(p.x, 1), round(p.y, 1)) for p in chart.points] == [(64.0, 85.4), (344.0, 16.0), (624.0, 214.0)]
+    assert [p.number for p in chart.points] == [1, 2, 3]
     assert chart.polyline == "64.0,85.4 344.0,16.0 624.0,214.0"
 
 

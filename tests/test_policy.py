@@ -112,6 +112,7 @@ KEYLESS_ROUTES = {
     "signup",
     "login",
     "logout",
+    "favicon",
 }
 
 

@@ -17,10 +17,12 @@ from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import (
     AssertionReasonQuestionFactory,
+    NoteFactory,
     QuestionFactory,
     QuizFactory,
     RuleQuizFactory,
     StatementQuestionFactory,
+    TopicFactory,
     UserFactory,
 )
 from tests.helpers import HOUR, T0, graded_attempt, queries_for, right, wrong
@@ -644,6 +646,24 @@ def test_result_shows_score_counts_and_breakdown(student_client, graded):
     assert '<div class="fs-3 fw-semibold">33.3%</div>' in html
     assert "Negative marking cost you <strong>1.33</strong> marks" in html
     assert "Trap questions: you fell for <strong>1</strong> of 1." in html
+
+
+def test_result_topic_marks_add_up_to_the_score(student_client, student):
+    # One wrong; one right and one wrong; a blank; two right and one wrong: -2/3, 4/3, 0 and 10/3,
+    # 4 marks in all, which topic by topic round to -0.67 + 1.33 + 0.00 + 3.33 = 3.99.
+    topics = [TopicFactory(name=f"Topic {n}", order=n) for n in range(4)]
+    plan = [(0, "wrong"), (1, "right"), (1, "wrong"), (2, "blank"), (3, "right"), (3, "right"), (3, "wrong")]
+    questions = [QuestionFactory(note=NoteFactory(topic=topics[topic])) for topic, _ in plan]
+    choose = {"right": right, "wrong": wrong, "blank": lambda q: None}
+    picks = {q: choose[how](q) for q, (_, how) in zip(questions, plan, strict=True)}
+    attempt = graded_attempt(user=student, quiz=QuizFactory(questions=questions), picks=picks, now=timezone.now())
+    assert attempt.score == Decimal("4.00")
+
+    html = student_client.get(url("attempt_result", attempt)).content.decode()
+    table = html[html.index('id="by-topic"') : html.index("</table>")]
+    scores = re.findall(r'<td class="text-end">(\u2212?[\d.]+)</td></tr>', table)
+    assert scores == ["\u22120.67", "1.33", "0.00", "3.34"]
+    assert '<td class="text-end" data-topic-total>4.00</td>' in table
 
 
 def test_result_reviews_every_question_with_key_explanation_and_note(student_client, graded, questions):

@@ -2,8 +2,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from quiz.scoring import Marking, Outcome, outcome_of, to_decimal, totals_of
+from quiz.scoring import Marking, Outcome, apportion, outcome_of, to_decimal, totals_of
 
 UPSC = Marking.of(marks_per_correct=Decimal("2.00"), penalty_numerator=1, penalty_denominator=3)
 
@@ -70,3 +72,35 @@ def test_marking_without_penalty():
 )
 def test_outcome_of_choice(chosen, outcome):
     assert outcome_of(chosen_is_correct=chosen) is outcome
+
+
+def test_apportion_topic_marks_add_up_to_the_paper_s_four_marks():
+    # One paper's marks by topic: one wrong; one right, one wrong; a blank; two right, one wrong.
+    # Rounded one by one they show -0.67 + 1.33 + 0.00 + 3.33 = 3.99 against a score of 4.00.
+    parts = [Fraction(-2, 3), Fraction(4, 3), Fraction(0), Fraction(10, 3)]
+    assert [to_decimal(part) for part in parts] == [Decimal("-0.67"), Decimal("1.33"), Decimal("0.00"), Decimal("3.33")]
+    assert apportion(parts) == [Decimal("-0.67"), Decimal("1.33"), Decimal("0.00"), Decimal("3.34")]
+    assert sum(apportion(parts)) == to_decimal(sum(parts)) == Decimal("4.00")
+
+
+@pytest.mark.parametrize(
+    ("parts", "shown"),
+    [
+        ([], []),
+        ([Fraction(1, 3)] * 3, ["0.34", "0.33", "0.33"]),  # a tie: the earliest gets the cent
+        ([Fraction(-1, 3)] * 3, ["-0.33", "-0.33", "-0.34"]),
+        ([Fraction(2), Fraction(-2, 3), Fraction(1, 2)], ["2.00", "-0.67", "0.50"]),  # already adds up
+    ],
+)
+def test_apportion_examples(parts, shown):
+    assert apportion(parts) == [Decimal(s) for s in shown]
+
+
+@given(st.lists(st.fractions(min_value=-1000, max_value=1000, max_denominator=12), max_size=30))
+def test_apportion_adds_up_and_moves_no_part_by_a_cent(parts):
+    shown = apportion(parts)
+    assert sum(shown, Decimal(0)) == to_decimal(sum(parts, Fraction(0)))
+    for part, decimal in zip(parts, shown, strict=True):
+        assert abs(Fraction(decimal) - part) < Fraction(1, 100)
+        if (part * 100).denominator == 1:
+            assert Fraction(decimal) == part

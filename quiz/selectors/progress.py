@@ -6,6 +6,7 @@ rounded `Answer.marks`. Which answers' keys may be used is `policy.key_visible_q
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
@@ -16,7 +17,7 @@ from content.models import Question, QuestionVersion, Topic
 from content.rules import Kind
 from quiz import policy
 from quiz.models import Answer, Attempt, AttemptQuestion, Quiz, ReviewCard
-from quiz.scoring import Outcome, accuracy_of, to_decimal
+from quiz.scoring import Outcome, accuracy_of
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
 
@@ -106,6 +107,7 @@ def history_summary(attempts) -> HistorySummary:
 @dataclass(frozen=True)
 class ChartPoint:
     attempt: Attempt
+    number: int  # 1 for the oldest paper charted: the x-axis counts papers, not days
     x: float
     y: float
     percent: Fraction
@@ -158,7 +160,11 @@ def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
     step = (right - left) / (len(recent) - 1) if len(recent) > 1 else 0
     points = [
         ChartPoint(
-            attempt=attempt, x=left + step * i if len(recent) > 1 else (left + right) / 2, y=y_of(share), percent=share
+            attempt=attempt,
+            number=i + 1,
+            x=left + step * i if len(recent) > 1 else (left + right) / 2,
+            y=y_of(share),
+            percent=share,
         )
         for i, (attempt, share) in enumerate(zip(recent, shares, strict=True))
     ]
@@ -171,13 +177,16 @@ def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
 
 @dataclass
 class TopicMastery:
-    """Outcomes in one topic: over a student's history, or one paper's (`score`: the marks they earned)."""
+    """Outcomes in one topic: over a student's history, or one paper's (`score`: the marks they earned,
+    exact; `score_shown`: to two decimals as a breakdown shows them, `scoring.apportion`ed so that
+    the rows add up to their total). `topic` None: all the topics together."""
 
-    topic: Topic
+    topic: Topic | None
     correct: int = 0
     wrong: int = 0
     blank: int = 0
     score: Fraction = field(default_factory=Fraction)
+    score_shown: Decimal | None = None
 
     @property
     def questions(self) -> int:
@@ -186,10 +195,6 @@ class TopicMastery:
     @property
     def accuracy(self) -> Fraction | None:
         return accuracy_of(correct=self.correct, wrong=self.wrong)
-
-    @property
-    def score_display(self):
-        return to_decimal(self.score)
 
 
 def topic_mastery(user) -> list[TopicMastery]:

@@ -15,7 +15,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
 from content.models import Choice, Question
 from quiz import policy
 from quiz.models import Attempt
-from quiz.scoring import Outcome
+from quiz.scoring import Outcome, apportion, to_decimal
 from quiz.selectors.progress import TopicMastery
 
 REVIEW_FILTERS = {
@@ -71,7 +71,7 @@ def _misjudged(version, answer) -> Misjudged | None:
 
 def attempt_review(attempt: Attempt, *, show: str, now: datetime) -> dict:
     """A closed paper's questions with the student's answers, outcomes and keys, filtered by `show`,
-    and its marks by topic.
+    and its marks by topic, each row's `score_shown` rounded so that the rows add up to the total's.
 
     A question whose key another quiz still seals (`policy.sealed_questions_q`) is shown with the
     student's answer only: no key, outcome, explanation or trap, and it is left out of the topic
@@ -108,9 +108,22 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime) -> dict:
         shown = [item for item in items if item.outcome == show]
     else:
         shown = items
+    topic_rows = sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name))
+    # The rows' marks add up to the total shown beneath them (and to the paper's score when no key is sealed).
+    for row, shown_score in zip(topic_rows, apportion([row.score for row in topic_rows]), strict=True):
+        row.score_shown = shown_score
+    topic_total = TopicMastery(
+        topic=None,
+        correct=sum(row.correct for row in topic_rows),
+        wrong=sum(row.wrong for row in topic_rows),
+        blank=sum(row.blank for row in topic_rows),
+        score=sum((row.score for row in topic_rows), Fraction(0)),
+    )
+    topic_total.score_shown = to_decimal(topic_total.score)
     return {
         "items": shown,
-        "topic_rows": sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name)),
+        "topic_rows": topic_rows,
+        "topic_total": topic_total,
         "show": show,
         "filters": REVIEW_FILTERS,
         "trap_count": sum(1 for item in items if item.question.is_trap and not item.sealed),

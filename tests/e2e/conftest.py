@@ -69,12 +69,20 @@ def _short_timeouts(request):
 
 @pytest.fixture
 def screenshot():
-    """Save a full-page screenshot named for what it shows, to look at and to show in the README."""
+    """Save a full-page screenshot named for what it shows, to look at and to show in the README;
+    with `locator`, only that part of the page (cut from the full page, so a sticky bar stays at
+    the top and covers nothing)."""
 
-    def take(page, name: str):
+    def take(page, name: str, *, locator=None):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        clip = None
+        if locator is not None:
+            clip = locator.evaluate(
+                "(el) => { const r = el.getBoundingClientRect();"
+                " return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}; }"
+            )
+        page.screenshot(path=str(path), full_page=True, clip=clip)
         return path
 
     return take
