@@ -155,6 +155,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # How long after a paper's deadline an answer already in flight is still accepted.
 QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=5)
+# Closed book: the study pages ask this function of (user, now=…) for the paper under exam
+# conditions the student is sitting, and while there is one they show no notes. A dotted path, as
+# the content app never imports the quiz app.
+STUDY_CLOSED_BOOK = "quiz.selectors.papers.closed_book_paper"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

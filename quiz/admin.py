@@ -44,7 +44,7 @@ class QuizAdmin(admin.ModelAdmin):
         "attempts",
         "item_analysis",
     ]
-    list_filter = ["is_published", "selection", "explanations"]
+    list_filter = ["is_published", "selection", "explanations", "exam_conditions"]
     list_editable = ["is_published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -70,7 +70,19 @@ class QuizAdmin(admin.ModelAdmin):
                 "description": "A rule draws published questions when a student starts; a fixed quiz uses the list.",
             },
         ),
-        ("Sitting", {"fields": ["shuffle_options", "attempts_allowed", "explanations", "opens_at", "closes_at"]}),
+        (
+            "Sitting",
+            {
+                "fields": [
+                    "shuffle_options",
+                    "attempts_allowed",
+                    "explanations",
+                    "opens_at",
+                    "closes_at",
+                    "exam_conditions",
+                ]
+            },
+        ),
         (
             "Paper checks",
             {
@@ -94,6 +106,7 @@ class QuizAdmin(admin.ModelAdmin):
                 "explanations",
                 "opens_at",
                 "closes_at",
+                "exam_conditions",
             ]
         return readonly
 

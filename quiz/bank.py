@@ -54,6 +54,7 @@ class QuizIn(Record):
     draw: DrawIn | None = None
     shuffle_options: StrictBool = False
     attempts_allowed: Positive | None = None
+    exam_conditions: StrictBool = False
     explanations: Literal["after_submit", "after_close"] = "after_submit"
     # With an offset (2026-12-01T09:00:00+05:30): a bare time would be ambiguous.
     opens_at: AwareDatetime | None = None
@@ -146,6 +147,7 @@ def _fields(record: QuizIn) -> dict:
         "explanations": record.explanations,
         "opens_at": record.opens_at,
         "closes_at": record.closes_at,
+        "exam_conditions": record.exam_conditions,
     }
 
 
