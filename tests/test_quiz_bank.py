@@ -81,6 +81,23 @@ def test_load_bank_reloading_quizzes_is_idempotent(bank_dir):
     assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 3 unchanged.\n")
 
 
+@pytest.mark.parametrize(
+    ("given", "attempts", "exam_conditions"),
+    [
+        ({}, 1, True),  # left out: a sealed live mock gets one attempt, under exam conditions
+        ({"attempts_allowed": 3, "exam_conditions": False}, 3, False),  # given: the file wins
+        ({"attempts_allowed": None}, None, True),  # null says unlimited, on purpose
+    ],
+)
+def test_score_oracle_bank_loads_a_sealed_quiz_with_one_attempt(bank_dir, given, attempts, exam_conditions):
+    sealed = {"slug": "live", "title": "Live", "minutes": 30, "questions": ["pva-01"], "explanations": "after_close"}
+    write(bank_dir / "quizzes.yaml", {"quizzes": [sealed | {"closes_at": "2026-12-08T21:00:00+05:30"} | given]})
+    load(bank_dir)
+    live = Quiz.objects.get(slug="live")
+    assert (live.attempts_allowed, live.exam_conditions) == (attempts, exam_conditions)
+    assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 1 unchanged.\n")
+
+
 def test_load_bank_loads_exam_conditions_for_any_quiz(bank_dir):
     drill = {**QUIZZES["quizzes"][2], "exam_conditions": True}
     write(bank_dir / "quizzes.yaml", {"quizzes": [drill, QUIZZES["quizzes"][0]]})
