@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,9 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 
 from content.models import Question, Topic
 from quiz import policy, wording
@@ -39,6 +42,24 @@ def _get_attempt_for_user(request: HttpRequest, public_id: UUID, *, staff_may_re
     if policy.has_expired(attempt, timezone.now()):
         attempt = grading.attempt_expire(attempt=attempt)
     return attempt
+
+
+def _too_often(request: HttpRequest, action: str, *, back: str):
+    """A 429 page if the student has done `action` more than `QUIZ_RATE_LIMIT` times in the
+    current window (this request counted), else None. Called before anything is looked up or
+    written, so a refused request changes nothing. Counted per student in the cache, which every
+    app instance shares when REDIS_URL is set."""
+    usage = get_usage(
+        request, group=f"quiz.{action}", key="user", rate=settings.QUIZ_RATE_LIMIT, method="POST", increment=True
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    # The window's count still applies at its last second: the next one starts a second later.
+    seconds = usage["time_left"] + 1
+    context = {"message": wording.too_often(action, seconds=seconds), "back": back}
+    page = render(request, "quiz/too_often.html", context, status=429)
+    page["Retry-After"] = str(seconds)
+    return page
 
 
 # --- quizzes -------------------------------------------------------------------------------------
@@ -120,6 +141,8 @@ def _get_published_quiz(slug: str) -> Quiz:
 @login_required
 @require_POST
 def quiz_start(request, slug: str):
+    if refused := _too_often(request, "start", back=reverse("quiz_detail", args=[slug])):
+        return refused
     quiz = get_object_or_404(Quiz.objects.published(), slug=slug)
     try:
         started = attempts.attempt_start(quiz=quiz, user=request.user)
@@ -266,6 +289,11 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
 @never_cache
 def attempt_submit(request, public_id: UUID):
     """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to."""
+    # Only submitting counts against the limit: saving the form is how a page without JavaScript answers.
+    if request.method == "POST" and request.POST.get("intent") == "submit":
+        back = reverse("attempt_paper", args=[public_id])
+        if refused := _too_often(request, "submit", back=back):
+            return refused
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
@@ -404,6 +432,8 @@ def practice(request):
 @login_required
 @require_POST
 def practice_start(request):
+    if refused := _too_often(request, "practice", back=reverse("practice")):
+        return refused
     form = PracticeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how many questions to practise.")

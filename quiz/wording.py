@@ -99,3 +99,21 @@ def release_note(until) -> str:
 def awaiting_results(count: int) -> str:
     """History's totals and chart leave out papers whose results are withheld."""
     return f"Not counted yet: {count} paper{'s' if count != 1 else ''} of a quiz that has not released its results."
+
+
+# --- rate limits on starting and submitting ------------------------------------------------------
+
+TOO_OFTEN = {
+    "start": "You pressed Start too many times in the last minute, so this start was refused and nothing changed.",
+    "submit": (
+        "You submitted too many times in the last minute, so this submission was refused and nothing changed: "
+        "your paper is still open, with every answer saved before."
+    ),
+    "practice": (
+        "You started too many practice rounds in the last minute, so this one was refused and nothing changed."
+    ),
+}
+
+
+def too_often(action: str, *, seconds: int) -> str:
+    return f"{TOO_OFTEN[action]} Try again in {seconds} second{'s' if seconds != 1 else ''}."
