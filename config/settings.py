@@ -155,6 +155,14 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # How long after a paper's deadline an answer already in flight is still accepted.
 QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=5)
+# How often one student may start a paper, submit one, or start a practice round: each counted on
+# its own, per student, in the cache (django-ratelimit's "count/period", e.g. "10/m"). The autosave
+# is not limited: a sitting makes it once per click.
+QUIZ_RATE_LIMIT = env.str("QUIZ_RATE_LIMIT", default="10/m")
+# Closed book: the study pages ask this function of (user, now=…) for the paper under exam
+# conditions the student is sitting, and while there is one they show no notes. A dotted path, as
+# the content app never imports the quiz app.
+STUDY_CLOSED_BOOK = "quiz.selectors.papers.closed_book_paper"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -3,6 +3,7 @@
 import csv
 from collections import Counter
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from content import lint
 from content.models import Question
 from content.selectors import giveaway_pairs
+from quiz import policy
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
 from quiz.services import regrade as regrading
 
@@ -30,8 +32,34 @@ class QuizQuestionInline(admin.TabularInline):
     verbose_name_plural = "Fixed list of questions (used when selection is 'fixed')"
 
 
+class QuizAdminForm(forms.ModelForm):
+    """A quiz made sealed (explanations only after it closes) gets `policy.sealed_defaults` in the
+    fields its author left at their defaults; a value the author gives wins."""
+
+    class Meta:
+        model = Quiz
+        fields = ["explanations", "attempts_allowed", "exam_conditions"]  # the admin adds its fieldsets' own
+        help_texts = {
+            "attempts_allowed": "Empty: unlimited. A quiz whose explanations show only after it closes gets 1 "
+            "unless you give a number.",
+            "exam_conditions": "Closed book: while a student's paper of this quiz runs, the study notes are closed "
+            "to them. On by default for a quiz whose explanations show only after it closes (a live mock).",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        explanations = cleaned.get("explanations")
+        if explanations and (self.instance._state.adding or "explanations" in self.changed_data):
+            for name, value in policy.sealed_defaults(explanations).items():
+                left_as_default = cleaned.get(name) == Quiz._meta.get_field(name).get_default()
+                if name in self.fields and name not in self.changed_data and left_as_default:
+                    cleaned[name] = value
+        return cleaned
+
+
 @admin.register(Quiz)
 class QuizAdmin(admin.ModelAdmin):
+    form = QuizAdminForm
     list_display = [
         "title",
         "slug",
@@ -44,7 +72,7 @@ class QuizAdmin(admin.ModelAdmin):
         "attempts",
         "item_analysis",
     ]
-    list_filter = ["is_published", "selection", "explanations"]
+    list_filter = ["is_published", "selection", "explanations", "exam_conditions"]
     list_editable = ["is_published"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -70,7 +98,19 @@ class QuizAdmin(admin.ModelAdmin):
                 "description": "A rule draws published questions when a student starts; a fixed quiz uses the list.",
             },
         ),
-        ("Sitting", {"fields": ["shuffle_options", "attempts_allowed", "explanations", "opens_at", "closes_at"]}),
+        (
+            "Sitting",
+            {
+                "fields": [
+                    "shuffle_options",
+                    "attempts_allowed",
+                    "explanations",
+                    "opens_at",
+                    "closes_at",
+                    "exam_conditions",
+                ]
+            },
+        ),
         (
             "Paper checks",
             {
@@ -94,6 +134,7 @@ class QuizAdmin(admin.ModelAdmin):
                 "explanations",
                 "opens_at",
                 "closes_at",
+                "exam_conditions",
             ]
         return readonly
 

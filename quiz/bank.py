@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, Val
 
 from content.bank import Bank, BankError, Key, LoadReport, Record, Text, bank_error_from
 from content.models import Question, Source, Topic
+from quiz import policy
 from quiz.models import Quiz, QuizQuestion
 
 # The quizzes file's name without its suffix: quizzes.yaml (or .yml, .json), wherever load_bank finds it.
@@ -53,7 +54,10 @@ class QuizIn(Record):
     questions: list[Key] | None = None
     draw: DrawIn | None = None
     shuffle_options: StrictBool = False
+    # Left out, a sealed quiz (explanations after_close) gets policy.sealed_defaults: one attempt,
+    # exam conditions. Given (null for unlimited attempts), the file wins.
     attempts_allowed: Positive | None = None
+    exam_conditions: StrictBool = False
     explanations: Literal["after_submit", "after_close"] = "after_submit"
     # With an offset (2026-12-01T09:00:00+05:30): a bare time would be ambiguous.
     opens_at: AwareDatetime | None = None
@@ -126,6 +130,11 @@ def quizzes_check(records: list[QuizIn], bank: Bank) -> None:
 def _fields(record: QuizIn) -> dict:
     numerator, denominator = (int(part) for part in record.penalty.split("/"))
     draw = record.draw or DrawIn()
+    defaults = {
+        name: value
+        for name, value in policy.sealed_defaults(record.explanations).items()
+        if name not in record.model_fields_set
+    }
     return {
         "title": record.title,
         "instructions": record.instructions,
@@ -146,7 +155,8 @@ def _fields(record: QuizIn) -> dict:
         "explanations": record.explanations,
         "opens_at": record.opens_at,
         "closes_at": record.closes_at,
-    }
+        "exam_conditions": record.exam_conditions,
+    } | defaults
 
 
 def _state(quiz: Quiz, names) -> tuple:

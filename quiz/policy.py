@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from quiz.models import Attempt, AttemptQuestion, Quiz, QuizQuestion
 
@@ -154,10 +154,70 @@ def may_read_item_analysis(viewer) -> bool:
     return viewer.has_perms(["quiz.view_attempt", "content.view_question"])
 
 
+def reads_as_staff(viewer, attempt: Attempt) -> bool:
+    """Someone else's attempt, read by staff allowed to view attempts: they see all of it, sealed or
+    not, as the admin already shows them every answer's outcome. Seals are for the candidates."""
+    return viewer is not None and attempt.user_id != viewer.pk and may_read_attempt(viewer, attempt)
+
+
+# --- when a sealed quiz releases its key and its results -------------------------------------------
+
+
+def release_at(quiz: Quiz, *, last_running_deadline: datetime | None) -> datetime | None:
+    """When `quiz` releases its key, explanations and every student's score; None if it shows them
+    right after each submission.
+
+    A sealed quiz (explanations only after it closes) releases at the later of its close and the
+    deadline of its last paper still running (`last_running_deadline`: the latest among its
+    attempts that take answers now), plus the grace. A paper's deadline is fixed at its start, so
+    when an admin moves `closes_at` earlier, the papers already running keep their time and the
+    key stays sealed until they end (docs/ARCHITECTURE.md, "The key"). `key_visible_q` and
+    `sealed_quizzes_q` are this rule for the database.
+    """
+    if quiz.explanations != Quiz.Explanations.AFTER_CLOSE:
+        return None
+    ends = quiz.closes_at
+    if last_running_deadline is not None and (ends is None or last_running_deadline > ends):
+        ends = last_running_deadline
+    return ends + grace()
+
+
+def result_withheld_until(attempt: Attempt, *, release: datetime | None, viewer, now: datetime) -> datetime | None:
+    """Until when `viewer` is shown nothing of `attempt`'s result but that it was submitted; None: shown.
+
+    A sealed quiz's score would be an oracle for its key (answer one question per attempt and
+    watch the score), so until its release (`release_at`) its student sees neither score nor
+    counts, rank, per-topic marks, mastery, trap record or chart point, on any page. Staff
+    allowed to read other students' attempts see everything (`reads_as_staff`).
+    `key_visible_q` is the same rule for the database (for the student's own pages).
+    """
+    if reads_as_staff(viewer, attempt):
+        return None
+    return sealed_until(release, now)
+
+
+def sealed_until(release: datetime | None, now: datetime) -> datetime | None:
+    """`release` while it is still to come (the quiz withholds its key and results), else None."""
+    return release if release is not None and now <= release else None
+
+
+def sealed_defaults(explanations: str) -> dict:
+    """What a sealed quiz (a live mock) is given unless its author says otherwise: one attempt,
+    as a second sitting after seeing nothing would only be a second guess, and exam conditions."""
+    if explanations != Quiz.Explanations.AFTER_CLOSE:
+        return {}
+    return {"attempts_allowed": 1, "exam_conditions": True}
+
+
+def _running_q(now: datetime, quiz: str) -> Exists:
+    """Whether the quiz at `quiz` (an outer reference) has a paper taking answers at `now`."""
+    return Exists(Attempt.objects.filter(accepting_q(now), quiz=OuterRef(quiz)))
+
+
 class ReviewSealed(StrEnum):
     OPEN = "open"  # the paper is still being sat
     SITTING = "sitting"  # its student sits another paper now: this key could answer it
-    UNTIL_CLOSE = "until_close"  # the quiz shows its key only after it closes
+    UNTIL_CLOSE = "until_close"  # a sealed quiz, not yet released (`release_at`)
 
 
 @dataclass(frozen=True)
@@ -166,47 +226,49 @@ class ReviewCheck:
 
     sealed: ReviewSealed | None
     sitting: Attempt | None = None  # the paper being sat (SITTING)
+    until: datetime | None = None  # when a sealed quiz releases it (UNTIL_CLOSE)
 
     @property
     def visible(self) -> bool:
         return self.sealed is None
 
 
-def review_check(*, attempt: Attempt, sitting: Attempt | None, now: datetime) -> ReviewCheck:
+def review_check(
+    *, attempt: Attempt, sitting: Attempt | None, release: datetime | None, now: datetime, viewer=None
+) -> ReviewCheck:
     """May the key and explanations of `attempt` show now?
 
     Never while it is open; never while its student sits another paper (`sitting`: their running
-    paper, if any); after it closes, as the quiz says: at once, or only once the quiz has closed
-    and its grace passed (a paper still ending must not see the key on a friend's screen).
+    paper, if any); after it closes, as the quiz says: at once, or only at its release
+    (`release_at`: a paper still ending must not see the key on a friend's screen). Staff reading
+    another student's attempt see it once it is closed.
     """
     if attempt.is_open:
         return ReviewCheck(sealed=ReviewSealed.OPEN)
+    if reads_as_staff(viewer, attempt):
+        return ReviewCheck(sealed=None)
     if sitting is not None:
         return ReviewCheck(sealed=ReviewSealed.SITTING, sitting=sitting)
-    if not _key_released(attempt.quiz, now):
-        return ReviewCheck(sealed=ReviewSealed.UNTIL_CLOSE)
+    if until := result_withheld_until(attempt, release=release, viewer=viewer, now=now):
+        return ReviewCheck(sealed=ReviewSealed.UNTIL_CLOSE, until=until)
     return ReviewCheck(sealed=None)
 
 
-def _key_released(quiz: Quiz, now: datetime) -> bool:
-    if quiz.explanations == Quiz.Explanations.AFTER_SUBMIT:
-        return True
-    return quiz.closes_at is not None and now > quiz.closes_at + grace()
-
-
 def key_visible_q(now: datetime, prefix: str = "") -> Q:
-    """Closed attempts whose key their student may see at `now` (`review_check` less the sitting
-    rule, which the caller applies): for the history's mastery figures and practice's draw."""
+    """Closed attempts whose key and result their student may see at `now`: `result_withheld_until`
+    for the database (and `review_check` less the sitting rule, which the caller applies), for the
+    history's totals, chart and mastery figures and practice's draw."""
     closed = ~Q(**{f"{prefix}status": Attempt.Status.IN_PROGRESS})
     return closed & (
         Q(**{f"{prefix}quiz__explanations": Quiz.Explanations.AFTER_SUBMIT})
-        | Q(**{f"{prefix}quiz__closes_at__lt": now - grace()})
+        | (Q(**{f"{prefix}quiz__closes_at__lt": now - grace()}) & ~_running_q(now, f"{prefix}quiz"))
     )
 
 
 def sealed_quizzes_q(now: datetime) -> Q:
-    """Quizzes whose key is still sealed at `now` (shown only after they close, and not yet closed)."""
-    return Q(explanations=Quiz.Explanations.AFTER_CLOSE, closes_at__gte=now - grace())
+    """Quizzes whose key is still sealed at `now` (`release_at` not yet passed): shown only after
+    they close, and not yet closed or with a paper still running."""
+    return Q(explanations=Quiz.Explanations.AFTER_CLOSE) & (Q(closes_at__gte=now - grace()) | _running_q(now, "pk"))
 
 
 def sealed_questions_q(now: datetime, field: str = "question") -> Q:
@@ -215,7 +277,7 @@ def sealed_questions_q(now: datetime, field: str = "question") -> Q:
     A key belongs to a question, not to a quiz: a question on a sealed live mock (its fixed list,
     or drawn onto one of its papers) must not have its key, explanation, outcome, trap note or
     statements' truth shown by any other quiz's review, the history or a practice round until
-    that mock closes. Lazy subqueries: building this condition runs no query.
+    that mock releases its key (`release_at`). Lazy subqueries: building this condition runs no query.
     """
     sealed = Quiz.objects.filter(sealed_quizzes_q(now))
     fixed = QuizQuestion.objects.filter(quiz__in=sealed.filter(is_published=True)).values("question")

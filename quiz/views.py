@@ -2,6 +2,7 @@
 
 from uuid import UUID
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,14 +10,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import get_usage
 
 from content.models import Question, Topic
 from quiz import policy, wording
 from quiz.forms import PracticeForm
-from quiz.models import Attempt, Quiz, ReviewCard
+from quiz.models import Attempt, Quiz
 from quiz.practice import BOX_DAYS, LEARNED_BOX
 from quiz.selectors import items, papers, progress, results
 from quiz.services import answers, attempts, grading
@@ -41,6 +44,24 @@ def _get_attempt_for_user(request: HttpRequest, public_id: UUID, *, staff_may_re
     return attempt
 
 
+def _too_often(request: HttpRequest, action: str, *, back: str):
+    """A 429 page if the student has done `action` more than `QUIZ_RATE_LIMIT` times in the
+    current window (this request counted), else None. Called before anything is looked up or
+    written, so a refused request changes nothing. Counted per student in the cache, which every
+    app instance shares when REDIS_URL is set."""
+    usage = get_usage(
+        request, group=f"quiz.{action}", key="user", rate=settings.QUIZ_RATE_LIMIT, method="POST", increment=True
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    # The window's count still applies at its last second: the next one starts a second later.
+    seconds = usage["time_left"] + 1
+    context = {"message": wording.too_often(action, seconds=seconds), "back": back}
+    page = render(request, "quiz/too_often.html", context, status=429)
+    page["Retry-After"] = str(seconds)
+    return page
+
+
 # --- quizzes -------------------------------------------------------------------------------------
 
 
@@ -53,16 +74,22 @@ def home(request):
         "bank": published.aggregate(total=Count("pk"), traps=Count("pk", filter=Q(is_trap=True))),
     }
     if request.user.is_authenticated:
+        now = timezone.now()
         mine = Attempt.objects.filter(user=request.user).select_related("quiz")
-        context["open_attempts"] = list(mine.filter(policy.accepting_q(timezone.now())).order_by("deadline"))
+        context["open_attempts"] = list(mine.filter(policy.accepting_q(now)).order_by("deadline"))
         context["recent"] = list(mine.closed().order_by("-submitted_at")[:5])
-        context["due"] = progress.cards_due(request.user, now=timezone.now()).count()
+        results.results_withheld(context["recent"], viewer=request.user, now=now)
+        context["due"] = progress.cards_due(request.user, now=now).count()
     return render(request, "quiz/home.html", context)
 
 
 @require_GET
 def quiz_list(request):
+    now = timezone.now()
     quizzes = papers.quizzes_with_lengths(Quiz.objects.published())
+    releases = results.key_releases(quizzes, now=now)
+    for quiz in quizzes:
+        quiz.sealed_until = policy.sealed_until(releases[quiz.pk], now)
     if request.user.is_authenticated:
         mine = {
             row["quiz"]: row
@@ -70,12 +97,12 @@ def quiz_list(request):
             .values("quiz")
             .annotate(
                 taken=Count("pk"),
-                open=Count("pk", filter=policy.accepting_q(timezone.now())),
+                open=Count("pk", filter=policy.accepting_q(now)),
             )
         }
         for quiz in quizzes:
             quiz.mine = mine.get(quiz.pk)
-    return render(request, "quiz/quiz_list.html", {"quizzes": quizzes, "now": timezone.now()})
+    return render(request, "quiz/quiz_list.html", {"quizzes": quizzes, "now": now})
 
 
 @require_GET
@@ -83,11 +110,15 @@ def quiz_detail(request, slug: str):
     """The quiz's instructions, what Start would do for this student now, and their attempts (read only)."""
     quiz = _get_published_quiz(slug)
     now = timezone.now()
-    context = {"quiz": quiz}
+    release = results.key_releases([quiz], now=now)[quiz.pk]
+    context = {"quiz": quiz, "sealed_until": policy.sealed_until(release, now)}
     if request.user.is_authenticated:
         mine = list(Attempt.objects.filter(user=request.user, quiz=quiz).order_by("-number"))
         for attempt in mine:
             attempt.shown_status = policy.effective_status(attempt, now)
+            attempt.withheld_until = policy.result_withheld_until(
+                attempt, release=release, viewer=request.user, now=now
+            )
         context["attempts"] = mine
         context["start"] = papers.start_check_for(request.user, quiz=quiz, attempts=mine, now=now)
         extra = papers.extra_time_of(request.user)
@@ -110,6 +141,8 @@ def _get_published_quiz(slug: str) -> Quiz:
 @login_required
 @require_POST
 def quiz_start(request, slug: str):
+    if refused := _too_often(request, "start", back=reverse("quiz_detail", args=[slug])):
+        return refused
     quiz = get_object_or_404(Quiz.objects.published(), slug=slug)
     try:
         started = attempts.attempt_start(quiz=quiz, user=request.user)
@@ -277,6 +310,11 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
 @never_cache
 def attempt_submit(request, public_id: UUID):
     """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to."""
+    # Only submitting counts against the limit: saving the form is how a page without JavaScript answers.
+    if request.method == "POST" and request.POST.get("intent") == "submit":
+        back = reverse("attempt_paper", args=[public_id])
+        if refused := _too_often(request, "submit", back=back):
+            return refused
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
@@ -334,16 +372,20 @@ def attempt_result(request, public_id: UUID):
             return redirect("attempt_paper", public_id=attempt.public_id)
         return render(request, "quiz/result_pending.html", {"attempt": attempt, "quiz": attempt.quiz})
     now = timezone.now()
-    check = policy.review_check(attempt=attempt, sitting=papers.attempt_sitting(attempt.user_id, now=now), now=now)
-    context = {
-        "attempt": attempt,
-        "quiz": attempt.quiz,
-        "running": check.sitting,
-        "visible": check.visible,
-        "standing": results.standing(attempt),
-    }
+    release = results.key_releases([attempt.quiz], now=now)[attempt.quiz_id]
+    context = {"attempt": attempt, "quiz": attempt.quiz}
+    attempt.withheld_until = policy.result_withheld_until(attempt, release=release, viewer=request.user, now=now)
+    if attempt.withheld_until is not None:
+        # Nothing but the submission and the release time: no score, count, rank or review.
+        return render(request, "quiz/result.html", context | {"withheld_why": wording.RESULT_WITHHELD_WHY})
+    sitting = papers.attempt_sitting(attempt.user_id, now=now)
+    check = policy.review_check(attempt=attempt, sitting=sitting, release=release, now=now, viewer=request.user)
+    context |= {"running": check.sitting, "visible": check.visible, "standing": results.standing(attempt)}
     if check.visible:
-        context |= results.attempt_review(attempt, show=request.GET.get("show", "all"), now=now)
+        hide_sealed = not policy.reads_as_staff(request.user, attempt)
+        context |= results.attempt_review(
+            attempt, show=request.GET.get("show", "all"), now=now, hide_sealed=hide_sealed
+        )
     return render(request, "quiz/result.html", context)
 
 
@@ -364,13 +406,17 @@ def history(request):
     closed = progress.history(request.user, quiz=quiz)
     # Practice rounds are drawn from past mistakes; on the overall chart they would read as a slump.
     charted = closed if quiz is not None else closed.exclude(quiz__is_practice=True)
-    sitting = papers.attempt_sitting(request.user, now=timezone.now())
+    now = timezone.now()
+    sitting = papers.attempt_sitting(request.user, now=now)
+    page = Paginator(closed, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # A sealed quiz's papers are listed, but their scores count nowhere until it releases them.
+    results.results_withheld(page, viewer=request.user, now=now)
     context = {
         "quizzes": quizzes,
         "quiz": quiz,
-        "page": Paginator(closed, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
-        "summary": progress.history_summary(charted),
-        "chart": progress.score_chart(charted),
+        "page": page,
+        "summary": progress.history_summary(charted, now=now),
+        "chart": progress.score_chart(charted.filter(policy.key_visible_q(now))),
         "topics": progress.topic_mastery(request.user),
         "running": sitting,
     }
@@ -385,11 +431,12 @@ def history(request):
 @require_GET
 def practice(request):
     """The student's review cards: how many are due, in which boxes, and a form to start a round."""
-    cards = ReviewCard.objects.filter(user=request.user, question__status=Question.Status.PUBLISHED)
-    today = timezone.localdate()
+    now = timezone.now()
+    cards = progress.cards_shown(request.user, now=now)
+    today = timezone.localdate(now)
     boxes = dict(cards.learning().values_list("box").annotate(n=Count("pk")).order_by())
     context = {
-        "due": progress.cards_due(request.user, now=timezone.now()).count(),
+        "due": progress.cards_due(request.user, now=now).count(),
         "boxes": [(box, days, boxes.get(box, 0)) for box, days in BOX_DAYS.items()],
         "learned": cards.filter(box=LEARNED_BOX).count(),
         "next_due": cards.learning()
@@ -398,7 +445,7 @@ def practice(request):
         .values_list("due_on", flat=True)
         .first(),
         "form": PracticeForm(),
-        "open_attempt": papers.attempt_sitting(request.user, now=timezone.now()),
+        "open_attempt": papers.attempt_sitting(request.user, now=now),
     }
     return render(request, "quiz/practice.html", context)
 
@@ -406,6 +453,8 @@ def practice(request):
 @login_required
 @require_POST
 def practice_start(request):
+    if refused := _too_often(request, "practice", back=reverse("practice")):
+        return refused
     form = PracticeForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how many questions to practise.")

@@ -69,3 +69,59 @@ def misjudged(*, kind: str, labels: tuple[str, ...] | None) -> str:
     if kind != Kind.ASSERTION_REASON:
         listed = f"statement{'s' if len(labels) > 1 else ''} {listed}"
     return f"Your answer judged {listed} wrongly."
+
+
+# --- a sealed quiz's results, withheld until its release (policy.result_withheld_until) -----------
+
+
+def _exact(moment) -> str:
+    """A release time to the second: it is when the page first shows the result."""
+    return date_format(timezone.localtime(moment), "j F Y, H:i:s")
+
+
+def result_withheld(*, submitted_at, until) -> str:
+    """All a sealed quiz's result page says before its release."""
+    submitted = date_format(timezone.localtime(submitted_at), "j F Y, H:i")
+    return f"Submitted at {submitted}; your result appears at {_exact(until)}."
+
+
+RESULT_WITHHELD_WHY = (
+    "This quiz shows every score and its key at the same moment, once it has closed and every paper "
+    "still running has ended: until then no score is shown, as a score would give its answers away."
+)
+
+
+def result_at(until) -> str:
+    """A withheld result in a list of papers (history, home, the quiz page)."""
+    return f"Result at {_exact(until)}"
+
+
+def release_note(until) -> str:
+    """A sealed quiz in the quiz list and on its page: when scores and the key appear, and why then."""
+    return (
+        f"Scores and the key appear at {_exact(until)}, once the quiz has closed and every paper still "
+        "running has ended; until then a submitted paper shows no score."
+    )
+
+
+def awaiting_results(count: int) -> str:
+    """History's totals and chart leave out papers whose results are withheld."""
+    return f"Not counted yet: {count} paper{'s' if count != 1 else ''} of a quiz that has not released its results."
+
+
+# --- rate limits on starting and submitting ------------------------------------------------------
+
+TOO_OFTEN = {
+    "start": "You pressed Start too many times in the last minute, so this start was refused and nothing changed.",
+    "submit": (
+        "You submitted too many times in the last minute, so this submission was refused and nothing changed: "
+        "your paper is still open, with every answer saved before."
+    ),
+    "practice": (
+        "You started too many practice rounds in the last minute, so this one was refused and nothing changed."
+    ),
+}
+
+
+def too_often(action: str, *, seconds: int) -> str:
+    return f"{TOO_OFTEN[action]} Try again in {seconds} second{'s' if seconds != 1 else ''}."

@@ -75,6 +75,16 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
     return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
 
 
+# --- reading pages -------------------------------------------------------------------------------
+
+
+def history_rows(html: str) -> list[str]:
+    """The history page's table of papers, each row as its text with the tags taken out."""
+    table = html[html.index('class="table table-sm align-middle history-table"') :]
+    table = table[: table.index("</table>")]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("<tr>")[2:]]
+
+
 # --- counting queries ----------------------------------------------------------------------------
 # Each page's test compares these counts for a small and a large quiz (or history, or bank) and,
 # with pytest-django's `django_assert_num_queries`, asserts the exact number: every statement, as

@@ -41,6 +41,14 @@ pytestmark = pytest.mark.django_db
 # written, which each test checks.
 hostile = db_examples(50)
 
+
+@pytest.fixture(autouse=True)
+def _no_start_or_submit_limit(settings):
+    # Each test sends up to 50 hostile starts or submissions in well under a minute: here they must
+    # meet the input checks, not the rate limit (tests/test_rate_limits.py tests that).
+    settings.QUIZ_RATE_LIMIT = "1000/m"
+
+
 ANSWER_MALFORMED = "Send 'question' as a question id and 'choice' as a choice id, or empty to clear."
 WAS_MALFORMED = "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."
 MARKED_MALFORMED = "Send 'marked' as 'on', or leave it out."

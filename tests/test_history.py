@@ -20,6 +20,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.helpers import HOUR, T0, graded_attempt, queries_for, right, wrong
+from tests.helpers import history_rows as rows
 
 pytestmark = pytest.mark.django_db
 
@@ -47,12 +48,6 @@ def three_papers(student, quiz, questions):
     ]
 
 
-def rows(html: str) -> list[str]:
-    table = html[html.index('class="table table-sm align-middle history-table"') :]
-    table = table[: table.index("</table>")]
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in table.split("<tr>")[2:]]
-
-
 def test_history_lists_closed_attempts_newest_first_with_totals(student_client, three_papers):
     html = student_client.get(reverse("history")).content.decode()
     assert rows(html) == [
@@ -67,7 +62,7 @@ def test_history_lists_closed_attempts_newest_first_with_totals(student_client, 
 
 
 def test_history_summary_exact_figures(student, three_papers):
-    summary = progress.history_summary(progress.history(student))
+    summary = progress.history_summary(progress.history(student), now=T0 + 3 * HOUR)
     assert summary == progress.HistorySummary(
         papers=3, questions=15, correct=8, wrong=6, blank=1, best=Fraction(1), average=Fraction(2, 5)
     )

@@ -71,9 +71,10 @@ def _closed(quiz: Quiz) -> Attempt:
 
 def test_review_check_seals_an_open_paper_and_while_another_is_sat():
     quiz = _quiz()
-    assert policy.review_check(attempt=_open_paper(quiz), sitting=None, now=T0).sealed == ReviewSealed.OPEN
+    check = policy.review_check(attempt=_open_paper(quiz), sitting=None, release=None, now=T0)
+    assert check.sealed == ReviewSealed.OPEN
     sitting = _open_paper(_quiz(pk=2))
-    check = policy.review_check(attempt=_closed(quiz), sitting=sitting, now=T0)
+    check = policy.review_check(attempt=_closed(quiz), sitting=sitting, release=None, now=T0)
     assert (check.sealed, check.sitting, check.visible) == (ReviewSealed.SITTING, sitting, False)
 
 
@@ -81,9 +82,13 @@ def test_review_check_after_close_waits_for_the_close_and_its_grace():
     quiz = _quiz(explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=T0)
     attempt = _closed(quiz)
     grace = policy.grace()
-    assert policy.review_check(attempt=attempt, sitting=None, now=T0 + grace).sealed == ReviewSealed.UNTIL_CLOSE
-    assert policy.review_check(attempt=attempt, sitting=None, now=T0 + grace + timedelta(seconds=1)).visible is True
-    assert policy.review_check(attempt=_closed(_quiz(pk=2)), sitting=None, now=T0).visible is True
+    release = policy.release_at(quiz, last_running_deadline=None)
+    assert release == T0 + grace
+    check = policy.review_check(attempt=attempt, sitting=None, release=release, now=T0 + grace)
+    assert (check.sealed, check.until) == (ReviewSealed.UNTIL_CLOSE, T0 + grace)
+    later = T0 + grace + timedelta(seconds=1)
+    assert policy.review_check(attempt=attempt, sitting=None, release=release, now=later).visible is True
+    assert policy.review_check(attempt=_closed(_quiz(pk=2)), sitting=None, release=None, now=T0).visible is True
 
 
 # --- every page that can show a key asks the policy ------------------------------------------------

@@ -81,6 +81,30 @@ def test_load_bank_reloading_quizzes_is_idempotent(bank_dir):
     assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 3 unchanged.\n")
 
 
+@pytest.mark.parametrize(
+    ("given", "attempts", "exam_conditions"),
+    [
+        ({}, 1, True),  # left out: a sealed live mock gets one attempt, under exam conditions
+        ({"attempts_allowed": 3, "exam_conditions": False}, 3, False),  # given: the file wins
+        ({"attempts_allowed": None}, None, True),  # null says unlimited, on purpose
+    ],
+)
+def test_score_oracle_bank_loads_a_sealed_quiz_with_one_attempt(bank_dir, given, attempts, exam_conditions):
+    sealed = {"slug": "live", "title": "Live", "minutes": 30, "questions": ["pva-01"], "explanations": "after_close"}
+    write(bank_dir / "quizzes.yaml", {"quizzes": [sealed | {"closes_at": "2026-12-08T21:00:00+05:30"} | given]})
+    load(bank_dir)
+    live = Quiz.objects.get(slug="live")
+    assert (live.attempts_allowed, live.exam_conditions) == (attempts, exam_conditions)
+    assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 1 unchanged.\n")
+
+
+def test_load_bank_loads_exam_conditions_for_any_quiz(bank_dir):
+    drill = {**QUIZZES["quizzes"][2], "exam_conditions": True}
+    write(bank_dir / "quizzes.yaml", {"quizzes": [drill, QUIZZES["quizzes"][0]]})
+    load(bank_dir)
+    assert dict(Quiz.objects.values_list("slug", "exam_conditions")) == {"fixed": True, "quick": False}
+
+
 def test_load_bank_updates_a_quiz_and_reorders_its_fixed_list(bank_dir):
     load(bank_dir)
     changed = {"quizzes": [{**QUIZZES["quizzes"][2], "questions": ["pva-01", "pva-02"], "title": "Renamed"}]}
@@ -187,6 +211,8 @@ def test_shipped_quizzes_load_and_cover_the_issue(db):
     assert Quiz.objects.get(slug="quick-10").time_limit == timedelta(minutes=12)
     mock = Quiz.objects.get(slug="full-mock")
     assert (mock.time_limit, mock.quiz_questions.count()) == (timedelta(minutes=120), 100)
+    # Closed book for the mock, as in the exam hall; the drills keep their notes open (issue 14, item 11).
+    assert set(Quiz.objects.filter(exam_conditions=True).values_list("slug", flat=True)) == {"full-mock"}
 
 
 def test_lint_bank_checks_the_fixed_papers_of_quizzes_yaml(bank_dir, capsys):

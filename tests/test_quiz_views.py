@@ -710,7 +710,8 @@ def test_result_hides_the_key_until_an_after_close_quiz_closes(student_client, s
     attempt = attempt_submit(attempt=attempt_start(quiz=quiz, user=student).attempt)
 
     html = student_client.get(url("attempt_result", attempt)).content.decode()
-    assert f"appear after the quiz closes, on {date_format(timezone.localtime(closes), 'j F Y, H:i')}" in html
+    release = date_format(timezone.localtime(closes + timedelta(seconds=5)), "j F Y, H:i:s")
+    assert f"your result appears at {release}." in html
     assert EXPLANATION not in html and "The answer</span>" not in html
 
     with time_machine.travel(closes + timedelta(seconds=6)):  # past the close and its 5 s grace

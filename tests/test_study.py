@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
-from tests.factories import NoteFactory, QuestionFactory, TopicFactory
-from tests.helpers import queries_for
+from quiz.services.attempts import attempt_start, attempt_submit
+from tests.factories import NoteFactory, QuestionFactory, QuizFactory, TopicFactory, UserFactory
+from tests.helpers import MINUTE, T0, queries_for
 
 
 def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
@@ -99,3 +102,56 @@ def test_home_shows_bank_size_and_topics(client):
     html = client.get(reverse("home")).content.decode()
     assert "The bank holds <strong>2</strong> published questions, <strong>1</strong> of them trap question" in html
     assert "India and NATO" in html
+
+
+# --- closed book: no notes while a paper under exam conditions runs (issue 14, item 11) ----------
+
+
+@pytest.fixture
+def exam_and_drill(db):
+    note = NoteFactory(heading="A partnership is not an alliance", body="Only an alliance obliges mutual defence.")
+    question = QuestionFactory(note=note)
+    exam = QuizFactory(slug="mock", title="Full mock paper", questions=[question], exam_conditions=True)
+    drill = QuizFactory(slug="drill", title="Drill", questions=[question])
+    return note, exam, drill
+
+
+def test_closed_book_study_pages_close_while_an_exam_conditions_paper_runs(
+    student_client, student, exam_and_drill, time_machine
+):
+    note, exam, _ = exam_and_drill
+    time_machine.move_to(T0, tick=False)
+    paper = attempt_start(quiz=exam, user=student, now=T0).attempt  # ten minutes: ends at 14:40 in India
+    for url in (reverse("study_index"), reverse("study_topic", args=[note.topic.slug])):
+        html = student_client.get(url).content.decode()
+        assert "The notes are closed while you sit <strong>Full mock paper</strong>" in html
+        assert "They reopen when your paper ends: when you submit it, or at 14:40 at the latest." in html
+        assert f'<a class="btn btn-primary" href="{paper.get_absolute_url()}">Back to your paper</a>' in html
+        assert note.heading not in html and "mutual defence" not in html
+    attempt_submit(attempt=paper, now=T0 + MINUTE)
+    html = student_client.get(reverse("study_topic", args=[note.topic.slug])).content.decode()
+    assert "Only an alliance obliges mutual defence." in html and "data-closed-book" not in html
+
+
+@pytest.mark.parametrize("case", ["drill", "time_up", "someone_else", "visitor"])
+def test_closed_book_leaves_the_notes_open_otherwise(client, student, exam_and_drill, time_machine, case):
+    note, exam, drill = exam_and_drill
+    time_machine.move_to(T0, tick=False)
+    attempt_start(quiz=drill if case == "drill" else exam, user=student, now=T0)
+    if case == "time_up":  # past its deadline and grace, though nothing has closed it yet
+        time_machine.move_to(T0 + 10 * MINUTE + timedelta(seconds=6), tick=False)
+    if case != "visitor":
+        client.force_login(student if case != "someone_else" else UserFactory(username="ravi"))
+    html = client.get(reverse("study_topic", args=[note.topic.slug])).content.decode()
+    assert "Only an alliance obliges mutual defence." in html and "data-closed-book" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url_name", "expected"), [("study_index", 5), ("study_topic", 6)])
+def test_study_pages_query_count_for_a_student(student_client, url_name, expected, django_assert_num_queries):
+    """For a signed-in student: the session, the user, and whether they sit a closed-book paper (one
+    query each) before what a visitor's page reads."""
+    topic = build_topics(2, 3, 2)[0]
+    args = [topic.slug] if url_name == "study_topic" else []
+    with django_assert_num_queries(expected):
+        queries_for(student_client, reverse(url_name, args=args))

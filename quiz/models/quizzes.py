@@ -103,6 +103,12 @@ class Quiz(MarkingScheme, models.Model):
     closes_at = models.DateTimeField(
         null=True, blank=True, help_text="No paper runs past this moment: a late start gets less time."
     )
+    exam_conditions = models.BooleanField(
+        "exam conditions",
+        default=False,
+        help_text="Closed book, as in the exam hall: while a student's paper of this quiz runs, the study "
+        "notes are closed to them.",
+    )
 
     is_practice = models.BooleanField(
         default=False,

@@ -24,6 +24,16 @@ def attempt_sitting(user, *, now: datetime) -> Attempt | None:
     return Attempt.objects.filter(policy.accepting_q(now), user=user).select_related("quiz").first()
 
 
+def closed_book_paper(user, *, now: datetime) -> Attempt | None:
+    """The paper under exam conditions the student sits now, if any: while it runs the study notes
+    are closed to them (content's study pages ask through settings.STUDY_CLOSED_BOOK)."""
+    return (
+        Attempt.objects.filter(policy.accepting_q(now), user=user, quiz__exam_conditions=True)
+        .select_related("quiz")
+        .first()
+    )
+
+
 def quizzes_with_lengths(quizzes) -> list[Quiz]:
     """The quizzes with `length` (questions a paper would set now) and `duration`, in a fixed number of queries."""
     quizzes = list(quizzes.with_fixed_counts().prefetch_related("rule_topics", "rule_sources"))

@@ -37,16 +37,21 @@ def _revealing_answers(user):
     return _graded_answers(user).exclude(policy.sealed_questions_q(timezone.now()))
 
 
-def cards_due(user, *, now):
-    """The review cards a practice round may draw today: published questions, due by today's local
-    date, whose keys the student may see now (a practice round shows its key straight after)."""
+def cards_shown(user, *, now):
+    """The student's review cards of published questions, less those on a paper whose result is
+    still withheld (`policy.key_visible_q`): grading moved them by outcomes the student may not
+    know yet, so counting them in a box would tell a sealed paper's score. All of that paper's
+    questions are left out, right or wrong, so the counts say nothing about its outcomes."""
     withheld = Answer.objects.filter(attempt__user=user).exclude(policy.key_visible_q(now, prefix="attempt__"))
-    return (
-        ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED)
-        .due(timezone.localdate(now))
-        .exclude(question__in=withheld.values("question"))
-        .exclude(policy.sealed_questions_q(now))
+    return ReviewCard.objects.filter(user=user, question__status=Question.Status.PUBLISHED).exclude(
+        question__in=withheld.values("question")
     )
+
+
+def cards_due(user, *, now):
+    """The review cards a practice round may draw today: shown (`cards_shown`), due by today's
+    local date, and not sealed by any quiz (a practice round shows its key straight after)."""
+    return cards_shown(user, now=now).due(timezone.localdate(now)).exclude(policy.sealed_questions_q(now))
 
 
 def score_percent(attempt: Attempt) -> Fraction | None:
@@ -78,22 +83,27 @@ class HistorySummary:
     blank: int
     best: Fraction | None  # best score as a share of the maximum
     average: Fraction | None
+    awaiting: int = 0  # papers left out: their quiz has not released its results
 
     @property
     def accuracy(self) -> Fraction | None:
         return accuracy_of(correct=self.correct, wrong=self.wrong)
 
 
-def history_summary(attempts) -> HistorySummary:
-    """Totals over a history queryset, in one query."""
+def history_summary(attempts, *, now) -> HistorySummary:
+    """Totals over a history queryset's papers whose results are released (`policy.key_visible_q`),
+    and how many are not yet (`awaiting`), in two queries."""
+    shown = policy.key_visible_q(now)
     totals = attempts.order_by().aggregate(
-        papers=Count("pk"),
-        questions=Coalesce(Sum("question_count"), 0),
-        correct=Coalesce(Sum("correct_count"), 0),
-        wrong=Coalesce(Sum("wrong_count"), 0),
-        blank=Coalesce(Sum("blank_count"), 0),
+        papers=Count("pk", filter=shown),
+        questions=Coalesce(Sum("question_count", filter=shown), 0),
+        correct=Coalesce(Sum("correct_count", filter=shown), 0),
+        wrong=Coalesce(Sum("wrong_count", filter=shown), 0),
+        blank=Coalesce(Sum("blank_count", filter=shown), 0),
+        awaiting=Count("pk", filter=~shown),
     )
-    shares = [Fraction(score) / Fraction(top) for score, top in attempts.values_list("score", "max_score") if top]
+    released = attempts.filter(shown).values_list("score", "max_score")
+    shares = [Fraction(score) / Fraction(top) for score, top in released if top]
     return HistorySummary(
         **totals,
         best=max(shares, default=None),

@@ -1,7 +1,8 @@
-"""What a result page reads: the review of a closed paper (rows as the student saw them, topic rows)
-and its standing among every student's first attempt.
+"""What a result page reads: when a quiz releases its results, the review of a closed paper (rows
+as the student saw them, topic rows) and its standing among every student's first attempt.
 
-Whether the review may be read at all is `policy.review_check`; the view asks it first.
+Whether the result may be read at all is `policy.result_withheld_until`, and its review
+`policy.review_check`; the view asks them first.
 """
 
 from collections import OrderedDict, defaultdict
@@ -10,11 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q
 
 from content.models import Choice, Question
 from quiz import policy
-from quiz.models import Attempt
+from quiz.models import Attempt, Quiz
 from quiz.scoring import Outcome, apportion, to_decimal
 from quiz.selectors.progress import TopicMastery
 
@@ -25,6 +26,34 @@ REVIEW_FILTERS = {
     "correct": "Correct",
     "marked": "Marked for review",
 }
+
+
+def key_releases(quizzes, *, now: datetime) -> dict[int, datetime | None]:
+    """When each quiz releases its key and results (`policy.release_at`), by quiz id: the one
+    source of the release time every page shows. One query for any number of sealed quizzes (the
+    deadline of each one's last paper still running), none when no quiz is sealed."""
+    quizzes = {quiz.pk: quiz for quiz in quizzes}
+    sealed = [pk for pk, quiz in quizzes.items() if quiz.explanations == Quiz.Explanations.AFTER_CLOSE]
+    last = {}
+    if sealed:
+        last = dict(
+            Attempt.objects.filter(policy.accepting_q(now), quiz__in=sealed)
+            .values("quiz")
+            .annotate(last=Max("deadline"))
+            .order_by()
+            .values_list("quiz", "last")
+        )
+    return {pk: policy.release_at(quiz, last_running_deadline=last.get(pk)) for pk, quiz in quizzes.items()}
+
+
+def results_withheld(attempts, *, viewer, now: datetime) -> None:
+    """Set `withheld_until` on each closed attempt (its quiz loaded): when its result appears to
+    `viewer`, or None if it shows now (`policy.result_withheld_until`)."""
+    releases = key_releases({attempt.quiz_id: attempt.quiz for attempt in attempts}.values(), now=now)
+    for attempt in attempts:
+        attempt.withheld_until = policy.result_withheld_until(
+            attempt, release=releases[attempt.quiz_id], viewer=viewer, now=now
+        )
 
 
 def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
@@ -69,21 +98,24 @@ def _misjudged(version, answer) -> Misjudged | None:
     return Misjudged(kind=version.kind, labels=tuple(labels[number] for number in numbers))
 
 
-def attempt_review(attempt: Attempt, *, show: str, now: datetime) -> dict:
+def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: bool = True) -> dict:
     """A closed paper's questions with the student's answers, outcomes and keys, filtered by `show`,
     and its marks by topic, each row's `score_shown` rounded so that the rows add up to the total's.
 
     A question whose key another quiz still seals (`policy.sealed_questions_q`) is shown with the
     student's answer only: no key, outcome, explanation or trap, and it is left out of the topic
-    rows and the outcome filters until that quiz closes.
+    rows and the outcome filters until that quiz releases it. Not with `hide_sealed` False (staff
+    reading another student's paper: `policy.reads_as_staff`).
     """
     items = paper_items(attempt, for_review=True)
     answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
-    sealed = set(
-        Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=[i.question_id for i in items])
-        .values_list("pk", flat=True)
-        .distinct()
-    )
+    sealed = set()
+    if hide_sealed:
+        sealed = set(
+            Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=[i.question_id for i in items])
+            .values_list("pk", flat=True)
+            .distinct()
+        )
     marking = attempt.marking
     topics: OrderedDict[int, TopicMastery] = OrderedDict()
     for item in items:

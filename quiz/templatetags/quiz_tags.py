@@ -85,3 +85,24 @@ def decimal2(value: Fraction | None) -> str:
 @register.filter
 def misjudged(value: Misjudged) -> str:
     return wording.misjudged(kind=value.kind, labels=value.labels)
+
+
+@register.filter
+def withheld(attempt) -> str:
+    """A sealed quiz's attempt whose result is withheld (`withheld_until` set by `results.results_withheld`)."""
+    return wording.result_withheld(submitted_at=attempt.submitted_at, until=attempt.withheld_until)
+
+
+@register.filter
+def result_at(until) -> str:
+    return wording.result_at(until)
+
+
+@register.filter
+def release_note(until) -> str:
+    return wording.release_note(until)
+
+
+@register.filter
+def awaiting_results(count: int) -> str:
+    return wording.awaiting_results(count)
