@@ -126,7 +126,7 @@ def test_score_oracle_history_home_and_quiz_page_list_the_paper_without_its_scor
     assert '<div class="fs-3 fw-semibold" data-papers>1</div>' in html
     assert "1 right, 0 wrong, 0 blank" in html
     assert "Not counted yet: 1 paper of a quiz that has not released its results." in html
-    assert "1 paper from 22 Nov 2026 to 22 Nov 2026" in html
+    assert "1 paper on 22 Nov 2026" in html
 
     home = _page(student_client, "home")
     assert f'<div class="small" data-withheld>Result at {RELEASE}</div>' in home
