@@ -16,6 +16,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.forms.formsets import DEFAULT_MAX_NUM
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -36,6 +37,7 @@ from content.bank import (
     questions_text_read,
 )
 from content.forms import BankConfirmForm, BankUploadForm, import_payload
+from content.inputs import ascii_int
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import question_problems
 from content.selectors import bank_report_saved, question_flaws_in_bank
@@ -47,8 +49,9 @@ _CHECKED = {"on", "true", "True", "1"}
 def _posted_rows(data, prefix: str, flag: str) -> list[tuple[str, bool]]:
     """The (text, flag) rows a sibling inline posted, in order, skipping deleted and blank ones."""
     try:
-        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
-    except (TypeError, ValueError):
+        # At most what a formset takes: a forged count must not make this loop run for ever.
+        total = min(ascii_int(data.get(f"{prefix}-TOTAL_FORMS", "0")), DEFAULT_MAX_NUM)
+    except ValueError:
         return []
     rows = []
     for i in range(total):
