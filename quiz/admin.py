@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from content import lint
+from content.inputs import ControlCharactersRefused
 from content.models import Question
 from content.selectors import giveaway_pairs
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
@@ -31,7 +32,7 @@ class QuizQuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = [
         "title",
         "slug",
@@ -169,7 +170,7 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtraTime)
-class ExtraTimeAdmin(admin.ModelAdmin):
+class ExtraTimeAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ["user", "minutes_per_hour", "reason"]
     search_fields = ["user__username", "reason"]
     autocomplete_fields = ["user"]

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
-from content.bank import Bank, BankError, Key, LoadReport, Record, Text, bank_error_from
+from content.bank import Bank, BankError, Key, Line, LoadReport, Prose, Record, bank_error_from
 from content.models import Question, Source, Topic
 from quiz.models import Quiz, QuizQuestion
 from quiz.models.quizzes import MARKS_MAX, PACE_MAX, PACE_MIN, TIME_LIMIT_MAX, TIME_LIMIT_MIN, WINDOW_MAX, WINDOW_MIN
@@ -43,8 +43,8 @@ class DrawIn(Record):
 
 class QuizIn(Record):
     slug: Key
-    title: Text
-    instructions: StrictStr = ""
+    title: Annotated[Line, Field(max_length=120)]
+    instructions: Prose = ""
     position: Annotated[StrictInt, Field(ge=0)] = 0
     published: StrictBool = True
     # The bounds are the Quiz model's (its form and database hold them too), checked here so that
