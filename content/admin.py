@@ -16,6 +16,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.forms.formsets import DEFAULT_MAX_NUM
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -36,6 +37,7 @@ from content.bank import (
     questions_text_read,
 )
 from content.forms import BankConfirmForm, BankUploadForm, import_payload
+from content.inputs import ControlCharactersRefused, ascii_int
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import question_problems
 from content.selectors import bank_report_saved, question_flaws_in_bank
@@ -47,8 +49,9 @@ _CHECKED = {"on", "true", "True", "1"}
 def _posted_rows(data, prefix: str, flag: str) -> list[tuple[str, bool]]:
     """The (text, flag) rows a sibling inline posted, in order, skipping deleted and blank ones."""
     try:
-        total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
-    except (TypeError, ValueError):
+        # At most what a formset takes: a forged count must not make this loop run for ever.
+        total = min(ascii_int(data.get(f"{prefix}-TOTAL_FORMS", "0")), DEFAULT_MAX_NUM)
+    except ValueError:
         return []
     rows = []
     for i in range(total):
@@ -149,7 +152,7 @@ class FlawFilter(admin.SimpleListFilter):
         return queryset.exclude(key__in=any_keys)
 
 
-class StatementInline(admin.TabularInline):
+class StatementInline(ControlCharactersRefused, admin.TabularInline):
     model = Statement
     formset = StatementFormSet
     fields = ("key", "text", "is_true")
@@ -158,7 +161,7 @@ class StatementInline(admin.TabularInline):
     verbose_name_plural = "statements — for statement, match-the-pairs and assertion-reason questions"
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(ControlCharactersRefused, admin.TabularInline):
     model = Choice
     formset = ChoiceFormSet
     fields = ("key", "text", "is_correct")
@@ -202,7 +205,7 @@ def bank_file_response(questions) -> HttpResponse:
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ControlCharactersRefused, admin.ModelAdmin):
     inlines = [StatementInline, ChoiceInline]
     list_display = (
         "key",
@@ -472,7 +475,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("heading", "key", "topic", "source", "section", "order", "published_questions")
     list_filter = ("topic", "source")
     search_fields = ("heading", "key", "body")
@@ -492,7 +495,7 @@ class NoteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("name", "slug", "order")
     list_editable = ("order",)
     prepopulated_fields = {"slug": ("name",)}
@@ -500,13 +503,13 @@ class TopicAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("title", "key", "kind")
     search_fields = ("title",)
 
 
 @admin.register(Misconception)
-class MisconceptionAdmin(admin.ModelAdmin):
+class MisconceptionAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("name", "key", "trap_count")
     search_fields = ("name", "key", "description")
 
@@ -520,7 +523,7 @@ class MisconceptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fact)
-class FactAdmin(admin.ModelAdmin):
+class FactAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("key", "text", "note")
     list_filter = (("note__topic", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("key", "text")

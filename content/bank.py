@@ -23,9 +23,20 @@ from typing import Annotated, Any, Literal
 import yaml
 from django.db import transaction
 from django.db.models import ProtectedError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from content import lint
+from content.inputs import control_characters_refused
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
 from content.rules import Kind, question_problems
 from content.services import question_version_current
@@ -34,7 +45,22 @@ BANK_DIR = Path(__file__).resolve().parent / "bank"
 BANK_SUFFIXES = (".yaml", ".yml", ".json")
 
 Key = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
-Text = Annotated[StrictStr, Field(min_length=1)]
+
+
+def _one_line(text: str) -> str:
+    return control_characters_refused(text, multiline=False)
+
+
+def _text(text: str) -> str:
+    return control_characters_refused(text, multiline=True)
+
+
+# Text holds no control characters (content.inputs), a line not even a tab or line break; a line is
+# also no longer than its column (give max_length), which PostgreSQL enforces with a raw DataError.
+Line = Annotated[StrictStr, Field(min_length=1), AfterValidator(_one_line)]
+OptionalLine = Annotated[StrictStr, AfterValidator(_one_line)]
+Text = Annotated[StrictStr, Field(min_length=1), AfterValidator(_text)]
+Prose = Annotated[StrictStr, AfterValidator(_text)]  # text that may be empty
 # A choice's or statement's key, unique within its question: "a", "brahmos-russia", "s2".
 ItemKey = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=20)]
 
@@ -70,8 +96,8 @@ class NoteRef(Record):
     """How the export names a note; on reading, only the key matters."""
 
     key: Key
-    source: StrictStr = ""
-    heading: StrictStr = ""
+    source: OptionalLine = ""
+    heading: OptionalLine = ""
 
 
 class QuestionIn(Record):
@@ -82,14 +108,14 @@ class QuestionIn(Record):
     stem: Text
     statements: list[StatementIn] = []
     choices: list[ChoiceIn]
-    explanation: StrictStr
+    explanation: Prose
     note: NoteRef
     is_trap: StrictBool = False
-    trap_note: StrictStr = ""
+    trap_note: Prose = ""
     misconception: Key | None = None
     tests: list[Key] = []
     reveals: list[Key] = []
-    accepted_flaws: StrictStr = ""
+    accepted_flaws: Prose = ""
     status: Literal["draft", "published"] = "published"
 
     @field_validator("statements")
@@ -120,15 +146,15 @@ class QuestionIn(Record):
 
 class SourceIn(Record):
     key: Key
-    title: Text
-    kind: Text
-    summary: StrictStr = ""
+    title: Annotated[Line, Field(max_length=200)]
+    kind: Annotated[Line, Field(max_length=60)]
+    summary: Prose = ""
 
 
 class TopicIn(Record):
     slug: Key
-    name: Text
-    description: StrictStr = ""
+    name: Annotated[Line, Field(max_length=120)]
+    description: Prose = ""
     order: Annotated[StrictInt, Field(ge=0)] = 0
 
 
@@ -136,8 +162,8 @@ class NoteIn(Record):
     key: Key
     source: Key
     topic: Key
-    heading: Text
-    section: Text
+    heading: Annotated[Line, Field(max_length=200)]
+    section: Annotated[Line, Field(max_length=200)]
     order: Annotated[StrictInt, Field(ge=0)] = 0
     body: Text
     examinable: StrictBool = True
@@ -145,7 +171,7 @@ class NoteIn(Record):
 
 class MisconceptionIn(Record):
     key: Key
-    name: Text
+    name: Annotated[Line, Field(max_length=120)]
     description: Text
 
 
@@ -167,6 +193,8 @@ class BankError(Exception):
     """A problem in a bank file, named by file, record key and field."""
 
     def __init__(self, message: str, *, path: str = "", key: str = "", field: str = "", kind: str = "question"):
+        # One line, whatever a parser's message holds: the commands and the admin print it as one.
+        message = " ".join(message.splitlines())
         self.path, self.key, self.field, self.message = path, key, field, message
         where = [part for part in (path, f"{kind} {key!r}" if key else "", f"field {field!r}" if field else "") if part]
         super().__init__(": ".join([*where, message]))
@@ -232,6 +260,12 @@ def bank_text_parse(text: str, *, label: str):
         return json.loads(text) if Path(label).suffix == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
         raise BankError(f"not valid JSON (line {error.lineno}: {error.msg})", path=label) from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML never takes raw (NUL, most control characters); its own message spans lines.
+        line = text.count("\n", 0, error.position) + 1
+        raise BankError(
+            f"not valid YAML (line {line}: character U+{error.character:04X} is not allowed)", path=label
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
@@ -258,9 +292,12 @@ def _field_path(loc) -> str:
 def bank_error_from(error: ValidationError, *, path: str, key: str, kind: str) -> BankError:
     """The first problem pydantic found, as a BankError naming the file, record and field."""
     first = error.errors()[0]
+    return BankError(_message(first), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
+
+
+def _message(problem: dict) -> str:
     # A validator's own message reads better without pydantic's "Value error, " prefix.
-    message = first["msg"].removeprefix("Value error, ")
-    return BankError(_sentence(message), path=path, key=key, field=_field_path(first["loc"]), kind=kind)
+    return _sentence(problem["msg"].removeprefix("Value error, "))
 
 
 def question_parse(data, *, path: str = "") -> QuestionIn:
@@ -386,8 +423,8 @@ def _notes_error(error: ValidationError, data: dict, label: str) -> BankError:
         item = data[section][index] if isinstance(data.get(section), list) else {}
         key = (item.get("key") or item.get("slug") or f"#{index + 1}") if isinstance(item, dict) else f"#{index + 1}"
         kind = {"sources": "source", "topics": "topic", "notes": "note"}.get(section, section)
-        return BankError(_sentence(first["msg"]), path=label, key=str(key), field=_field_path(loc[2:]), kind=kind)
-    return BankError(_sentence(first["msg"]), path=label, field=_field_path(loc))
+        return BankError(_message(first), path=label, key=str(key), field=_field_path(loc[2:]), kind=kind)
+    return BankError(_message(first), path=label, field=_field_path(loc))
 
 
 def _check_references(bank: Bank) -> None:

@@ -14,6 +14,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 
 from content.bank import BANK_SUFFIXES
+from content.inputs import control_character_index
 
 IMPORT_SALT = "content.forms.question-import"
 # The whole shipped bank exports to about 280 kB. The confirmation posts the text back as an
@@ -42,9 +43,19 @@ class BankUploadForm(forms.Form):
                 "or load it with `manage.py load_bank`."
             )
         try:
-            return name, upload.read().decode("utf-8")
+            text = upload.read().decode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError(f"{name}: not UTF-8 text.") from None
+        # A control character typed into the file (an escaped one, "\0" or "\u0000", is refused
+        # with the loader's message, naming its question and field).
+        index = control_character_index(text, multiline=True)
+        if index is not None:
+            line, column = text.count("\n", 0, index) + 1, index - text.rfind("\n", 0, index)
+            raise ValidationError(
+                f"{name}: line {line}, column {column}: control character U+{ord(text[index]):04X}; remove it "
+                "(only tabs and line breaks may lay out text)."
+            )
+        return name, text
 
 
 def import_payload(*, name: str, text: str, user) -> str:

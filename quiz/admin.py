@@ -1,6 +1,5 @@
 """Quiz authoring, students' extra time, and attempts (read-only: they are history)."""
 
-import csv
 from collections import Counter
 
 from django import forms
@@ -15,7 +14,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from config.spreadsheets import csv_writer
 from content import lint
+from content.inputs import ControlCharactersRefused
 from content.models import Question
 from content.selectors import giveaway_pairs
 from quiz import policy
@@ -58,7 +59,7 @@ class QuizAdminForm(forms.ModelForm):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
     form = QuizAdminForm
     list_display = [
         "title",
@@ -210,7 +211,7 @@ class QuizAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtraTime)
-class ExtraTimeAdmin(admin.ModelAdmin):
+class ExtraTimeAdmin(ControlCharactersRefused, admin.ModelAdmin):
     list_display = ["user", "minutes_per_hour", "reason"]
     search_fields = ["user__username", "reason"]
     autocomplete_fields = ["user"]
@@ -338,7 +339,7 @@ class AttemptAdmin(_ReadOnlyAdmin):
             return redirect(f"{reverse('admin:quiz_attempt_changelist')}?e=1")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="attempts-{timezone.localdate():%Y-%m-%d}.csv"'
-        writer = csv.writer(response)
+        writer = csv_writer(response)
         writer.writerow(ATTEMPT_CSV_COLUMNS)
         writer.writerows(attempt_csv_row(attempt) for attempt in attempts.iterator(chunk_size=500))
         return response

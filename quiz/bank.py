@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max
 from pydantic import AwareDatetime, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
 
-from content.bank import Bank, BankError, Key, LoadReport, Record, Text, bank_error_from
+from content.bank import Bank, BankError, Key, Line, LoadReport, Prose, Record, bank_error_from
 from content.models import Question, Source, Topic
 from quiz import policy
 from quiz.models import Quiz, QuizQuestion
+from quiz.models.quizzes import MARKS_MAX, PACE_MAX, PACE_MIN, TIME_LIMIT_MAX, TIME_LIMIT_MIN, WINDOW_MAX, WINDOW_MIN
 
 # The quizzes file's name without its suffix: quizzes.yaml (or .yml, .json), wherever load_bank finds it.
 QUIZZES = "quizzes"
@@ -43,14 +44,28 @@ class DrawIn(Record):
 
 class QuizIn(Record):
     slug: Key
-    title: Text
-    instructions: StrictStr = ""
+    title: Annotated[Line, Field(max_length=120)]
+    instructions: Prose = ""
     position: Annotated[StrictInt, Field(ge=0)] = 0
     published: StrictBool = True
-    minutes: Annotated[Decimal, Field(gt=0, max_digits=6, decimal_places=2)] | None = None
-    seconds_per_question: Positive | None = None
-    marks: Annotated[Decimal, Field(gt=0, max_digits=5, decimal_places=2)] = Decimal(2)
-    penalty: Annotated[StrictStr, Field(pattern=r"^\d{1,3}/[1-9]\d{0,2}$")] = "1/3"
+    # The bounds are the Quiz model's (its form and database hold them too), checked here so that
+    # `load_bank --check` and `lint_bank` refuse what loading would.
+    minutes: (
+        Annotated[
+            Decimal,
+            Field(
+                ge=TIME_LIMIT_MIN // timedelta(minutes=1),
+                le=TIME_LIMIT_MAX // timedelta(minutes=1),
+                max_digits=6,
+                decimal_places=2,
+            ),
+        ]
+        | None
+    ) = None
+    seconds_per_question: Annotated[StrictInt, Field(ge=PACE_MIN, le=PACE_MAX)] | None = None
+    marks: Annotated[Decimal, Field(gt=0, le=MARKS_MAX, max_digits=5, decimal_places=2)] = Decimal(2)
+    # ASCII digits only: a regex's \d (and int()) would take other scripts' digits too.
+    penalty: Annotated[StrictStr, Field(pattern=r"^[0-9]{1,3}/[1-9][0-9]{0,2}$")] = "1/3"
     questions: list[Key] | None = None
     draw: DrawIn | None = None
     shuffle_options: StrictBool = False
@@ -71,8 +86,15 @@ class QuizIn(Record):
             raise ValueError("give either questions (a fixed list) or draw (a rule)")
         if self.questions is not None and not self.questions:
             raise ValueError("a fixed quiz lists at least one question")
+        for name in ("opens_at", "closes_at"):
+            moment = getattr(self, name)
+            if moment is not None and not WINDOW_MIN <= moment <= WINDOW_MAX:
+                raise ValueError(f"{name} must be from 2000-01-01 to 2100-01-01")
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValueError("opens_at must come before closes_at")
+        numerator, denominator = (int(part) for part in self.penalty.split("/"))
+        if numerator > denominator:
+            raise ValueError(f"penalty {self.penalty} is more than the marks: at most {denominator}/{denominator}")
         if self.explanations == "after_close" and self.closes_at is None:
             raise ValueError("explanations after_close needs a closes_at")
         return self

@@ -1,5 +1,6 @@
 """Thin views: look up, check permission, call a service, render. State changes live in services."""
 
+import re
 from uuid import UUID
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import get_usage
 
+from content.inputs import ascii_int
 from content.models import Question, Topic
 from quiz import policy, wording
 from quiz.forms import PracticeForm
@@ -182,7 +184,7 @@ MAX_ID = 2**63 - 1  # the largest primary key either database can hold
 
 def _parse_id(value: str) -> int:
     """A primary key from a form field; ValueError for anything else, including ids no row can have."""
-    number = int(value)
+    number = ascii_int(value)
     if not 0 < number <= MAX_ID:
         raise ValueError(value)
     return number
@@ -202,11 +204,18 @@ def _error(message: str, status: int, **extra) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
+# An attempt's id as its addresses write it (Django's <uuid:> converter): lowercase, hyphenated.
+PUBLIC_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 @require_POST
-def attempt_answer(request, public_id: UUID):
+def attempt_answer(request, public_id: str):
     """Autosave of one answer: the JSON contract in README ("The autosave contract")."""
     if not request.user.is_authenticated:
         return _error(wording.SIGNED_OUT, 403, signed_out=True)
+    if not PUBLIC_ID.fullmatch(public_id):
+        # The same answer as for an attempt that is not the caller's.
+        return _error(wording.NOT_FOUND, 404)
     try:
         question_id = _parse_id(request.POST["question"])
         raw_choice = request.POST.get("choice", "")
@@ -223,7 +232,7 @@ def attempt_answer(request, public_id: UUID):
     try:
         saved = answers.answer_save(
             user=request.user,
-            attempt_public_id=public_id,
+            attempt_public_id=UUID(public_id),
             question_id=question_id,
             choice_id=choice_id,
             marked=marked == "on",
@@ -242,7 +251,7 @@ def attempt_answer(request, public_id: UUID):
 
 @require_GET
 @never_cache
-def attempt_state(request, public_id: UUID):
+def attempt_state(request, public_id: str):
     """The paper's clock as the server keeps it, for the page to re-synchronise its countdown with.
 
     README's contract: asked when the page is seen again, when the device's clock jumps, and at the
@@ -251,6 +260,8 @@ def attempt_state(request, public_id: UUID):
     """
     if not request.user.is_authenticated:
         return _error(wording.SIGNED_OUT, 403, signed_out=True)
+    if not PUBLIC_ID.fullmatch(public_id):
+        return _error(wording.NOT_FOUND, 404)
     try:
         attempt = _get_attempt_for_user(request, public_id)
     except Http404:

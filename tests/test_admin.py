@@ -783,3 +783,110 @@ def test_admin_pages_name_the_site_icon(staff_client):
 def test_favicon_ico_sends_browsers_to_the_site_icon(client):
     response = client.get("/favicon.ico")
     assert (response.status_code, response["Location"]) == (302, "/static/favicon.svg")
+
+
+# --- control characters (issue 14, finding 10) -------------------------------------------------------
+
+IN_TEXT = "only tabs and line breaks may lay out text."
+IN_A_LINE = "this field is one line of text."
+
+
+STATEMENT_QUESTION = {
+    "kind": "statements_correct",
+    "stem": "Consider the following statements:",
+    "statements": [("NATO members promise to defend each other.", True), ("A partnership obliges war.", False)],
+    "choices": [("1 only", True), ("2 only", False), ("Both 1 and 2", False), ("Neither 1 nor 2", False)],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"stem": "Must India\x00 fight?"}, f"Remove the control character U+0000 at character 11: {IN_TEXT}"),
+        ({"explanation": "No clause.\x1b[2J"}, f"Remove the control character U+001B at character 11: {IN_TEXT}"),
+        ({"trap_note": "A\x7f partner"}, f"Remove the control character U+007F at character 2: {IN_TEXT}"),
+        ({"choices-1-text": "Ye\x07s"}, f"Remove the control character U+0007 at character 3: {IN_TEXT}"),
+        (
+            {**STATEMENT_QUESTION, "statements-1-text": "A partnership\x0b obliges war."},
+            f"Remove the control character U+000B at character 14: {IN_TEXT}",
+        ),
+    ],
+    ids=["nul-in-stem", "escape-in-explanation", "delete-in-trap-note", "bell-in-a-choice", "tab-v-in-a-statement"],
+)
+def test_admin_refuses_nul_and_control_characters_in_a_question(staff_client, fields, message):
+    response = staff_client.post(ADD_URL, question_post(NoteFactory(), **fields))
+    assert response.status_code == 200
+    assert any(message in error for error in errors_of(response)), errors_of(response)
+    assert not Question.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_keeps_tabs_and_line_breaks_in_a_question(staff_client):
+    response = staff_client.post(ADD_URL, question_post(NoteFactory(), stem="Consider:\r\n\tMust India fight?"))
+    assert response.status_code == 302
+    assert Question.objects.get().stem == "Consider:\r\n\tMust India fight?"
+
+
+@pytest.mark.django_db
+def test_admin_refuses_control_characters_in_notes_and_quizzes(staff_client):
+    note = NoteFactory()
+    note_form = {
+        "key": "n-2",
+        "source": note.source_id,
+        "topic": note.topic_id,
+        "heading": "A partnership\tis not an alliance",
+        "section": "Key point 2",
+        "order": "2",
+        "body": "Body\x00 text.",
+        "examinable": "on",
+    }
+    response = staff_client.post(reverse("admin:content_note_add"), note_form)
+    errors = response.context["adminform"].form.errors
+    assert f"Remove the control character U+0009 at character 14: {IN_A_LINE}" in errors["heading"]
+    assert f"Remove the control character U+0000 at character 5: {IN_TEXT}" in errors["body"]
+
+    quiz_form = {
+        "title": "Weekly\ntest",
+        "slug": "weekly",
+        "instructions": "Answer\x00 all.",
+        "position": "0",
+        "time_limit": "00:20:00",
+        "marks_per_correct": "2",
+        "penalty_numerator": "1",
+        "penalty_denominator": "3",
+        "selection": "rule",
+        "rule_difficulty_min": "1",
+        "rule_difficulty_max": "3",
+        "explanations": "after_submit",
+        "quiz_questions-TOTAL_FORMS": "0",
+        "quiz_questions-INITIAL_FORMS": "0",
+    }
+    response = staff_client.post(reverse("admin:quiz_quiz_add"), quiz_form)
+    errors = response.context["adminform"].form.errors
+    assert f"Remove the control character U+000A at character 7: {IN_A_LINE}" in errors["title"]
+    assert f"Remove the control character U+0000 at character 7: {IN_TEXT}" in errors["instructions"]
+    assert not QuizFactory._meta.model.objects.exists()
+    assert NoteFactory._meta.model.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_admin_import_refuses_control_characters(staff_client):
+    note = NoteFactory()
+    raw = as_yaml([question_dict(note)]).replace("Does a joint", "Does\x00 a joint").encode()
+    response = upload(staff_client, raw)
+    assert response.context["form"].errors == {
+        "file": [
+            "bank.yaml: line 5, column 13: control character U+0000; remove it (only tabs and line breaks may lay "
+            "out text)."
+        ]
+    }
+    escaped = as_yaml([question_dict(note, stem="Does\x1b a joint exercise create a treaty duty?")])
+    assert "\\e" in escaped  # YAML writes ESC as an escape: the file's own text is clean
+    response = upload(staff_client, escaped)
+    assert response.context["preview"].errors == [
+        "bank.yaml: question 'imp-01': field 'stem': control character U+001B at character 5: remove it (only "
+        "tabs and line breaks may lay out text)"
+    ]
+    assert response.context["confirm_form"] is None
+    assert not Question.objects.exists()

@@ -72,12 +72,8 @@ def rows(*app_labels: str) -> dict:
 
 
 def parses_as_id(value: str) -> bool:
-    """What the views accept as an id (quiz.views._parse_id)."""
-    try:
-        number = int(value)
-    except ValueError:
-        return False
-    return 0 < number <= MAX_ID
+    """What the views accept as an id (quiz.views._parse_id): ASCII digits, within a key's range."""
+    return value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID
 
 
 def parses_as_was(value: str) -> bool:
@@ -92,6 +88,8 @@ not_ids = st.one_of(
     st.sampled_from(
         ["", " ", "0", "-1", "+0", "1.0", "1e3", "0x10", "None", "null", "[]", "1,2", "\x00", "\u0661\u0660x"]
     ),
+    # What int() reads as 12 or 10 but no id is written as: other scripts' digits, "_", spaces, a sign.
+    st.sampled_from(["\u0661\u0662", "\uff11\uff12", "\u0967\u0968", "1_0", " 12", "12 ", "+12", "12\n"]),
     st.sampled_from([str(MAX_ID + 1), str(2**64), "9" * 5000]),
     st.integers(max_value=0).map(str),
     st.integers(min_value=MAX_ID + 1).map(str),
@@ -265,6 +263,100 @@ def test_autosave_to_someone_elses_or_no_attempt_is_404(student_client, sitting,
 
     assert_json_error(response, 404, AUTOSAVE_NOT_FOUND)
     assert rows("quiz") == before
+
+
+def in_script(zero: str):
+    """An id written in the digits of the script whose zero is `zero`."""
+    return lambda pk: "".join(chr(ord(zero) + int(digit)) for digit in str(pk))
+
+
+# Ways int() reads an id that no page writes (issue 14, finding 13): Arabic-Indic, Devanagari and
+# fullwidth digits, an underscore, spaces, a sign.
+ID_SPELLINGS = {
+    "arabic-indic": in_script("\u0660"),
+    "devanagari": in_script("\u0966"),
+    "fullwidth": in_script("\uff10"),
+    "underscore": lambda pk: f"0_{pk}",
+    "spaces": lambda pk: f" {pk} ",
+    "sign": lambda pk: f"+{pk}",
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(ID_SPELLINGS))
+@pytest.mark.parametrize("field", ["question", "choice"])
+def test_ids_accept_ascii_digits_only_in_the_autosave(student_client, sitting, spelling, field):
+    question = sitting.questions[1]
+    fields = {"question": question.pk, "choice": sitting.choices[question.pk][0]}
+    fields[field] = ID_SPELLINGS[spelling](fields[field])
+    before = rows("quiz")
+
+    response = post_form(student_client, sitting.url("attempt_answer"), fields)
+
+    assert_json_error(response, 400, ANSWER_MALFORMED)
+    assert rows("quiz") == before
+
+
+@pytest.mark.parametrize("spelling", sorted(ID_SPELLINGS))
+@pytest.mark.parametrize("where", ["q-name", "q-value", "was-name", "was-value", "clear"])
+def test_ids_accept_ascii_digits_only_in_the_paper_form(student_client, sitting, spelling, where):
+    question = sitting.questions[1]
+    choice = sitting.choices[question.pk][0]
+    spelt = ID_SPELLINGS[spelling]
+    form = (
+        paper_form(sitting)
+        | {
+            "q-name": {f"q-{spelt(question.pk)}": choice},
+            "q-value": {f"q-{question.pk}": spelt(choice)},
+            "was-name": {f"was-{spelt(question.pk)}": ":0"},
+            "was-value": {f"was-{question.pk}": f"{spelt(choice)}:0"},
+            "clear": {"intent": f"clear-{spelt(question.pk)}"},
+        }[where]
+    )
+    form.setdefault("intent", "save")
+    before = rows("quiz")
+
+    response = post_form(student_client, sitting.url("attempt_submit"), form)
+
+    assert_page_error(response, 400, FORM_MALFORMED)
+    assert rows("quiz") == before
+
+
+@hostile
+@given(public_id=st.text(st.characters(exclude_characters="/", exclude_categories=["Cs"]), min_size=1, max_size=40))
+@example(public_id="not-a-uuid")
+@example(public_id="1")
+@example(public_id="6FA459EA-EE8A-3CA4-894E-DB77E160355E")  # upper case: no address writes it so
+@example(public_id="{6fa459ea-ee8a-3ca4-894e-db77e160355e}")
+@example(public_id="6fa459eaee8a3ca4894edb77e160355e")
+@example(public_id="6fa459ea-ee8a-3ca4-894e-db77e160355\u0665")
+def test_autosave_malformed_attempt_id_json_404(client, student_client, sitting, public_id):
+    """A malformed id gets the contract's JSON 404, as an attempt that is not the caller's does (was an HTML page)."""
+    question = sitting.questions[0]
+    fields = {"question": question.pk, "choice": sitting.choices[question.pk][0]}
+    url = reverse("attempt_answer", args=[public_id])
+    before = rows("quiz")
+
+    response = post_form(student_client, url, fields)
+
+    if public_id != str(sitting.attempt.public_id):
+        assert_json_error(response, 404, AUTOSAVE_NOT_FOUND)
+    assert rows("quiz") == before
+
+
+@pytest.mark.parametrize("public_id", ["not-a-uuid", "1", "6fa459ea-ee8a-3ca4-894e-db77e160355\u0665"])
+def test_state_malformed_attempt_id_json_404(student_client, sitting, public_id):
+    """The clock's route answers a malformed id as the autosave does: the contract's JSON 404."""
+    response = student_client.get(reverse("attempt_state", args=[public_id]))
+    assert_json_error(response, 404, AUTOSAVE_NOT_FOUND)
+
+
+def test_autosave_malformed_attempt_id_signed_out_is_the_contracts_403(client):
+    response = post_form(client, reverse("attempt_answer", args=["not-a-uuid"]), {"question": 1, "choice": ""})
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "You are signed out. Sign in again: your saved answers are kept.",
+        "signed_out": True,
+    }
 
 
 @hostile

@@ -455,3 +455,113 @@ def test_bank_load_is_one_transaction(db, bank_dir, monkeypatch):
     with pytest.raises(BankError):
         bank_load(bank=bank)
     assert (Question.objects.count(), Note.objects.count()) == (0, 0)
+
+
+# --- control characters (issue 14, finding 10) -------------------------------------------------------
+
+IN_TEXT = "(only tabs and line breaks may lay out text)"
+IN_A_LINE = "(this field is one line)"
+
+
+def _question(path: Path, **changes) -> None:
+    write(path, [with_changes(SINGLE, **changes), STATEMENTS])
+
+
+def _notes(path: Path, section: str, **changes) -> None:
+    notes = copy.deepcopy(NOTES)
+    notes[section][0].update(changes)
+    write(path, notes)
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        # An escape in YAML's double quotes and in JSON both make a real NUL: PostgreSQL refuses it
+        # in text with a raw DataError, SQLite stored it.
+        (
+            lambda bank: _question(bank / "questions" / "pva.yaml", stem="Must India\x00 fight?"),
+            f"questions/pva.yaml: question 'pva-01': field 'stem': control character U+0000 at character 11: "
+            f"remove it {IN_TEXT}",
+        ),
+        (
+            lambda bank: write(
+                bank / "questions" / "pva.json",
+                [with_changes(STATEMENTS, key="pva-03", explanation="Only an alliance\u0000 binds.")],
+            ),
+            "questions/pva.json: question 'pva-03': field 'explanation': control character U+0000 at character 17: "
+            f"remove it {IN_TEXT}",
+        ),
+        (
+            lambda bank: _question(
+                bank / "questions" / "pva.yaml",
+                choices=[{**SINGLE["choices"][0], "text": "No\x1b[2J"}, *SINGLE["choices"][1:]],
+            ),
+            "questions/pva.yaml: question 'pva-01': field 'choices[1].text': control character U+001B at "
+            f"character 3: remove it {IN_TEXT}",
+        ),
+        (
+            lambda bank: _notes(bank / "notes.yaml", "notes", body="An alliance obliges\x07 members."),
+            f"notes.yaml: note 'dp-kp-01': field 'body': control character U+0007 at character 20: remove it {IN_TEXT}",
+        ),
+        (
+            lambda bank: _notes(bank / "notes.yaml", "topics", name="Partnership\nvs alliance"),
+            f"notes.yaml: topic 'pva': field 'name': control character U+000A at character 12: remove it {IN_A_LINE}",
+        ),
+        (
+            lambda bank: _notes(bank / "notes.yaml", "sources", title="Defence\u0085partnerships"),
+            f"notes.yaml: source 'dp': field 'title': control character U+0085 at character 8: remove it {IN_A_LINE}",
+        ),
+        (
+            # A lone surrogate, which only a JSON escape can make, cannot even be stored as UTF-8.
+            lambda bank: (bank / "questions" / "pva.json").write_text(
+                json.dumps([with_changes(STATEMENTS, key="pva-03", stem="Consider \\ud800 these:")]).replace(
+                    "\\\\ud800", "\\ud800"
+                )
+            ),
+            "questions/pva.json: question 'pva-03': field 'stem': input should be a valid string, unable to parse "
+            "raw data as a unicode string",
+        ),
+        (
+            lambda bank: write(
+                bank / "quizzes.yaml", {"quizzes": [{"slug": "x", "title": "X\x00", "minutes": 5, "draw": {}}]}
+            ),
+            f"quizzes.yaml: quiz 'x': field 'title': control character U+0000 at character 2: remove it {IN_A_LINE}",
+        ),
+        (
+            # A NUL byte typed into the file itself: YAML refuses it before any field is read.
+            lambda bank: (bank / "questions" / "pva.yaml").write_bytes(b"- key: pva-01\n  stem: Must\x00 India?\n"),
+            "questions/pva.yaml: not valid YAML (line 2: character U+0000 is not allowed)",
+        ),
+    ],
+    ids=[
+        "nul-escaped-in-yaml",
+        "nul-escaped-in-json",
+        "escape-in-a-choice",
+        "bell-in-a-note",
+        "newline-in-a-topic-name",
+        "c1-control-in-a-source-title",
+        "lone-surrogate-in-json",
+        "nul-in-a-quiz-title",
+        "raw-nul-in-yaml",
+    ],
+)
+def test_bank_refuses_nul_byte(db, bank_dir, monkeypatch, spoil, message):
+    """load_bank, its --check and lint_bank refuse control characters in one line, before any write."""
+    monkeypatch.chdir(bank_dir)
+    spoil(bank_dir)
+    for command, arguments, tail in (
+        ("load_bank", ["--check"], ["Nothing was loaded."]),
+        ("load_bank", [], ["Nothing was loaded."]),
+        ("lint_bank", [], []),
+    ):
+        with pytest.raises(CommandError) as refused:
+            call_command(command, ".", *arguments, stdout=StringIO())
+        assert str(refused.value).splitlines() == [message, *tail]
+    assert not Question.objects.exists()
+    assert not Note.objects.exists()
+
+
+def test_bank_keeps_tabs_and_line_breaks_in_text(db, bank_dir):
+    _question(bank_dir / "questions" / "pva.yaml", explanation="First line.\r\n\tSecond, indented.")
+    load(bank_dir)
+    assert Question.objects.get(key="pva-01").explanation == "First line.\r\n\tSecond, indented."

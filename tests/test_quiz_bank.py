@@ -138,7 +138,7 @@ def test_load_bank_updates_a_quiz_and_reorders_its_fixed_list(bank_dir):
         ),
         (
             {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "penalty": "a third"},
-            "quiz 'x': field 'penalty': string should match pattern '^\\d{1,3}/[1-9]\\d{0,2}$'",
+            "quiz 'x': field 'penalty': string should match pattern '^[0-9]{1,3}/[1-9][0-9]{0,2}$'",
         ),
         (
             {"slug": "x", "title": "X", "minutes": 5, "draw": {}, "tme": 3},
@@ -166,6 +166,38 @@ def test_load_bank_malformed_quiz_names_quiz_and_field_and_loads_nothing(bank_di
     assert str(error.value).endswith("Nothing was loaded.")
     assert Quiz.objects.count() == 0
     assert not Choice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"minutes": 99_999_999}, "field 'minutes': decimal input should have no more than 6 digits in total"),
+        ({"minutes": 481}, "field 'minutes': input should be less than or equal to 480"),
+        ({"minutes": 0.5}, "field 'minutes': input should be greater than or equal to 1"),
+        ({"seconds_per_question": 10**11}, "field 'seconds_per_question': input should be less than or equal to 600"),
+        ({"seconds_per_question": 9}, "field 'seconds_per_question': input should be greater than or equal to 10"),
+        ({"minutes": 5, "marks": 11}, "field 'marks': input should be less than or equal to 10"),
+        ({"minutes": 5, "marks": 0}, "field 'marks': input should be greater than 0"),
+        ({"minutes": 5, "penalty": "999/1"}, "penalty 999/1 is more than the marks: at most 1/1"),
+        (
+            {"minutes": 5, "penalty": "\u0661/3"},
+            "field 'penalty': string should match pattern '^[0-9]{1,3}/[1-9][0-9]{0,2}$'",
+        ),  # Arabic-Indic 1
+        ({"minutes": 5, "closes_at": "9999-12-31T00:00:00+05:30"}, "closes_at must be from 2000-01-01 to 2100-01-01"),
+        ({"minutes": 5, "opens_at": "1999-12-31T00:00:00+05:30"}, "opens_at must be from 2000-01-01 to 2100-01-01"),
+    ],
+)
+def test_bank_refuses_quiz_values_out_of_bounds(bank_dir, values, message):
+    """The quiz bounds (finding 7) hold in quizzes.yaml too, and `--check` finds them before any write."""
+    write(bank_dir / "quizzes.yaml", {"quizzes": [{"slug": "x", "title": "X", "draw": {}, **values}]})
+    for check in (["--check"], []):
+        with pytest.raises(CommandError) as error:
+            call_command("load_bank", str(bank_dir), *check, stdout=StringIO())
+        assert str(error.value).splitlines() == [
+            f"{bank_dir / 'quizzes.yaml'}: quiz 'x': {message}",
+            "Nothing was loaded.",
+        ]
+    assert not Quiz.objects.exists()
 
 
 def test_load_bank_rejects_a_quizzes_file_of_the_wrong_shape(bank_dir):

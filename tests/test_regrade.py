@@ -281,3 +281,22 @@ def test_regrade_dry_run_names_other_quizzes_with_the_question(staff_client, set
         reverse("admin:quiz_quiz_changelist"), {"action": "regrade", "_selected_action": [quiz.pk]}
     ).content.decode()
     assert "closed attempts of <strong>Mock</strong>: select it too to regrade those papers." in html
+
+
+# --- CSV injection (issue 14, finding 9) -------------------------------------------------------------
+
+FORMULAS = ["+1+2", '=HYPERLINK("http://evil.example","x")', "@SUM(A1)", "-2+3", "\t=1+1", "\r=1+1"]
+
+
+def test_csv_export_neutralises_formula_cells(staff_client):
+    """A cell a spreadsheet would run starts with a single quote; the app's own numbers stay numbers."""
+    question = QuestionFactory()
+    quiz = QuizFactory(slug="-drill", questions=[question])  # a slug may start with "-" too
+    for name in FORMULAS:
+        # Factories skip the username validator: whatever a database holds must export safely.
+        graded_attempt(user=UserFactory(username=name), quiz=quiz, picks={question: wrong(question)}, now=T0)
+    response = staff_client.get(f"{reverse('admin:quiz_attempt_export')}?o=1")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
+    assert sorted((row["student"], row["quiz"], row["score"]) for row in rows) == sorted(
+        (f"'{name}", "'-drill", "-0.67") for name in FORMULAS
+    )

@@ -1,6 +1,7 @@
 """Production hardening: login throttling, password rules, headers, the Content-Security-Policy, deploy checks."""
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -421,3 +422,40 @@ def test_csrf_failure_shows_our_page(student):
     response = strict.post(reverse("quiz_start", args=["any"]))
     assert response.status_code == 403
     assert '<h1 class="h3">Please reload the page</h1>' in response.content.decode()
+
+
+def test_staff_only_403_logged_one_line(client, caplog):
+    """A missing permission gets the site's own page and one warning line, not a traceback (issue 14, finding 13)."""
+    quiz = QuizFactory(slug="drill")
+    client.force_login(UserFactory(username="intern", is_staff=True))
+    url = reverse("quiz_stats", args=[quiz.slug])
+
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(url)
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert '<h1 class="h3">Not allowed</h1>' in page
+    assert (
+        "<p>Your account may not open this page: Item analysis needs permission to view attempts and questions.</p>"
+    ) in page
+    assert "Signed in as <strong>intern</strong>" in page  # the site's layout, with its navigation
+    assert inline_code_in(page) == []
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert (record.levelname, record.exc_info, record.exc_text) == ("WARNING", None, None)
+    assert record.getMessage() == (
+        f"Forbidden (Permission denied): {url} for 'intern': Item analysis needs permission to view attempts and "
+        "questions."
+    )
+    assert "\n" not in logging.Formatter().format(record)  # as a handler writes it: no traceback below
+
+
+def test_403_without_a_reason_logs_one_line_too(client, caplog):
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(reverse("admin:quiz_attempt_export"))
+    assert response.status_code == 403
+    assert "<p>Your account may not open this page.</p>" in response.content.decode()
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.getMessage() == f"Forbidden (Permission denied): {reverse('admin:quiz_attempt_export')} for 'clerk'"
+    assert record.exc_info is None

@@ -1,16 +1,32 @@
 """Quizzes: what a paper sets, how it is timed and marked, and students' extra-time allowances."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from content.models import Question, Source, Topic
 from quiz.scoring import Marking
+
+# The bounds of a quiz's time and marking. Inside them nothing a paper computes can fail: a deadline
+# never passes the calendar's end, and no answer's marks outgrow `Answer.marks` (±9,999.99) nor a
+# paper's total `Attempt.score`. The admin's form, the bank loader (quiz/bank.py) and named
+# database constraints all hold these.
+TIME_LIMIT_MIN, TIME_LIMIT_MAX = timedelta(minutes=1), timedelta(hours=8)
+PACE_MIN, PACE_MAX = 10, 600  # seconds per question
+MARKS_MAX = Decimal(10)
+# A quiz's window: dates far from now are typing slips, and at the calendar's ends (year 1, 9999)
+# converting to local time or adding a day overflows.
+WINDOW_MIN, WINDOW_MAX = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+_WINDOW_VALIDATORS = [
+    MinValueValidator(WINDOW_MIN, message="Give a date from 1 January 2000 to 1 January 2100."),
+    MaxValueValidator(WINDOW_MAX, message="Give a date from 1 January 2000 to 1 January 2100."),
+]
 
 
 class MarkingScheme:
@@ -71,16 +87,43 @@ class Quiz(MarkingScheme, models.Model):
     is_published = models.BooleanField("published", default=False)
 
     # Time: either a fixed limit, or a pace per question (a paper that grows with the bank).
-    time_limit = models.DurationField(null=True, blank=True, help_text="e.g. 00:12:00 for twelve minutes.")
+    time_limit = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="e.g. 00:12:00 for twelve minutes; from 00:01:00 to 08:00:00.",
+        validators=[
+            MinValueValidator(TIME_LIMIT_MIN, message="Give a time limit of at least 1 minute (00:01:00)."),
+            MaxValueValidator(TIME_LIMIT_MAX, message="Give a time limit of at most 8 hours (08:00:00)."),
+        ],
+    )
     seconds_per_question = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Instead of a fixed limit: UPSC's pace is 72 s (1.2 minutes) a question."
+        null=True,
+        blank=True,
+        help_text="Instead of a fixed limit, from 10 to 600: UPSC's pace is 72 s (1.2 minutes) a question.",
+        validators=[
+            MinValueValidator(PACE_MIN, message="Give at least 10 seconds per question."),
+            MaxValueValidator(PACE_MAX, message="Give at most 600 seconds (10 minutes) per question."),
+        ],
     )
 
     # Marking: UPSC gives 2 marks and takes one third of them for a wrong answer.
-    marks_per_correct = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(2))
+    marks_per_correct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(2),
+        help_text="From 0.01 to 10.",
+        validators=[
+            # Not 0: a paper's score is shown, ranked and charted as a share of its maximum.
+            MinValueValidator(Decimal("0.01"), message="A correct answer earns at least 0.01 marks."),
+            MaxValueValidator(MARKS_MAX, message="A correct answer earns at most 10 marks."),
+        ],
+    )
     penalty_numerator = models.PositiveSmallIntegerField(default=1)
     penalty_denominator = models.PositiveSmallIntegerField(
-        default=3, help_text="Penalty per wrong answer = numerator / denominator of the marks. 0/1 for none."
+        default=3,
+        validators=[MinValueValidator(1, message="The penalty's denominator must be at least 1.")],
+        help_text="Penalty per wrong answer = numerator / denominator of the marks, at most the whole marks. "
+        "0/1 for none.",
     )
 
     selection = models.CharField(max_length=8, choices=Selection.choices, default=Selection.FIXED)
@@ -99,9 +142,12 @@ class Quiz(MarkingScheme, models.Model):
     )
     attempts_allowed = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
     explanations = models.CharField(max_length=16, choices=Explanations.choices, default=Explanations.AFTER_SUBMIT)
-    opens_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True, validators=_WINDOW_VALIDATORS)
     closes_at = models.DateTimeField(
-        null=True, blank=True, help_text="No paper runs past this moment: a late start gets less time."
+        null=True,
+        blank=True,
+        help_text="No paper runs past this moment: a late start gets less time.",
+        validators=_WINDOW_VALIDATORS,
     )
     exam_conditions = models.BooleanField(
         "exam conditions",
@@ -142,6 +188,34 @@ class Quiz(MarkingScheme, models.Model):
                 violation_error_message="A correct answer must earn marks.",
             ),
             models.CheckConstraint(
+                condition=Q(time_limit__isnull=True)
+                | Q(time_limit__gte=TIME_LIMIT_MIN, time_limit__lte=TIME_LIMIT_MAX),
+                name="quiz_time_limit_1_minute_to_8_hours",
+                violation_error_message="The time limit is from 1 minute to 8 hours.",
+            ),
+            models.CheckConstraint(
+                condition=Q(seconds_per_question__isnull=True)
+                | Q(seconds_per_question__gte=PACE_MIN, seconds_per_question__lte=PACE_MAX),
+                name="quiz_pace_10_to_600_seconds",
+                violation_error_message="The pace is from 10 to 600 seconds per question.",
+            ),
+            models.CheckConstraint(
+                condition=Q(marks_per_correct__lte=MARKS_MAX),
+                name="quiz_marks_at_most_10",
+                violation_error_message="A correct answer earns at most 10 marks.",
+            ),
+            models.CheckConstraint(
+                condition=Q(penalty_numerator__lte=models.F("penalty_denominator")),
+                name="quiz_penalty_at_most_the_marks",
+                violation_error_message="The penalty for a wrong answer is at most the marks for a correct one.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(opens_at__isnull=True) | Q(opens_at__gte=WINDOW_MIN, opens_at__lte=WINDOW_MAX))
+                & (Q(closes_at__isnull=True) | Q(closes_at__gte=WINDOW_MIN, closes_at__lte=WINDOW_MAX)),
+                name="quiz_window_2000_to_2100",
+                violation_error_message="The quiz opens and closes between 1 January 2000 and 1 January 2100.",
+            ),
+            models.CheckConstraint(
                 condition=Q(rule_difficulty_min__gte=1, rule_difficulty_max__lte=3)
                 & Q(rule_difficulty_min__lte=models.F("rule_difficulty_max")),
                 name="quiz_rule_difficulty_range",
@@ -166,10 +240,14 @@ class Quiz(MarkingScheme, models.Model):
         return reverse("practice") if self.is_practice else reverse("quiz_detail", args=[self.slug])
 
     def clean(self):
-        if self.time_limit is not None and self.time_limit <= timedelta(0):
-            raise ValidationError({"time_limit": "The time limit must be positive."})
-        if self.seconds_per_question == 0:
-            raise ValidationError({"seconds_per_question": "Give at least one second per question."})
+        numerator, denominator = self.penalty_numerator, self.penalty_denominator
+        if numerator is not None and denominator and numerator > denominator:
+            raise ValidationError(
+                {
+                    "penalty_numerator": "The penalty is at most the marks for a correct answer: give a numerator "
+                    f"no larger than the denominator ({denominator})."
+                }
+            )
 
     def time_for(self, question_count: int) -> timedelta:
         if self.time_limit is not None:
