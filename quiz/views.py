@@ -397,6 +397,12 @@ def attempt_result(request, public_id: UUID):
         context |= results.attempt_review(
             attempt, show=request.GET.get("show", "all"), now=now, hide_sealed=hide_sealed
         )
+        if attempt.user_id == request.user.pk:
+            # Its mistakes are practisable at once, not only when the schedule brings them back.
+            mistakes = progress.cards_for_round(request.user, now=now, scope=progress.Scope.PAPER, paper=attempt)
+            context["mistakes"] = mistakes.count()
+    if attempt.quiz.is_practice:
+        context["practice_rule"] = wording.PRACTICE_RULE
     return render(request, "quiz/result.html", context)
 
 
@@ -441,13 +447,23 @@ def history(request):
 @login_required
 @require_GET
 def practice(request):
-    """The student's review cards: how many are due, in which boxes, and a form to start a round."""
+    """The student's review cards: what is due, the last paper's mistakes and the cards not due yet
+    (each practisable at once), the boxes, and a form to start a round."""
     now = timezone.now()
     cards = progress.cards_shown(request.user, now=now)
     today = timezone.localdate(now)
     boxes = dict(cards.learning().values_list("box").annotate(n=Count("pk")).order_by())
+    paper = progress.latest_paper(request.user, now=now)
+    counts = progress.practice_counts(request.user, now=now, paper=paper)
+    form = PracticeForm(
+        counts=counts,
+        paper_title=paper.quiz.title if paper else "",
+        initial={"paper": paper.public_id if paper else None},
+    )
     context = {
-        "due": progress.cards_due(request.user, now=now).count(),
+        "due": counts[progress.Scope.DUE],
+        "counts": counts,
+        "paper": paper,
         "boxes": [(box, days, boxes.get(box, 0)) for box, days in BOX_DAYS.items()],
         "learned": cards.filter(box=LEARNED_BOX).count(),
         "next_due": cards.learning()
@@ -455,8 +471,9 @@ def practice(request):
         .order_by("due_on")
         .values_list("due_on", flat=True)
         .first(),
-        "form": PracticeForm(),
+        "form": form,
         "open_attempt": papers.attempt_sitting(request.user, now=now),
+        "rule": wording.PRACTICE_RULE,
     }
     return render(request, "quiz/practice.html", context)
 
@@ -470,15 +487,24 @@ def practice_start(request):
     if not form.is_valid():
         messages.error(request, "Choose how many questions to practise.")
         return redirect("practice")
+    scope, paper = form.cleaned_data["scope"], None
+    if scope == progress.Scope.PAPER:
+        # Only the student's own finished paper: any other id draws nothing, and says so.
+        paper = Attempt.objects.filter(user=request.user, public_id=form.cleaned_data["paper"]).closed().first()
     try:
         attempt = attempts.practice_start(
-            user=request.user, size=form.cleaned_data["size"], timed=form.cleaned_data["timed"]
+            user=request.user,
+            size=form.cleaned_data["size"],
+            timed=form.cleaned_data["timed"],
+            scope=scope,
+            paper=paper,
         )
     except PaperRunning as error:
         messages.error(request, error.message)
         return redirect(error.attempt.get_absolute_url())
     except QuizUnavailable as error:
-        messages.info(request, error.message)
+        empty = error.reason == policy.StartRefusal.EMPTY
+        messages.info(request, wording.PRACTICE_EMPTY_BY_SCOPE[scope] if empty else error.message)
         return redirect("practice")
     return redirect("attempt_paper", public_id=attempt.public_id)
 

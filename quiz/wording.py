@@ -34,6 +34,23 @@ PAPER_CLOSED = {
 
 PRACTICE_EMPTY = "Nothing is due for review today. Questions you miss in a quiz come back here."
 
+# A round that found nothing to draw, by what it was asked to draw (progress.Scope).
+PRACTICE_EMPTY_BY_SCOPE = {
+    "due": PRACTICE_EMPTY,
+    "paper": "That paper left nothing to practise: you missed none of its questions, or you have learned them since.",
+    "early": "Nothing is waiting that is not due yet: every question you missed is due today or learned.",
+}
+
+# What a practice round does to each card (quiz/practice.py, and grading's practice-round rule that
+# a blank moves nothing): on the practice page and under a round's result. Every clause is tested.
+PRACTICE_RULE = (
+    "A question you get right when it is due moves up a box and waits longer: 1, 3, 7, then 21 days, "
+    "and right once more after that, it counts as learned. Right before it is due, it stays in its box "
+    "and comes back when it was due. Wrong, here or in any quiz, it goes back to box 1 and is due "
+    "tomorrow; you can practise it again at once. Left blank in a practice round, it stays as it was; "
+    "left blank in a quiz, it counts as a miss."
+)
+
 
 def start_refusal(reason: StartRefusal, *, quiz: Quiz, other_paper: Attempt | None = None) -> str:
     if reason == StartRefusal.NOT_PUBLISHED:

@@ -48,10 +48,61 @@ def cards_shown(user, *, now):
     )
 
 
+def cards_practisable(user, *, now):
+    """The one rule for which review cards a practice round may draw, due or not: shown
+    (`cards_shown`), still being learned, and not sealed by any quiz (a practice round shows its
+    key straight after). The rounds below, home and the practice page all slice this."""
+    return cards_shown(user, now=now).learning().exclude(policy.sealed_questions_q(now))
+
+
 def cards_due(user, *, now):
-    """The review cards a practice round may draw today: shown (`cards_shown`), due by today's
-    local date, and not sealed by any quiz (a practice round shows its key straight after)."""
-    return cards_shown(user, now=now).due(timezone.localdate(now)).exclude(policy.sealed_questions_q(now))
+    """The practisable cards due by today's local date: what the schedule brings back today."""
+    return cards_practisable(user, now=now).due(timezone.localdate(now))
+
+
+class Scope:
+    """Which practisable cards a round draws: those due today, those not due yet (practised early),
+    or the ones a paper of the student's just sent to practice (its wrong and blank answers)."""
+
+    DUE, EARLY, PAPER = "due", "early", "paper"
+    ALL = (DUE, PAPER, EARLY)
+
+
+def paper_mistakes_q(user, paper: Attempt) -> Q:
+    """Cards of the questions `paper` (the student's own, or nothing matches) marked wrong or blank."""
+    missed = Answer.objects.filter(attempt=paper, attempt__user=user).exclude(outcome=CORRECT)
+    return Q(question__in=missed.values("question"))
+
+
+def cards_for_round(user, *, now, scope: str = Scope.DUE, paper: Attempt | None = None):
+    """The cards a round of `scope` draws from (`paper`: for `Scope.PAPER`)."""
+    cards = cards_practisable(user, now=now)
+    today = timezone.localdate(now)
+    if scope == Scope.DUE:
+        return cards.due(today)
+    if scope == Scope.EARLY:
+        return cards.filter(due_on__gt=today)
+    return cards.filter(paper_mistakes_q(user, paper)) if paper is not None else cards.none()
+
+
+def practice_counts(user, *, now, paper: Attempt | None = None) -> dict[str, int]:
+    """How many cards each scope would draw now, in one query (`paper`: the paper to count the mistakes of)."""
+    today = timezone.localdate(now)
+    counts = {Scope.DUE: Count("pk", filter=Q(due_on__lte=today)), Scope.EARLY: Count("pk", filter=Q(due_on__gt=today))}
+    if paper is not None:
+        counts[Scope.PAPER] = Count("pk", filter=paper_mistakes_q(user, paper))
+    return {Scope.PAPER: 0} | cards_practisable(user, now=now).aggregate(**counts)
+
+
+def latest_paper(user, *, now) -> Attempt | None:
+    """The student's most recently finished quiz paper (not a practice round) whose result they may
+    see: the paper whose mistakes the practice page offers at once."""
+    return (
+        Attempt.objects.filter(policy.key_visible_q(now), user=user, quiz__is_practice=False)
+        .select_related("quiz")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
 
 
 def score_percent(attempt: Attempt) -> Fraction | None:

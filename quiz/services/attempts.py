@@ -19,7 +19,7 @@ from content.selectors import giveaway_pairs, shared_fact_pairs
 from content.services import question_versions_current
 from quiz import policy
 from quiz.models import Attempt, AttemptQuestion, ExtraTime, Quiz
-from quiz.selectors.progress import cards_due
+from quiz.selectors.progress import Scope, cards_for_round
 from quiz.services.answers import answers_check, answers_write
 from quiz.services.errors import PaperRunning, QuizUnavailable
 from quiz.services.grading import attempt_close, attempt_expire
@@ -68,12 +68,20 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
 
 
 def practice_start(
-    *, user, size: int = PRACTICE_ROUND_SIZE, timed: bool = False, now: datetime | None = None
+    *,
+    user,
+    size: int = PRACTICE_ROUND_SIZE,
+    timed: bool = False,
+    scope: str = Scope.DUE,
+    paper: Attempt | None = None,
+    now: datetime | None = None,
 ) -> Attempt:
-    """A 'Practise my mistakes' round of the student's due review cards, most urgent first.
+    """A 'Practise my mistakes' round of the student's review cards, most urgent first: those due
+    today, those not due yet, or `paper`'s mistakes (`scope`, `progress.cards_for_round`).
 
     Untimed by default (no clock; left open, it closes a day later); timed, it runs at UPSC's
-    pace. It is graded like any paper, and grading moves the cards (see quiz/practice.py).
+    pace. It is graded like any paper, and grading moves the cards (see quiz/practice.py): a card
+    answered right before it is due stays where it is, so practising early never skips a wait.
     """
     now = now or timezone.now()
     _close_expired_of(user, now=now)
@@ -86,7 +94,9 @@ def practice_start(
         if check.resume is not None:
             return check.resume
         question_ids = list(
-            cards_due(user, now=now).order_by("box", "due_on", "pk").values_list("question_id", flat=True)[:size]
+            cards_for_round(user, now=now, scope=scope, paper=paper)
+            .order_by("box", "due_on", "pk")
+            .values_list("question_id", flat=True)[:size]
         )
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
