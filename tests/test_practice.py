@@ -7,13 +7,15 @@ import pytest
 from django.apps import apps as django_apps
 from django.urls import reverse
 
+from quiz import wording
 from quiz.models import Attempt, Quiz, ReviewCard
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome
+from quiz.selectors import progress
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from quiz.services.errors import PaperRunning, QuizUnavailable
-from tests.factories import QuestionFactory, QuizFactory
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
 from tests.helpers import DAY, T0, graded_attempt, queries_for, right, wrong
 
 # 09:00 UTC (T0) is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
@@ -332,3 +334,170 @@ def test_practice_quiz_window_is_read_only_in_the_admin(staff_client, student, q
     html = staff_client.get(reverse("admin:quiz_quiz_change", args=[practice.pk])).content.decode()
     assert 'name="closes_at_0"' not in html and 'name="is_published"' not in html
     assert 'name="seconds_per_question"' in html
+
+
+# --- practise now: a paper's mistakes, and cards not yet due -------------------------------------
+
+
+def _answer(round_, picks: dict, *, now):
+    for question, choice in picks.items():
+        answer_save(
+            user=round_.user,
+            attempt_public_id=round_.public_id,
+            question_id=question.pk,
+            choice_id=choice.pk,
+            marked=False,
+            now=now,
+        )
+
+
+def test_practice_page_offers_the_last_papers_mistakes_at_once(student_client, student, quiz, questions, time_machine):
+    time_machine.move_to(T0, tick=False)
+    q1, q2, q3, _ = questions
+    paper = graded_attempt(user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2), q3: None}, now=T0)
+    html = student_client.get(reverse("practice")).content.decode()
+    assert "Due today: <span data-due>0</span>" in html
+    result = reverse("attempt_result", args=[paper.public_id])
+    assert (
+        f'<p data-paper-mistakes>Your last paper, <a href="{result}">{quiz.title}</a> (22 Nov, 14:30), sent '
+        "<strong>3</strong> questions here: practise them now, while the explanations are fresh.</p>"
+    ) in html
+    assert f"Mistakes of your last paper, {quiz.title} (3)" in html
+    assert "Not due yet: practise early (3)" in html
+    assert "Due today (" not in html  # nothing is due, so it is not offered
+
+    response = student_client.post(
+        reverse("practice_start"), {"scope": "paper", "paper": str(paper.public_id), "size": "10"}
+    )
+    round_ = Attempt.objects.get(quiz__is_practice=True)
+    assert response.url == reverse("attempt_paper", args=[round_.public_id])
+    assert [item.question.key for item in round_.items.order_by("position")] == ["p-2", "p-3", "p-4"]
+
+
+def test_practice_round_of_a_paper_leaves_out_what_it_got_right_and_what_is_learned(student, quiz, questions):
+    q1, q2, q3, q4 = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: wrong(q1), q2: right(q2), q3: right(q3), q4: right(q4)}, now=T0)
+    paper = graded_attempt(user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2)}, now=T0 + DAY)
+    ReviewCard.objects.filter(question=q3).update(box=5, due_on=None)  # learned since: nothing to practise
+    round_ = practice_start(user=student, scope="paper", paper=paper, now=T0 + DAY)
+    # p-1 was right on this paper; p-3 is learned: only p-2 and p-4 come back.
+    assert [item.question.key for item in round_.items.order_by("position")] == ["p-2", "p-4"]
+
+
+def test_practice_round_early_keeps_a_right_card_and_restarts_a_wrong_one(student, quiz, questions):
+    q1, q2, q3, _ = questions
+    graded_attempt(user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2), q3: wrong(q3)}, now=T0)
+    with pytest.raises(QuizUnavailable, match="Nothing is due for review today"):
+        practice_start(user=student, now=T0)
+    round_ = practice_start(user=student, scope="early", now=T0 + timedelta(hours=1))
+    assert [item.question.key for item in round_.items.order_by("position")] == ["p-2", "p-3", "p-4"]
+    _answer(round_, {q2: right(q2), q3: wrong(q3)}, now=T0 + timedelta(hours=1))
+    attempt_submit(attempt=round_, now=T0 + timedelta(hours=2))
+    assert cards(student) == {
+        "p-2": (1, date(2026, 11, 23), 1),  # right before it was due: stays in box 1, due when it was
+        "p-3": (1, date(2026, 11, 23), 2),  # wrong: box 1, due tomorrow, one more miss
+        "p-4": (1, date(2026, 11, 23), 1),  # left blank in a practice round: as it was
+    }
+    # Practised early, none is learned any sooner: the next day it is due like any other.
+    assert practice_start(user=student, now=T0 + DAY).question_count == 3
+
+
+def test_practice_start_of_someone_elses_paper_draws_nothing(student_client, student, quiz, questions):
+    other = graded_attempt(user=UserFactory(username="ravi"), quiz=quiz, picks={}, now=T0)
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    response = student_client.post(
+        reverse("practice_start"), {"scope": "paper", "paper": str(other.public_id), "size": "10"}, follow=True
+    )
+    assert wording.PRACTICE_EMPTY_BY_SCOPE["paper"] in response.content.decode()
+    assert not Attempt.objects.filter(quiz__is_practice=True).exists()
+
+
+def test_practice_start_refuses_a_forged_scope_or_paper(student_client, student, quiz, questions):
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    for data in ({"scope": "everything", "size": "10"}, {"scope": "paper", "paper": "not-a-uuid", "size": "10"}):
+        response = student_client.post(reverse("practice_start"), data, follow=True)
+        assert "Choose how many questions to practise." in response.content.decode()
+    assert not Attempt.objects.filter(quiz__is_practice=True).exists()
+
+
+def test_practice_round_leaves_out_a_mistake_another_quiz_seals(student, quiz, questions, sealed_quiz, time_machine):
+    # The sealed live mock holds p-1 and p-2 on its fixed list: their keys stay sealed until it closes.
+    paper = graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    assert progress.practice_counts(student, now=T0, paper=paper) == {"due": 0, "paper": 2, "early": 2}
+    round_ = practice_start(user=student, scope="paper", paper=paper, now=T0)
+    assert sorted(item.question.key for item in round_.items.all()) == ["p-3", "p-4"]
+
+
+def test_result_offers_to_practise_the_papers_mistakes_now(student_client, student, quiz, questions, time_machine):
+    time_machine.move_to(T0, tick=False)
+    q1, q2, *_ = questions
+    paper = graded_attempt(user=student, quiz=quiz, picks={q1: right(q1), q2: wrong(q2)}, now=T0)
+    html = student_client.get(reverse("attempt_result", args=[paper.public_id])).content.decode()
+    assert (
+        '<span class="me-auto">3 questions you missed on this paper are in your practice boxes: practise them now, '
+        "while the explanations are fresh.</span>"
+    ) in html
+    assert f'<input type="hidden" name="paper" value="{paper.public_id}">' in html
+    assert '<button type="submit" class="btn btn-primary">Practise this paper\'s mistakes now</button>' in html
+
+    perfect = graded_attempt(user=student, quiz=quiz, picks={q: right(q) for q in questions}, now=T0 + DAY)
+    html = student_client.get(reverse("attempt_result", args=[perfect.public_id])).content.decode()
+    assert "Practise this paper's mistakes now" not in html
+
+
+def test_result_of_a_sealed_or_someone_elses_paper_offers_no_practice(
+    client, staff, student, sealed_quiz, questions, time_machine
+):
+    time_machine.move_to(T0, tick=False)
+    paper = graded_attempt(user=student, quiz=sealed_quiz, picks={}, now=T0)
+    client.force_login(student)
+    html = client.get(reverse("attempt_result", args=[paper.public_id])).content.decode()
+    assert "your result appears at" in html
+    assert "Practise this paper's mistakes now" not in html
+    client.force_login(staff)  # sees the review, but the cards are the student's
+    html = client.get(reverse("attempt_result", args=[paper.public_id])).content.decode()
+    assert "Question by question" in html
+    assert "Practise this paper's mistakes now" not in html
+
+
+def test_practice_result_and_page_word_the_rule_for_right_wrong_and_blank(
+    student_client, student, quiz, questions, time_machine
+):
+    time_machine.move_to(T0, tick=False)
+    graded_attempt(user=student, quiz=quiz, picks={}, now=T0)
+    round_ = practice_start(user=student, scope="early", now=T0)
+    attempt_submit(attempt=round_, now=T0)
+    rule = (
+        "A question you get right when it is due moves up a box and waits longer: 1, 3, 7, then 21 days, and right "
+        "once more after that, it counts as learned. Right before it is due, it stays in its box and comes back "
+        "when it was due. Wrong, here or in any quiz, it goes back to box 1 and is due tomorrow; you can practise "
+        "it again at once. Left blank in a practice round, it stays as it was; left blank in a quiz, it counts as "
+        "a miss."
+    )
+    assert rule == wording.PRACTICE_RULE
+    result = student_client.get(reverse("attempt_result", args=[round_.public_id])).content.decode()
+    assert f"<p data-practice-rule>{rule} <a" in result
+    assert "come back tomorrow" not in result
+    assert f"<p data-practice-rule>{rule}</p>" in student_client.get(reverse("practice")).content.decode()
+
+
+def test_practice_start_of_a_paper_queries_do_not_grow(
+    student_client, student, time_machine, django_assert_num_queries
+):
+    """A round of a paper's 2 mistakes and one of its 40 start with the same queries."""
+
+    def measure(missed: int) -> int:
+        questions = QuestionFactory.create_batch(missed)
+        paper = graded_attempt(user=student, quiz=QuizFactory(questions=questions), picks={}, now=T0)
+        data = {"scope": "paper", "paper": str(paper.public_id), "size": "40"}
+        with django_assert_num_queries(20):
+            count = queries_for(student_client, reverse("practice_start"), method="post", data=data, status=302)
+        round_ = Attempt.objects.get(quiz__is_practice=True, status=Attempt.Status.IN_PROGRESS)
+        assert round_.question_count == missed
+        attempt_submit(attempt=round_)
+        return count
+
+    Quiz.objects.practice()
+    time_machine.move_to(T0, tick=False)
+    small = measure(2)
+    assert measure(40) == small

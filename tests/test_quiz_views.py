@@ -740,7 +740,8 @@ def _paper_with(n: int, user) -> Attempt:
 
 # Every statement, as django_assert_num_queries counts: with the session's and the user's lookups
 # and the savepoints of the services' transactions.
-PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "state": 3, "submit": 16, "result": 10}  # result: + how many of its mistakes are practisable now
+# The result counts how many of the paper's mistakes are practisable now, for its "Practise now".
+PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "state": 3, "submit": 16, "result": 10}
 
 
 def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student, django_assert_num_queries):
