@@ -163,6 +163,8 @@ QUIZ_RATE_LIMIT = env.str("QUIZ_RATE_LIMIT", default="10/m")
 # conditions the student is sitting, and while there is one they show no notes. A dotted path, as
 # the content app never imports the quiz app.
 STUDY_CLOSED_BOOK = "quiz.selectors.papers.closed_book_paper"
+# And each topic's test, for "Test yourself on this topic": {topic id: its quiz page's address}.
+STUDY_TOPIC_TESTS = "quiz.selectors.papers.topic_test_links"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

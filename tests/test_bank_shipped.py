@@ -2,19 +2,22 @@
 
 import re
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from content.bank import BANK_DIR, bank_lint, bank_load, bank_read
-from content.models import Note, Question
+from content.models import Note, Question, Topic
 from content.rules import Kind
-from content.selectors import shared_fact_pairs
+from content.selectors import giveaway_pairs, shared_fact_pairs
 from quiz.bank import QUIZZES, quizzes_papers, quizzes_read
 from quiz.models import Quiz
+from quiz.selectors.papers import topic_test_links
 from quiz.services.attempts import attempt_start
 from tests.factories import UserFactory
 
@@ -162,3 +165,23 @@ def test_shipped_drawn_quizzes_set_no_two_questions_on_one_fact(db, slug, papers
         question_ids = list(attempt.items.values_list("question_id", flat=True))
         assert len(question_ids) == quiz.rule_count
         assert shared_fact_pairs(question_ids) == set()
+
+
+def test_shipped_topic_tests_cover_every_topic_and_draw_ten_of_its_questions_apart(db):
+    # "Test yourself on this topic" on every study page: each topic's test draws ten of that topic's
+    # published questions, none giving another away (two on one fact only where the topic's pool is short).
+    call_command("load_bank", stdout=StringIO())
+    links = topic_test_links(now=timezone.now())
+    topics = Topic.objects.all()
+    assert {topic.slug: links.get(topic.pk) for topic in topics} == {
+        topic.slug: f"/quizzes/topic-{topic.slug}/" for topic in topics
+    }
+    for topic in topics:
+        quiz = Quiz.objects.get(slug=f"topic-{topic.slug}")
+        for _ in range(3):
+            attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
+            question_ids = list(attempt.items.values_list("question_id", flat=True))
+            assert len(question_ids) == 10
+            assert set(Question.objects.filter(pk__in=question_ids).values_list("topic", flat=True)) == {topic.pk}
+            assert giveaway_pairs(question_ids) == set()
+            assert attempt.deadline - attempt.started_at == timedelta(seconds=720)

@@ -239,6 +239,12 @@ def test_shipped_quizzes_load_and_cover_the_issue(db):
         "trap-drill",
         "defence-partnerships",
         "india-and-nato",
+        # One topic test per study topic (issue 17, item 4).
+        "topic-partnership-vs-alliance",
+        "topic-forms-of-cooperation",
+        "topic-strategy-and-autonomy",
+        "topic-india-defence-partners",
+        "topic-india-and-nato",
     }
     assert Quiz.objects.get(slug="quick-10").time_limit == timedelta(minutes=12)
     mock = Quiz.objects.get(slug="full-mock")

@@ -3,7 +3,7 @@ what pressing Start would do (`policy.start_check` fed with the student's attemp
 
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 
 from content.models import Question
 from quiz import policy
@@ -32,6 +32,38 @@ def closed_book_paper(user, *, now: datetime) -> Attempt | None:
         .select_related("quiz")
         .first()
     )
+
+
+def topic_test_links(*, now: datetime) -> dict[int, str]:
+    """Each study topic's test, as the address of its quiz page, by topic id: for the study pages'
+    "Test yourself on this topic" (content asks through settings.STUDY_TOPIC_TESTS). In one query.
+
+    A topic's test is a published quiz open now whose rule draws from that one topic and nothing
+    narrower (every source and difficulty, not traps only), showing its key after each submission
+    (a test yourself that shows nothing would teach nothing); if several, the first in the quiz
+    list. The bank ships one per topic (content/bank/quizzes.yaml); an author adds one in the admin.
+    """
+    quizzes = (
+        Quiz.objects.published()
+        .filter(
+            Q(opens_at__isnull=True) | Q(opens_at__lte=now),
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now),
+            selection=Quiz.Selection.RULE,
+            explanations=Quiz.Explanations.AFTER_SUBMIT,
+            rule_traps_only=False,
+            rule_difficulty_min=1,
+            rule_difficulty_max=3,
+        )
+        .annotate(
+            topics=Count("rule_topics", distinct=True),
+            sources=Count("rule_sources", distinct=True),
+            topic=Min("rule_topics"),
+        )
+        .filter(topics=1, sources=0)
+        .order_by("-position", "-title")  # the first in the list is written last, so it wins
+        .only("slug", "is_practice")
+    )
+    return {quiz.topic: quiz.get_absolute_url() for quiz in quizzes}
 
 
 def quizzes_with_lengths(quizzes) -> list[Quiz]:

@@ -53,7 +53,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
             return Started(attempt=check.resume)
         if check.closes_practice is not None:
             attempt_close(check.closes_practice, now=now)
-        question_ids = _draw(quiz)
+        question_ids = _draw(quiz, now=now)
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
         attempt = _attempt_create(
@@ -176,15 +176,24 @@ def _attempt_create(
     return attempt
 
 
-def _draw(quiz: Quiz) -> list[int]:
-    """The question ids of a new sitting, in the order they will be shown."""
+def _draw(quiz: Quiz, *, now: datetime) -> list[int]:
+    """The question ids of a new sitting, in the order they will be shown.
+
+    A rule never draws a question whose key another quiz seals now (`policy.sealed_questions_q`):
+    its review would hide the key, but the paper's score would still tell it. A fixed list is set
+    as its author made it."""
     if quiz.selection == Quiz.Selection.FIXED:
         return list(
             quiz.quiz_questions.filter(question__status=Question.Status.PUBLISHED)
             .order_by("order")
             .values_list("question_id", flat=True)
         )
-    candidates = list(Question.objects.filter(quiz.draw_filter()).order_by("pk").values_list("pk", flat=True))
+    candidates = list(
+        Question.objects.filter(quiz.draw_filter())
+        .exclude(policy.sealed_questions_q(now, field="pk"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     count = min(quiz.rule_count, len(candidates)) if quiz.rule_count else len(candidates)
     return _draw_apart(
         random.sample(candidates, len(candidates)),
