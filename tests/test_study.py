@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.models import Quiz
+from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import NoteFactory, QuestionFactory, QuizFactory, RuleQuizFactory, TopicFactory, UserFactory
 from tests.helpers import MINUTE, T0, queries_for
 
@@ -227,9 +227,7 @@ def test_study_topic_links_the_first_of_two_topic_tests_in_the_quiz_list(client)
     assert f'href="{first.get_absolute_url()}" data-topic-test>' in html
 
 
-def test_topic_test_draws_the_topics_published_questions_at_exam_pace_without_sealed_keys(
-    student, time_machine
-):
+def test_topic_test_draws_the_topics_published_questions_at_exam_pace_without_sealed_keys(student, time_machine):
     time_machine.move_to(T0, tick=False)
     topic = TopicFactory()
     mine = [QuestionFactory(note=NoteFactory(topic=topic)) for _ in range(4)]
