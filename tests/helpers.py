@@ -13,6 +13,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from content.models import Choice
+from tests.factories import RuleQuizFactory
 
 # --- the clock -----------------------------------------------------------------------------------
 
@@ -73,6 +74,23 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
                 now=moment,
             )
     return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+
+
+# --- quizzes ------------------------------------------------------------------------------------
+
+
+def topic_test(topic, **fields):
+    """A rule quiz of ten drawn from `topic` alone, at exam pace: what the study pages link to."""
+    fields = {
+        "slug": f"topic-{topic.slug}",
+        "title": f"Topic test: {topic.name}",
+        "time_limit": None,
+        "seconds_per_question": 72,
+        "rule_count": 10,
+    } | fields
+    quiz = RuleQuizFactory(**fields)
+    quiz.rule_topics.set([topic])
+    return quiz
 
 
 # --- reading pages -------------------------------------------------------------------------------

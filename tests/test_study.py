@@ -4,24 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from quiz.models import Quiz
 from quiz.services.attempts import attempt_start, attempt_submit
-from tests.factories import NoteFactory, QuestionFactory, QuizFactory, RuleQuizFactory, TopicFactory, UserFactory
-from tests.helpers import MINUTE, T0, queries_for
-
-
-def topic_test(topic, **fields) -> Quiz:
-    """A rule quiz of ten drawn from `topic` alone, at exam pace: what the study pages link to."""
-    fields = {
-        "slug": f"topic-{topic.slug}",
-        "title": f"Topic test: {topic.name}",
-        "time_limit": None,
-        "seconds_per_question": 72,
-        "rule_count": 10,
-    } | fields
-    quiz = RuleQuizFactory(**fields)
-    quiz.rule_topics.set([topic])
-    return quiz
+from tests.factories import NoteFactory, QuestionFactory, QuizFactory, TopicFactory, UserFactory
+from tests.helpers import MINUTE, T0, queries_for, topic_test
 
 
 def build_topics(topics: int, notes_per_topic: int, questions_per_note: int):
@@ -188,7 +173,8 @@ def test_study_topic_offers_its_topic_test_and_links_each_tested_note_to_it(clie
     html = client.get(reverse("study_topic", args=[topic.slug])).content.decode()
     url = reverse("quiz_detail", args=[quiz.slug])
     assert f'<a class="btn btn-primary" href="{url}" data-topic-test>Test yourself on this topic</a>' in html
-    assert f'<a href="{url}">Tested by 2 questions: test yourself on this topic</a>' in html
+    tested = "Tested by 2 questions: test yourself on this topic"
+    assert f'<a class="text-primary-emphasis" href="{url}">{tested}</a>' in html
     assert "No published question cites this note yet" in html
     index = client.get(reverse("study_index")).content.decode()
     assert f'<a href="{url}">Test yourself on Partnership vs alliance</a>' in index
