@@ -4,7 +4,8 @@
    remove links, so its formset counts stay right; a written or saved row is the author's to delete.
    Without this script the server's rows stand: enough for any kind, and blank ones are ignored. */
 "use strict";
-(function () {
+// Loaded in the head, as the admin loads a form's media: wait for the form.
+document.addEventListener("DOMContentLoaded", function () {
   const kind = document.getElementById("id_kind");
   const group = document.getElementById("statements-group");
   if (!kind || !group || !kind.dataset.statementRows || !window.django) {
@@ -51,4 +52,4 @@
     kind.addEventListener("change", follow);
     follow();
   });
-})();
+});

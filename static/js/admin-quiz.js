@@ -3,7 +3,8 @@
    follows the selection as it changes. Nothing is removed from the form: switching and saving keeps
    whatever the other part holds. */
 "use strict";
-(function () {
+// Loaded in the head, as the admin loads a form's media: wait for the form.
+document.addEventListener("DOMContentLoaded", function () {
   const selection = document.getElementById("id_selection");
   const rule = document.querySelector("fieldset.rule-fields");
   const list = document.getElementById("quiz_questions-group");
@@ -29,4 +30,4 @@
 
   selection.addEventListener("change", follow);
   follow();
-})();
+});
