@@ -8,6 +8,7 @@ Questions are imported and exported as bank files, the format `load_bank` reads 
 writes (`content.bank`): an import previews what it would change, and writes through `bank_load`.
 """
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from config.admin_errors import ErrorSummaryAdmin
 from content.bank import (
     Bank,
     BankError,
@@ -39,11 +41,16 @@ from content.bank import (
 from content.forms import BankConfirmForm, BankUploadForm, import_payload
 from content.inputs import ControlCharactersRefused, ascii_int
 from content.models import Choice, Fact, Misconception, Note, Question, Source, Statement, Topic
-from content.rules import question_problems
+from content.rules import STATEMENT_RANGE, Kind, question_problems
 from content.selectors import bank_report_saved, question_flaws_in_bank
 from content.services import question_version_current
 
 _CHECKED = {"on", "true", "True", "1"}
+
+
+def statement_rows(kind: str) -> int:
+    """The statement rows a question of this kind is written in: the most it may have."""
+    return STATEMENT_RANGE[kind][1]
 
 
 def _posted_rows(data, prefix: str, flag: str) -> list[tuple[str, bool]]:
@@ -108,6 +115,13 @@ class _OrderedInlineFormSet(BaseInlineFormSet):
 class StatementFormSet(_OrderedInlineFormSet):
     key_prefix = "s"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # `extra` arrives as the rows the kind takes (StatementInline.get_extra): offer only the
+            # blank ones still missing. Counting reads the rows the form shows anyway: no query.
+            self.extra = max(0, self.extra - self.initial_form_count())
+
 
 class ChoiceFormSet(_OrderedInlineFormSet):
     def clean(self):
@@ -127,7 +141,11 @@ class ChoiceFormSet(_OrderedInlineFormSet):
             misconception="",
         )
         if problems:
-            raise ValidationError([f"{p.field.capitalize()}: {p.message}." for p in problems])
+            # Coded by the field each is about, so the error summary links a statements problem to
+            # the statements, though the choices' check finds it.
+            raise ValidationError(
+                [ValidationError(f"{p.field.capitalize()}: {p.message}.", code=p.field) for p in problems]
+            )
 
 
 class FlawFilter(admin.SimpleListFilter):
@@ -156,9 +174,19 @@ class StatementInline(ControlCharactersRefused, admin.TabularInline):
     model = Statement
     formset = StatementFormSet
     fields = ("key", "text", "is_true")
-    extra = 0
     verbose_name = "statement (or pair, written 'left — right')"
     verbose_name_plural = "statements — for statement, match-the-pairs and assertion-reason questions"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        """As many rows as the question's kind takes (the formset leaves out those already written):
+        2 for assertion-reason, 4 for the other statement kinds, none for a single answer. A new
+        question's kind is not chosen yet (unless the address says `?kind=`), so it gets 4, enough
+        for any kind; blank rows are ignored, and static/js/admin-question.js trims or adds rows as
+        the kind changes."""
+        kind = obj.kind if obj is not None else request.GET.get("kind")
+        if kind in Kind.values:
+            return statement_rows(kind)
+        return max(statement_rows(kind) for kind in Kind.values)
 
 
 class ChoiceInline(ControlCharactersRefused, admin.TabularInline):
@@ -205,7 +233,7 @@ def bank_file_response(questions) -> HttpResponse:
 
 
 @admin.register(Question)
-class QuestionAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class QuestionAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     inlines = [StatementInline, ChoiceInline]
     list_display = (
         "key",
@@ -272,6 +300,16 @@ class QuestionAdmin(ControlCharactersRefused, admin.ModelAdmin):
             },
         ),
     )
+
+    class Media:
+        # After Django's inlines.js, whose "Add another" the script presses (CSP: our own file, no inline script).
+        js = ("admin/js/inlines.js", "js/admin-question.js")
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "kind":
+            field.widget.attrs["data-statement-rows"] = json.dumps({kind: statement_rows(kind) for kind in Kind.values})
+        return field
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -475,7 +513,7 @@ class QuestionAdmin(ControlCharactersRefused, admin.ModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class NoteAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("heading", "key", "topic", "source", "section", "order", "published_questions")
     list_filter = ("topic", "source")
     search_fields = ("heading", "key", "body")
@@ -495,7 +533,7 @@ class NoteAdmin(ControlCharactersRefused, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class TopicAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("name", "slug", "order")
     list_editable = ("order",)
     prepopulated_fields = {"slug": ("name",)}
@@ -503,13 +541,13 @@ class TopicAdmin(ControlCharactersRefused, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class SourceAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("title", "key", "kind")
     search_fields = ("title",)
 
 
 @admin.register(Misconception)
-class MisconceptionAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class MisconceptionAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("name", "key", "trap_count")
     search_fields = ("name", "key", "description")
 
@@ -523,7 +561,7 @@ class MisconceptionAdmin(ControlCharactersRefused, admin.ModelAdmin):
 
 
 @admin.register(Fact)
-class FactAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class FactAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ("key", "text", "note")
     list_filter = (("note__topic", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("key", "text")

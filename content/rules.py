@@ -60,6 +60,11 @@ _EMPTY_SET_FORMS = ("None of the above statements",)
 _NEITHER_FORM = re.compile(r"^Neither (\d) nor (\d)$")
 
 
+def kind_phrase(kind: str) -> str:
+    """A kind as a person reads it in a sentence, by its label: 'a question of the kind "Match the pairs"'."""
+    return f"a question of the kind \u201c{Kind(kind).label}\u201d"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a question: the field it is in, and what to do about it."""
@@ -144,11 +149,18 @@ def trap_problems(*, is_trap: bool, trap_note: str, misconception: str) -> list[
     if is_trap and not trap_note.strip():
         problems.append(Problem("trap_note", "a trap question needs a trap note naming the misconception it tests"))
     if not is_trap and trap_note.strip():
-        problems.append(Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it"))
+        problems.append(
+            Problem("trap_note", "only a trap question has a trap note; mark the question as a trap, or clear the note")
+        )
     if is_trap and not misconception:
         problems.append(Problem("misconception", "a trap question names one of the bank's misconceptions"))
     if not is_trap and misconception:
-        problems.append(Problem("misconception", "only a trap question names a misconception; set is_trap or clear it"))
+        problems.append(
+            Problem(
+                "misconception",
+                "only a trap question names a misconception; mark the question as a trap, or clear the misconception",
+            )
+        )
     return problems
 
 
@@ -168,7 +180,8 @@ def question_problems(
     """
     problems: list[Problem] = []
     if kind not in Kind.values:
-        return [Problem("kind", f"unknown kind {kind!r}; use one of {', '.join(Kind.values)}")]
+        known = ", ".join(f"{value} ({label})" for value, label in Kind.choices)
+        return [Problem("kind", f"unknown kind {kind!r}; use one of {known}")]
     if not explanation.strip():
         problems.append(Problem("explanation", "every question needs an explanation"))
     problems += trap_problems(is_trap=is_trap, trap_note=trap_note, misconception=misconception)
@@ -176,7 +189,7 @@ def question_problems(
     low, high = STATEMENT_RANGE[kind]
     if not low <= len(statements) <= high:
         wanted = "no statements" if high == 0 else f"{low} to {high} statements" if low != high else f"{low} statements"
-        problems.append(Problem("statements", f"a {kind} question has {wanted}, not {len(statements)}"))
+        problems.append(Problem("statements", f"{kind_phrase(kind)} has {wanted}, not {len(statements)}"))
     for number, (text, _) in enumerate(statements, start=1):
         if not text.strip():
             problems.append(Problem("statements", f"statement {number} is empty"))

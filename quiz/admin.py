@@ -1,4 +1,8 @@
-"""Quiz authoring, students' extra time, and attempts (read-only: they are history)."""
+"""Quiz authoring, students' extra time, and attempts (read-only: they are history).
+
+The question list's "Add to quiz…" action lives here, not in content/admin.py: content never
+imports quiz, so this app extends the question admin with it and registers that in its place.
+"""
 
 from collections import Counter
 
@@ -6,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,14 +18,20 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from config.admin_errors import ErrorSummaryAdmin
 from config.spreadsheets import csv_writer
 from content import lint
+from content.admin import QuestionAdmin
 from content.inputs import ControlCharactersRefused
 from content.models import Question
+from content.rules import Kind
 from content.selectors import giveaway_pairs
 from quiz import policy
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
 from quiz.services import regrade as regrading
+from quiz.services.quizzes import Appended, quiz_questions_append
+
+RULE_HEADING = "Drawing rule (used when the selection is a rule)"
 
 
 class QuizQuestionInline(admin.TabularInline):
@@ -59,7 +69,7 @@ class QuizAdminForm(forms.ModelForm):
 
 
 @admin.register(Quiz)
-class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class QuizAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     form = QuizAdminForm
     list_display = [
         "title",
@@ -88,15 +98,21 @@ class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
         (
             "Questions",
             {
+                "fields": ["selection"],
+                "description": "A rule draws published questions when a student starts; a fixed quiz uses the list.",
+            },
+        ),
+        (
+            RULE_HEADING,
+            {
                 "fields": [
-                    "selection",
                     "rule_topics",
                     "rule_sources",
                     ("rule_difficulty_min", "rule_difficulty_max"),
                     "rule_traps_only",
                     "rule_count",
                 ],
-                "description": "A rule draws published questions when a student starts; a fixed quiz uses the list.",
+                "classes": ["rule-fields"],
             },
         ),
         (
@@ -121,8 +137,45 @@ class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
         ),
     ]
 
+    class Media:
+        # Shows the rule or the fixed list as the selection changes (CSP: our own file, no inline script).
+        js = ("js/admin-quiz.js",)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attempt_count=Count("attempts"))
+
+    def _selection(self, request, obj) -> str:
+        """The selection the form shows: as posted (a refused save), else as saved, else as asked."""
+        for value in (request.POST.get("selection"), obj and obj.selection, request.GET.get("selection")):
+            if value in Quiz.Selection.values:
+                return value
+        return Quiz._meta.get_field("selection").get_default()
+
+    def get_fieldsets(self, request, obj=None):
+        # The part the selection does not use is folded away under its heading (and hidden by
+        # static/js/admin-quiz.js), not left out: its fields stay on the form, so switching a
+        # quiz's selection and its rule or list is one save.
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._selection(request, obj) == Quiz.Selection.RULE:
+            return fieldsets
+        return [
+            (name, {**options, "classes": [*options["classes"], "collapse"]})
+            if name == RULE_HEADING
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if self._selection(request, obj) == Quiz.Selection.RULE:
+            for inline in inlines:
+                inline.classes = ["collapse"]  # instances are made per request
+        return inlines
+
+    def get_changeform_initial_data(self, request):
+        # A new quiz goes last, so it does not jump above the quizzes students already see first.
+        last = Quiz.objects.filter(is_practice=False).aggregate(last=Max("position"))["last"]
+        return {"position": 0 if last is None else last + 1, **super().get_changeform_initial_data(request)}
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -169,7 +222,8 @@ class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
             questions = Question.objects.published().filter(pk__in=quiz.quiz_questions.values("question"))
             items = [lint.item_from_question(q) for q in questions.with_bank_fields()]
             kinds = Counter(item.kind for item in items)
-            lines = [f"{len(items)} published questions: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))]
+            mix = ", ".join(f"{Kind(kind).label} {count}" for kind, count in sorted(kinds.items()))
+            lines = [f"{len(items)} published questions: {mix}"]
             flaws = lint.paper_flaws(items)
             lines += [str(flaw) for flaw in flaws] or ["No question on the paper gives another away."]
         else:
@@ -211,7 +265,7 @@ class QuizAdmin(ControlCharactersRefused, admin.ModelAdmin):
 
 
 @admin.register(ExtraTime)
-class ExtraTimeAdmin(ControlCharactersRefused, admin.ModelAdmin):
+class ExtraTimeAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     list_display = ["user", "minutes_per_hour", "reason"]
     search_fields = ["user__username", "reason"]
     autocomplete_fields = ["user"]
@@ -361,3 +415,70 @@ class ReviewCardAdmin(_ReadOnlyAdmin):
     list_filter = ["box", "due_on"]
     search_fields = ["user__username", "question__key"]
     list_select_related = ["user", "question"]
+
+
+def _questions(count: int) -> str:
+    return f"{count} question{'s' if count != 1 else ''}"
+
+
+def appended_message(*, quiz: Quiz, appended: Appended) -> str:
+    parts = [
+        f"Added {_questions(len(appended.added))} to “{quiz.title}”"
+        + (f", at the end: {', '.join(appended.added)}" if appended.added else "")
+        + f". It now has {_questions(appended.total)}."
+    ]
+    if appended.already_on:
+        parts.append(f"Skipped {len(appended.already_on)} already on it: {', '.join(appended.already_on)}.")
+    if appended.unpublished:
+        parts.append(
+            f"Skipped {len(appended.unpublished)} not published (publish them first): "
+            f"{', '.join(appended.unpublished)}."
+        )
+    return " ".join(parts)
+
+
+class AddToQuizForm(forms.Form):
+    quiz = forms.ModelChoiceField(
+        queryset=Quiz.objects.filter(selection=Quiz.Selection.FIXED, is_practice=False),
+        label="Quiz",
+        empty_label=None,
+        help_text="Only fixed quizzes take a list; a rule quiz draws its questions when a student starts.",
+    )
+
+
+class QuizzableQuestionAdmin(QuestionAdmin):
+    """The question admin, with an action that puts the selected questions on a fixed quiz."""
+
+    actions = (*QuestionAdmin.actions, "add_to_quiz")
+
+    def has_add_to_quiz_permission(self, request) -> bool:
+        return request.user.has_perm("quiz.change_quiz")
+
+    @admin.action(description="Add to quiz…", permissions=["add_to_quiz"])
+    def add_to_quiz(self, request, queryset):
+        """Choose a fixed quiz on a page of its own (as Delete asks), then append the selection."""
+        form = AddToQuizForm(request.POST if "quiz" in request.POST else None)
+        if form.is_valid():
+            quiz = form.cleaned_data["quiz"]
+            appended = quiz_questions_append(quiz=quiz, questions=queryset)
+            if appended.added:
+                # In the quiz's history (the entry names its object), where its list is edited.
+                self.log_change(request, quiz, f"Added to the fixed list: {', '.join(appended.added)}.")
+            level = messages.SUCCESS if appended.added else messages.WARNING
+            self.message_user(request, appended_message(quiz=quiz, appended=appended), level)
+            return None
+        questions = list(queryset.select_related(None).only("pk", "key", "stem", "status"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add questions to a quiz",
+            "opts": self.model._meta,
+            "form": form,
+            "questions": questions,
+            "published": sum(1 for question in questions if question.status == Question.Status.PUBLISHED),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/content/question/add_to_quiz.html", context)
+
+
+admin.site.unregister(Question)
+admin.site.register(Question, QuizzableQuestionAdmin)

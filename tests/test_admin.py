@@ -19,6 +19,7 @@ from content.bank import BANK_DIR, QuestionIn, bank_export, bank_read, question_
 from content.forms import import_payload
 from content.models import Question, QuestionVersion
 from content.rules import ASSERTION_REASON_CHOICES
+from content.services import question_version_current
 from tests.factories import (
     FactFactory,
     MisconceptionFactory,
@@ -890,3 +891,112 @@ def test_admin_import_refuses_control_characters(staff_client):
     ]
     assert response.context["confirm_form"] is None
     assert not Question.objects.exists()
+
+
+# --- the error summary and the statement rows (issue 17, item 7) -------------------------------------
+
+
+def _summary(response) -> list[tuple[str, str]]:
+    return [(line.text, line.anchor) for line in response.context["error_summary"]]
+
+
+@pytest.mark.django_db
+def test_admin_error_summary_puts_the_wrong_key_at_the_top_linked_to_the_choices(staff_client):
+    statements = [("First.", True), ("Second.", False)]
+    choices = [("1 only", False), ("2 only", True), ("Both 1 and 2", False), ("Neither 1 nor 2", False)]
+    post = question_post(NoteFactory(), kind="statements_correct", statements=statements, choices=choices)
+    response = staff_client.post(ADD_URL, post)
+    message = "Choices: the correct choice ('2 only') disagrees with the statements' truth values."
+    assert _summary(response) == [
+        (message, "choices-group"),
+        ("Choices: choice 1 ('1 only') is also right by the statements.", "choices-group"),
+    ]
+    html = response.content.decode()
+    summary = html.index('<div class="error-summary" role="alert" aria-labelledby="error-summary-title">')
+    assert summary < html.index('id="id_key"') < html.index('id="choices-group"')
+    assert '<h2 id="error-summary-title">2 problems to fix before this question can be saved</h2>' in html
+    assert f'<li><a href="#choices-group">{escape(message)}</a></li>' in html
+
+
+@pytest.mark.django_db
+def test_admin_error_summary_links_a_statements_problem_to_the_statements(staff_client):
+    statements = [("First.", True), ("Second.", True), ("Third.", False)]
+    choices = [(text, i == 0) for i, text in enumerate(ASSERTION_REASON_CHOICES)]
+    post = question_post(NoteFactory(), kind="assertion_reason", statements=statements, choices=choices)
+    response = staff_client.post(ADD_URL, post)
+    assert _summary(response) == [
+        ("Statements: a question of the kind “Assertion and reason” has 2 statements, not 3.", "statements-group")
+    ]
+
+
+@pytest.mark.django_db
+def test_admin_error_summary_links_fields_and_inline_rows(staff_client):
+    post = question_post(NoteFactory(), explanation="")
+    post["choices-1-text"] = ""
+    response = staff_client.post(ADD_URL, post)
+    assert _summary(response) == [
+        ("Explanation: This field is required.", "id_explanation"),
+        ("Choices, row 2, text: This field is required.", "id_choices-1-text"),
+    ]
+    html = response.content.decode()
+    assert '<h2 id="error-summary-title">2 problems to fix before this question can be saved</h2>' in html
+    assert '<a href="#id_choices-1-text">Choices, row 2, text: This field is required.</a>' in html
+    assert Question.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_admin_error_summary_is_absent_from_a_form_without_errors(staff_client):
+    response = staff_client.get(ADD_URL)
+    assert "error_summary" not in response.context
+    assert "error-summary" not in response.content.decode().replace("css/admin.css", "")
+
+
+def _statement_rows(response) -> tuple[int, int]:
+    """(rows on the form, rows already saved) of the question's statements."""
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == "statements")
+    return formset.total_form_count(), formset.initial_form_count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "rows"),
+    [("", 4), ("?kind=assertion_reason", 2), ("?kind=statements_count", 4), ("?kind=single", 0), ("?kind=x", 4)],
+)
+def test_admin_new_question_gets_the_statement_rows_its_kind_takes(staff_client, query, rows):
+    assert _statement_rows(staff_client.get(ADD_URL + query)) == (rows, 0)
+
+
+@pytest.mark.django_db
+def test_admin_question_statement_rows_make_up_what_its_kind_takes(staff_client):
+    two_of_four = StatementQuestionFactory(statements=[("One.", True), ("Two.", False)])
+    assertion_reason = StatementQuestionFactory(kind="assertion_reason", statements=[("One.", True), ("Two.", False)])
+    single = QuestionFactory()
+
+    def rows(question):
+        return _statement_rows(staff_client.get(reverse("admin:content_question_change", args=[question.pk])))
+
+    assert rows(two_of_four) == (4, 2)
+    assert rows(assertion_reason) == (2, 2)
+    assert rows(single) == (0, 0)
+
+
+@pytest.mark.django_db
+def test_admin_question_kind_tells_the_page_the_rows_each_kind_takes(staff_client):
+    html = staff_client.get(ADD_URL).content.decode()
+    rows = '{"single": 0, "statements_correct": 4, "statements_count": 4, "match_pairs": 4, "assertion_reason": 2}'
+    assert f'data-statement-rows="{escape(rows)}"' in html
+    assert '<script src="/static/js/admin-question.js"></script>' in html
+
+
+@pytest.mark.django_db
+def test_admin_question_change_page_makes_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
+    """Whatever the question's statements and the versions and papers behind it."""
+    small = StatementQuestionFactory(statements=[("One.", True), ("Two.", False)])
+    question_version_current(question=small)
+    large = StatementQuestionFactory()
+    for _ in range(3):
+        large.stem += " Again."
+        large.save()
+        question_version_current(question=large)
+    counts = [queries_for(staff_client, reverse("admin:content_question_change", args=[q.pk])) for q in (small, large)]
+    assert counts == [10, 10]

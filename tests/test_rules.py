@@ -87,10 +87,13 @@ def test_question_problems_requires_an_explanation_and_a_trap_note_for_traps():
     ]
     assert problems(is_trap=True, trap_note="An exercise is not a pact.", misconception="exercise-as-treaty") == []
     assert problems(misconception="exercise-as-treaty") == [
-        Problem("misconception", "only a trap question names a misconception; set is_trap or clear it")
+        Problem(
+            "misconception",
+            "only a trap question names a misconception; mark the question as a trap, or clear the misconception",
+        )
     ]
     assert problems(trap_note="stray") == [
-        Problem("trap_note", "only a trap question has a trap note; set is_trap or clear it")
+        Problem("trap_note", "only a trap question has a trap note; mark the question as a trap, or clear the note")
     ]
 
 
@@ -116,7 +119,9 @@ def test_question_problems_checks_counts_and_statement_numbers():
 
 
 def test_question_problems_checks_statement_counts_and_pair_form():
-    assert problems(statements=[("S1", True)]) == [Problem("statements", "a single question has no statements, not 1")]
+    assert problems(statements=[("S1", True)]) == [
+        Problem("statements", "a question of the kind “Single answer” has no statements, not 1")
+    ]
     pairs = [("Malabar — US", True), ("Varuna: France", True), ("BrahMos — Russia", True)]
     counts = [("Only one", False), ("Only two", False), ("All three", True), ("None", False)]
     assert problems(kind=Kind.MATCH_PAIRS, statements=pairs, choices=counts) == [

@@ -5,9 +5,13 @@ from axe_playwright_python.sync_playwright import Axe
 BLOCKING = ("serious", "critical")
 
 
-def blocking_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now: rule, impact, where, why."""
-    results = Axe().run(page)
+def blocking_violations(page, *, within: str | None = None) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now: rule, impact, where, why.
+
+    `within` (a CSS selector) scans only that part: on an admin form, the part we drew, as Django's
+    own widgets there (the autocomplete, a tabular inline's inputs named by title) have findings of
+    their own."""
+    results = Axe().run(page, context=within)
     return [
         f"{v['id']} ({v['impact']}) at {' | '.join(' '.join(node['target']) for node in v['nodes'])}: "
         f"{v['nodes'][0]['failureSummary']}".replace("\n", " ")
