@@ -138,6 +138,8 @@ def _attempt_create(
         deadline = now + (allowance.stretch(time_allowed) if allowance is not None else time_allowed)
     if quiz.closes_at is not None:
         deadline = min(deadline, quiz.closes_at)
+    # The layout the student chose last is remembered: their latest paper's, whatever quiz it was.
+    latest = Attempt.objects.filter(user=user).order_by("-started_at", "-pk").values_list("layout", flat=True).first()
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
@@ -145,6 +147,7 @@ def _attempt_create(
         started_at=now,
         deadline=deadline,
         is_timed=time_allowed is not None,
+        layout=latest or Attempt.Layout.ALL,
         marks_per_correct=quiz.marks_per_correct,
         penalty_numerator=quiz.penalty_numerator,
         penalty_denominator=quiz.penalty_denominator,
@@ -249,3 +252,15 @@ def attempt_submit(
             answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
         attempt_close(locked, now=now)
     return locked
+
+
+def attempt_layout_set(*, attempt: Attempt, layout: str) -> Attempt:
+    """Show an open paper one question per screen, or all on one page; the next paper starts so too.
+
+    A closed paper is left as it was: its layout no longer shows anywhere.
+    """
+    if layout not in Attempt.Layout.values:
+        raise ValueError(layout)
+    Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(layout=layout)
+    attempt.layout = layout
+    return attempt
