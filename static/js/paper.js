@@ -538,9 +538,17 @@
 
   // Jumping to a question must land below the sticky bar, whose height varies with the title.
   const bar = document.querySelector(".paper-bar");
-  const measureBar = () => document.documentElement.style.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
+  // One question per screen the page is short, so the palette seldom sticks: it must fit below where
+  // it starts (its column's top), or the page's foot would carry it up under the bar.
+  const measureBar = () => {
+    const root = document.documentElement.style;
+    root.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
+    const column = document.querySelector(".palette").parentElement;
+    root.setProperty("--palette-top", `${column.getBoundingClientRect().top + window.scrollY}px`);
+  };
   measureBar();
   if (window.ResizeObserver) new ResizeObserver(measureBar).observe(bar);
+  window.addEventListener("resize", measureBar);
 
   // Coming back with Back from another page must not show a stale paper from the page cache.
   window.addEventListener("pageshow", (event) => {
