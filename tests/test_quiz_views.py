@@ -829,12 +829,11 @@ def test_quiz_detail_queries_do_not_grow(student_client, student, django_assert_
 
 
 def test_quiz_start_queries_do_not_grow(student_client, student, django_assert_num_queries):
-    """Starting pins each question's version (making the first one here) and sets the paper in one insert;
-    one query reads the layout of the student's latest paper, which the new one takes."""
+    """Starting pins each question's version (making the first one here) and sets the paper in one insert."""
 
     def measure(questions: int) -> int:
         quiz = QuizFactory(questions=QuestionFactory.create_batch(questions))
-        with django_assert_num_queries(22):
+        with django_assert_num_queries(21):
             count = queries_for(student_client, reverse("quiz_start", args=[quiz.slug]), method="post", status=302)
         attempt_submit(attempt=Attempt.objects.get(user=student, quiz=quiz))
         return count
