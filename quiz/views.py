@@ -1,6 +1,7 @@
 """Thin views: look up, check permission, call a service, render. State changes live in services."""
 
 import re
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
@@ -167,14 +168,27 @@ def attempt_paper(request, public_id: UUID):
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
     items, saved = papers.paper_with_answers(attempt)
+    one_per_screen = attempt.layout == Attempt.Layout.ONE
+    current = 1
+    if one_per_screen and "q" in request.GET:
+        try:
+            current = _parse_position(request.GET["q"], len(items))
+        except ValueError:
+            messages.warning(request, wording.NO_SUCH_QUESTION)
+            return redirect("attempt_paper", public_id=attempt.public_id)
+    if one_per_screen:
+        papers.paper_show_one(items, position=current)
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
         "items": items,
+        "one_per_screen": one_per_screen,
+        "current": current,
         "answered": sum(1 for a in saved.values() if a.choice_id is not None),
         "marked": sum(1 for a in saved.values() if a.marked),
         "seconds_left": policy.seconds_left(attempt, timezone.now()),
         "states": papers.PALETTE_STATES,
+        "layouts": Attempt.Layout,
     }
     return render(request, "quiz/paper.html", context)
 
@@ -186,6 +200,14 @@ def _parse_id(value: str) -> int:
     """A primary key from a form field; ValueError for anything else, including ids no row can have."""
     number = ascii_int(value)
     if not 0 < number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
+def _parse_position(value: str, count: int) -> int:
+    """A question's number on a paper of `count` (`?q=<n>`, the form's `q`); ValueError for any other."""
+    number = ascii_int(value)
+    if not 1 <= number <= count:
         raise ValueError(value)
     return number
 
@@ -276,7 +298,19 @@ class MalformedForm(Exception):
     pass
 
 
-FORM_INTENTS = ("save", "review", "submit")  # and "clear-<question id>": the paper's buttons
+# The paper's buttons. "clear-<question id>" and, one question per screen, "go-<n>" (a palette cell)
+# too; "next", "prev" and "mark-next" move from the question numbered by the form's `q`.
+FORM_INTENTS = ("save", "review", "submit", "next", "prev", "mark-next", "layout-one", "layout-all")
+MOVES = {"next": 1, "prev": -1, "mark-next": 1}
+
+
+@dataclass(frozen=True)
+class FormIntent:
+    """What the paper's form asks besides saving: where to go next, and a layout to switch to."""
+
+    name: str
+    position: int | None = None  # the question to show next, one question per screen
+    layout: str | None = None
 
 
 def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
@@ -308,7 +342,7 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
         intent = post.get("intent", "review")
         if intent.startswith("clear-"):
             choices[_parse_id(intent.removeprefix("clear-"))] = None
-        elif intent not in FORM_INTENTS:
+        elif not (intent in FORM_INTENTS or intent.startswith("go-")):
             # Only the paper's own buttons: a request no page makes is refused, not guessed at.
             raise ValueError(intent)
     except ValueError:
@@ -316,11 +350,40 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
     return choices, marked
 
 
+def _form_intent(post, attempt: Attempt, marked: dict[int, bool]) -> FormIntent:
+    """The form's intent with the question it leads to; the current question's mark set as its
+    button says (Save & Next unmarks it, Mark for review & Next marks it), as in the exam hall.
+
+    A position outside the paper, or not a number, is MalformedForm: nothing is saved.
+    """
+    intent = post.get("intent", "review")
+    if intent.startswith("layout-"):
+        return FormIntent(intent, layout=intent.removeprefix("layout-"))
+    if "q" not in post:
+        return FormIntent(intent)  # the page with every question: no question to move from
+    count = attempt.question_count
+    try:
+        here = _parse_position(post["q"], count)
+        if intent.startswith("go-"):
+            return FormIntent(intent, position=_parse_position(intent.removeprefix("go-"), count))
+    except ValueError:
+        raise MalformedForm from None
+    if intent not in MOVES:
+        return FormIntent(intent, position=here)
+    if intent != "prev":
+        question_id = attempt.items.filter(position=here).values_list("question_id", flat=True).first()
+        if question_id is None:  # a paper whose questions were numbered with a gap: never made, refused
+            raise MalformedForm
+        marked[question_id] = intent == "mark-next"
+    return FormIntent(intent, position=min(max(here + MOVES[intent], 1), count))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @never_cache
 def attempt_submit(request, public_id: UUID):
-    """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to."""
+    """GET: confirm, showing what is unanswered. POST: save the form; submit if asked to, or move
+    to another question (one question per screen), or switch the paper's layout."""
     # Only submitting counts against the limit: saving the form is how a page without JavaScript answers.
     if request.method == "POST" and request.POST.get("intent") == "submit":
         back = reverse("attempt_paper", args=[public_id])
@@ -333,11 +396,11 @@ def attempt_submit(request, public_id: UUID):
         return _submit_confirmation(request, attempt)
     try:
         choices, marked = _form_answers(request.POST)
+        intent = _form_intent(request.POST, attempt, marked)
     except MalformedForm:
-        return _paper_error(request, attempt, "The form could not be read; nothing was saved. Please try again.")
-    intent = request.POST.get("intent", "review")
+        return _paper_error(request, attempt, wording.FORM_UNREADABLE)
     try:
-        if intent == "submit":
+        if intent.name == "submit":
             attempt = attempts.attempt_submit(attempt=attempt, choices=choices, marked=marked)
             return redirect("attempt_result", public_id=attempt.public_id)
         answers.answers_save(attempt=attempt, choices=choices, marked=marked)
@@ -346,11 +409,20 @@ def attempt_submit(request, public_id: UUID):
     except AttemptClosed as error:
         messages.warning(request, error.message)
         return redirect("attempt_result", public_id=attempt.public_id)
-    if intent == "review":
+    if intent.name == "review":
         return redirect("attempt_submit", public_id=attempt.public_id)
+    paper = attempt.get_absolute_url()
+    if intent.layout is not None:
+        attempts.attempt_layout_set(attempt=attempt, layout=intent.layout)
+        return redirect(paper)
+    if intent.position is not None:
+        # One question per screen: moving saves quietly, as the exam hall's Save & Next does.
+        if intent.name in ("save",) or intent.name.startswith("clear-"):
+            messages.success(request, "Your answers are saved.")
+        return redirect(f"{paper}?q={intent.position}")
     messages.success(request, "Your answers are saved.")
-    question = intent.removeprefix("clear-") if intent.startswith("clear-") else ""
-    return redirect(f"{attempt.get_absolute_url()}{f'#q-{question}' if question else ''}")
+    question = intent.name.removeprefix("clear-") if intent.name.startswith("clear-") else ""
+    return redirect(f"{paper}{f'#q-{question}' if question else ''}")
 
 
 def _paper_error(request, attempt: Attempt, message: str):

@@ -32,6 +32,10 @@ PAPER_CLOSED = {
     Attempt.Status.TIMED_OUT: "Time is up: the server closed this paper at its deadline.",
 }
 
+# The paper shown one question per screen (`?q=<n>`): an address naming no question of it.
+NO_SUCH_QUESTION = "This paper has no question at that number: here is its first question."
+FORM_UNREADABLE = "The form could not be read; nothing was saved. Please try again."
+
 PRACTICE_EMPTY = "Nothing is due for review today. Questions you miss in a quiz come back here."
 
 # A round that found nothing to draw, by what it was asked to draw (progress.Scope).

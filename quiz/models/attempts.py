@@ -31,6 +31,10 @@ class Attempt(MarkingScheme, models.Model):
         SUBMITTED = "submitted", "Submitted"
         TIMED_OUT = "timed_out", "Timed out"
 
+    class Layout(models.TextChoices):
+        ALL = "all", "All on one page"
+        ONE = "one", "One question per screen"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
@@ -42,6 +46,14 @@ class Attempt(MarkingScheme, models.Model):
     )
     is_timed = models.BooleanField(default=True, help_text="False: a practice round with no clock on the page.")
     submitted_at = models.DateTimeField(null=True, blank=True, help_text="When it closed, by submit or by the clock.")
+    # How the paper is laid out: a choice of the sitting, so a reload or a second device shows it
+    # the same way; a new paper starts in the layout of the student's latest one.
+    layout = models.CharField(
+        max_length=3,
+        choices=Layout.choices,
+        default=Layout.ALL,
+        help_text="How the student chose to see the paper: every question on one page, or one per screen.",
+    )
 
     # The marking scheme as it was at the start: editing the quiz never changes a sitting.
     marks_per_correct = models.DecimalField(max_digits=5, decimal_places=2)

@@ -119,6 +119,16 @@ def paper_with_answers(attempt: Attempt) -> tuple[list, dict[int, Answer]]:
     return items, answers
 
 
+def paper_show_one(items: list, *, position: int) -> None:
+    """One question per screen: flag the question shown (`item.current`). Being on screen is being
+    visited, so a question never opened before shows as not answered, as in the exam hall."""
+    for item in items:
+        item.current = item.position == position
+        if item.current and item.state == "not-visited":
+            item.state = "not-answered"
+            item.state_label = PALETTE_STATES[item.state]
+
+
 def _palette_state(answer: Answer | None) -> str:
     if answer is None:
         return "not-visited"

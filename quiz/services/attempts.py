@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from content.models import Choice, Question
@@ -45,7 +46,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
     now = now or timezone.now()
     _close_expired_of(user, now=now)
     with transaction.atomic():
-        current = _open_attempt_locked(user)
+        current, layout = _open_attempt_locked(user)
         taken = Attempt.objects.filter(user=user, quiz=quiz).count()
         check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
         _raise_refusal(check, quiz=quiz)
@@ -62,6 +63,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
             number=taken + 1,
             question_ids=question_ids,
             time_allowed=quiz.time_for(len(question_ids)),
+            layout=layout,
             now=now,
         )
     return Started(attempt=attempt, closed_practice=check.closes_practice)
@@ -87,7 +89,7 @@ def practice_start(
     _close_expired_of(user, now=now)
     quiz = Quiz.objects.practice()
     with transaction.atomic():
-        current = _open_attempt_locked(user)
+        current, layout = _open_attempt_locked(user)
         taken = Attempt.objects.filter(user=user, quiz=quiz).count()
         check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
         _raise_refusal(check, quiz=quiz)
@@ -106,6 +108,7 @@ def practice_start(
             number=taken + 1,
             question_ids=question_ids,
             time_allowed=quiz.time_for(len(question_ids)) if timed else None,
+            layout=layout,
             now=now,
         )
 
@@ -124,18 +127,32 @@ def _close_expired_of(user, *, now: datetime) -> None:
         attempt_expire(attempt=expired, now=now)
 
 
-def _open_attempt_locked(user) -> Attempt | None:
+def _open_attempt_locked(user) -> tuple[Attempt | None, str]:
     """The student's paper in progress, locked; first the student's row, so that two Starts at once
     (two tabs) run one after the other and the second resumes what the first made. (On SQLite the
-    IMMEDIATE transaction already holds the one write lock.)"""
-    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-    return (
+    IMMEDIATE transaction already holds the one write lock.)
+
+    With it, the layout of the student's latest paper, which a new one takes: the choice is
+    remembered, read with the row at no extra query.
+    """
+    latest = Attempt.objects.filter(user=OuterRef("pk")).order_by("-started_at", "-pk").values("layout")[:1]
+    rows = get_user_model().objects.select_for_update().filter(pk=user.pk)
+    layout = rows.annotate(latest=Subquery(latest)).values_list("latest", flat=True).first()
+    current = (
         Attempt.objects.select_for_update(of=("self",)).filter(user=user).in_progress().select_related("quiz").first()
     )
+    return current, layout or Attempt.Layout.ALL
 
 
 def _attempt_create(
-    *, quiz: Quiz, user, number: int, question_ids: list[int], time_allowed: timedelta | None, now: datetime
+    *,
+    quiz: Quiz,
+    user,
+    number: int,
+    question_ids: list[int],
+    time_allowed: timedelta | None,
+    layout: str,
+    now: datetime,
 ) -> Attempt:
     """A new sitting with its questions, their option order, its deadline and marking frozen.
 
@@ -155,6 +172,7 @@ def _attempt_create(
         started_at=now,
         deadline=deadline,
         is_timed=time_allowed is not None,
+        layout=layout,  # the student's latest paper's, whatever quiz it was
         marks_per_correct=quiz.marks_per_correct,
         penalty_numerator=quiz.penalty_numerator,
         penalty_denominator=quiz.penalty_denominator,
@@ -268,3 +286,15 @@ def attempt_submit(
             answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
         attempt_close(locked, now=now)
     return locked
+
+
+def attempt_layout_set(*, attempt: Attempt, layout: str) -> Attempt:
+    """Show an open paper one question per screen, or all on one page; the next paper starts so too.
+
+    A closed paper is left as it was: its layout no longer shows anywhere.
+    """
+    if layout not in Attempt.Layout.values:
+        raise ValueError(layout)
+    Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(layout=layout)
+    attempt.layout = layout
+    return attempt

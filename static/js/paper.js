@@ -11,6 +11,11 @@
   const resultUrl = form.dataset.resultUrl;
   const total = Number(form.dataset.questionCount);
   const questions = Array.from(form.querySelectorAll("section.question"));
+  // One question per screen (the student's choice, kept on the paper): the others are hidden, and
+  // moving shows another without a reload. Docking the palette needs this script, so it says it ran.
+  const onePerScreen = form.dataset.layout === "one";
+  const positionField = form.querySelector("input[name=q]");
+  document.body.classList.add("paper-scripted");
   const byId = new Map(questions.map((q) => [q.dataset.question, q]));
   const warning = document.getElementById("save-warning");
   const dialogElement = document.getElementById("submit-dialog");
@@ -22,7 +27,7 @@
   let submitting = false;
   let closed = false;
   let signedOut = false;
-  let dialogOpen = false;
+  let dialogOpen = false; // the submit dialog or the shortcuts list: keys answer nothing behind it
 
   // Signing in again (in another tab) rotates the CSRF token: read the cookie at every request.
   function csrfToken() {
@@ -418,16 +423,51 @@
   });
 
   // --- navigation and keys -----------------------------------------------------------------------
-  let current = questions.find((q) => q.id === window.location.hash.slice(1)) || questions[0];
+  let current = onePerScreen
+    ? questions.find((q) => !q.hidden) || questions[0]
+    : questions.find((q) => q.id === window.location.hash.slice(1)) || questions[0];
+
+  // One question per screen: show `section` alone, and say which it is in the palette, the form's
+  // `q` (so a Save & Next posted from here moves from it) and the address (so a reload stays).
+  function showOnly(section) {
+    current.hidden = true;
+    document.querySelector(`[data-palette="${current.dataset.question}"]`).removeAttribute("aria-current");
+    section.hidden = false;
+    document.querySelector(`[data-palette="${section.dataset.question}"]`).setAttribute("aria-current", "step");
+    positionField.value = section.dataset.position;
+    const url = new URL(window.location.href);
+    url.searchParams.set("q", section.dataset.position);
+    url.hash = "";
+    window.history.replaceState(null, "", url);
+  }
 
   function go(section) {
     if (!section) return;
+    if (onePerScreen) showOnly(section);
     current = section;
     visit(section);
     section.scrollIntoView({ block: "start" });
     const target = section.querySelector("input[type=radio]:checked") || section.querySelector("input[type=radio]");
     target.focus({ preventScroll: true });
   }
+
+  // Save & Next unmarks the question, Mark for review & Next marks it, Previous leaves the mark: as
+  // in the exam hall. The answer itself was saved when it was chosen; a changed mark is saved now.
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-move]");
+    if (!button) return;
+    event.preventDefault();
+    const index = questions.indexOf(current);
+    const move = button.dataset.move;
+    if (move !== "prev") {
+      const box = current.querySelector(`#mark-${current.dataset.question}`);
+      if (box.checked !== (move === "mark-next")) {
+        box.checked = move === "mark-next";
+        queue(current);
+      }
+    }
+    go(questions[index + (move === "prev" ? -1 : 1)]);
+  });
 
   form.addEventListener("focusin", (event) => {
     const section = event.target.closest("section.question");
@@ -441,15 +481,42 @@
     cell.addEventListener("click", (event) => {
       event.preventDefault();
       go(byId.get(cell.dataset.palette));
-      window.history.replaceState(null, "", cell.getAttribute("href"));
+      if (!onePerScreen) window.history.replaceState(null, "", cell.getAttribute("href"));
+      // On a phone the docked palette folds again, so the question it opened is in view.
+      if (docked()) palette.removeAttribute("open");
     });
   });
+
+  // --- the shortcuts list ------------------------------------------------------------------------
+  // Shortcuts are this script's, so their button shows only with it. `?` opens the list too.
+  const shortcutsElement = document.getElementById("shortcuts-dialog");
+  const shortcutsButton = document.getElementById("shortcuts-button");
+  const shortcuts = window.bootstrap ? new window.bootstrap.Modal(shortcutsElement) : null;
+  let focusBeforeShortcuts = null;
+  function showShortcuts() {
+    if (!shortcuts) return;
+    focusBeforeShortcuts = document.activeElement;
+    dialogOpen = true;
+    shortcuts.show();
+  }
+  if (shortcuts) {
+    shortcutsButton.hidden = false;
+    shortcutsButton.addEventListener("click", showShortcuts);
+    shortcutsElement.addEventListener("hidden.bs.modal", () => {
+      dialogOpen = false;
+      // Back where the student was, so the next key answers the question they were on.
+      if (focusBeforeShortcuts && document.contains(focusBeforeShortcuts)) focusBeforeShortcuts.focus();
+    });
+  }
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || submitting || dialogOpen) return;
     if (event.target.closest("textarea, input[type=text], .modal")) return;
     const index = questions.indexOf(current);
-    if (/^[1-4]$/.test(event.key)) {
+    if (event.key === "?") {
+      event.preventDefault();
+      showShortcuts();
+    } else if (/^[1-4]$/.test(event.key)) {
       const radios = current.querySelectorAll("input[type=radio]");
       const radio = radios[Number(event.key) - 1];
       if (radio) {
@@ -471,23 +538,33 @@
 
   // Jumping to a question must land below the sticky bar, whose height varies with the title.
   const bar = document.querySelector(".paper-bar");
-  const measureBar = () => document.documentElement.style.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
+  // One question per screen the page is short, so the palette seldom sticks: it must fit below where
+  // it starts (its column's top), or the page's foot would carry it up under the bar.
+  const measureBar = () => {
+    const root = document.documentElement.style;
+    root.setProperty("--paper-bar-h", `${bar.offsetHeight}px`);
+    const column = document.querySelector(".palette").parentElement;
+    root.setProperty("--palette-top", `${column.getBoundingClientRect().top + window.scrollY}px`);
+  };
   measureBar();
   if (window.ResizeObserver) new ResizeObserver(measureBar).observe(bar);
+  window.addEventListener("resize", measureBar);
 
   // Coming back with Back from another page must not show a stale paper from the page cache.
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) window.location.reload();
   });
 
-  // On a phone the palette starts folded, so the first question is in view.
-  if (window.matchMedia("(max-width: 991.98px)").matches) {
-    document.querySelector(".palette").removeAttribute("open");
-  }
+  // On a phone the palette starts folded, so the first question is in view (one question per
+  // screen, docked at the foot of the screen: app.css).
+  const palette = document.querySelector(".palette");
+  const phone = window.matchMedia("(max-width: 991.98px)");
+  const docked = () => onePerScreen && phone.matches;
+  if (phone.matches) palette.removeAttribute("open");
   questions.forEach((section) => {
     if (visited.has(section.dataset.question)) paint(section);
   });
-  if (window.location.hash) visit(current);
+  if (window.location.hash || onePerScreen) visit(current);
   else visit(questions[0]);
   if (timer) tick();
   // Every handler is bound: say so, for assistive checks and for tests that must not type too early.

@@ -144,10 +144,13 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
     assert [stop["name"] for stop in stops] == [
         "Skip to content",
         *navbar,
+        "Keyboard shortcuts",
         "Submit",
         "Question palette",
         "Question 1: Answered",
         "Question 2: Not visited",
+        "All on one page",
+        "One question per screen",
         f"(a) {option(q1, 1).text}",  # a radio group is one stop, at its chosen option
         "Mark for review (question 1)",
         "Clear response (question 1)",
