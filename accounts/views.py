@@ -3,10 +3,11 @@ import math
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import SignupForm
+from accounts.forms import LoginForm, SignupForm
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -19,6 +20,9 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+login_view = auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm)
 
 
 def locked_out(request, response=None, credentials=None):

@@ -10,6 +10,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def hashes(settings):
+    """How many passwords have been hashed since (a check hashes the password it is given), to prove a
+    refusal came before any hashing. Ask for it after the fixtures that create users."""
+    from tests.helpers import CountingHasher
+
+    settings.PASSWORD_HASHERS = ["tests.helpers.CountingHasher"]
+    CountingHasher.calls = 0
+    return lambda: CountingHasher.calls
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits count in the cache, which outlives a test: one test's starts or logins must not
