@@ -21,6 +21,12 @@ def hashes(settings):
     return lambda: CountingHasher.calls
 
 
+@pytest.fixture
+def roomy_sign_in_limits(settings):
+    """For a test of django-axes's lockout alone: the per-address budgets (accounts/limits.py) out of its way."""
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = settings.SIGN_INS_PER_ADDRESS = "1000/m"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits count in the cache, which outlives a test: one test's starts or logins must not

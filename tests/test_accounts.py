@@ -77,7 +77,7 @@ def test_account_pages_query_count_does_not_grow_with_students(client, url_name,
 
 @pytest.mark.django_db
 def test_sign_in_and_out_query_count_does_not_grow_with_past_sign_ins(
-    student, django_assert_num_queries
+    student, django_assert_num_queries, roomy_sign_in_limits
 ):
     """With the throttle's bookkeeping (django-axes): its failure count, its access log, the session."""
 
