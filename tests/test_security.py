@@ -374,6 +374,30 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
 
 
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"TRUSTED_PROXY_COUNT": "1"},
+            "TRUSTED_PROXY_COUNT is no longer read: set TRUSTED_PROXIES to your reverse proxies' addresses "
+            "instead (e.g. TRUSTED_PROXIES=10.0.0.5), so X-Forwarded-For is believed only when they send it.",
+        ),
+        (
+            {"TRUSTED_PROXIES": "10.0.0.5,nginx"},
+            "TRUSTED_PROXIES: 'nginx' is not an address or network, e.g. 10.0.0.5 or 10.0.0.0/24.",
+        ),
+        (
+            {"SIGN_IN_FAILURES_PER_ADDRESS": "ten a minute"},
+            "SIGN_IN_FAILURES_PER_ADDRESS must be a count per period, like 10/m, 120/5m or 60/h.",
+        ),
+    ],
+)
+def test_production_refuses_to_start_with_a_wrong_sign_in_setting(env, message):
+    result = in_production("import django; django.setup()", **env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"django.core.exceptions.ImproperlyConfigured: {message}"
+
+
 def test_make_serve_refuses_without_a_secret_key():
     if "SECRET_KEY=" in ((ROOT / ".env").read_text() if (ROOT / ".env").exists() else ""):
         pytest.skip(".env sets SECRET_KEY here")
