@@ -1,6 +1,6 @@
 """A login flood beside students who are sitting a paper: `python -m bench.flood`.
 
-    .venv/bin/python -m bench.flood [--students 20] [--attackers 32] [--rounds 3] [--cache redis] [--help]
+    .venv/bin/python -m bench.flood [--proxy nginx] [--cache redis] [--attacker-nice 19] [--help]
 
 One gunicorn server in production settings (2 sync workers) on a fresh SQLite database, as
 bench/run.py starts it. Students sign in, start the 50-question quiz and autosave an answer every
@@ -17,7 +17,10 @@ and each client names its own address in X-Forwarded-For, so the flood comes fro
 student from yet another address every two seconds: the sign-in limit is per address, and its
 figures say whether it held for others. `--cache redis` starts a private redis-server on a free
 loopback port and sets REDIS_URL, as several instances would share one; without it each worker
-counts in its own memory (the default). Raw files go to bench/.run/<time>/.
+counts in its own memory (the default). `--proxy nginx` puts README's nginx, with its limit on
+sign-in posts, in front; `--attacker-nice 19` runs the attack and nginx at the lowest priority, as
+if they stood on machines of their own. bench/README.md ("Login flood") has the figures. Raw files
+go to bench/.run/<time>/.
 """
 
 # ruff: noqa: S311 -- random usernames and pauses for a simulation, not secrets.
@@ -30,6 +33,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import shutil
 import string
 import subprocess
@@ -179,7 +183,8 @@ def attacker(host: str, schedule: dict, out: list, seed: int) -> None:
         out.append(("flood login", now, status, ms))
 
 
-def attackers_process(host: str, count: int, schedule: dict, path: str) -> None:
+def attackers_process(host: str, count: int, schedule: dict, path: str, niceness: int) -> None:
+    os.nice(niceness)
     out: list = []
     threads = [threading.Thread(target=attacker, args=(host, schedule, out, n)) for n in range(count)]
     for thread in threads:
@@ -187,6 +192,74 @@ def attackers_process(host: str, count: int, schedule: dict, path: str) -> None:
     for thread in threads:
         thread.join()
     Path(path).write_text(json.dumps(out))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    Path(f"{path}.cpu").write_text(str(used.ru_utime + used.ru_stime))
+
+
+# --- the reverse proxy (--proxy nginx) ------------------------------------------------------------
+
+NGINX = """
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx.error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/nginx-tmp;
+    proxy_temp_path {dir}/nginx-tmp;
+    # The bench's clients stand behind a pretend proxy on 127.0.0.1 that names each one.
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+{limits}
+    server {{
+        listen 127.0.0.1:{port};
+        location ~ ^/(accounts/login|accounts/signup|admin/login)/$ {{
+            limit_req zone=sign_in burst=20;
+            proxy_pass http://{app};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+        location / {{
+            proxy_pass http://{app};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-Proto https;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+# README's "Behind a reverse proxy": sign-in posts per address, refused by nginx itself beyond that.
+NGINX_LIMITS = """
+    map $request_method $sign_in_key {
+        POST $binary_remote_addr;
+        default "";
+    }
+    limit_req_zone $sign_in_key zone=sign_in:10m rate=2r/s;
+    limit_req_status 429;
+"""
+
+
+def start_nginx(directory: Path, app: str, niceness: int) -> tuple[str, subprocess.Popen]:
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise SystemExit("--proxy nginx needs nginx (apt-get install nginx)")
+    port = free_port()
+    (directory / "nginx-tmp").mkdir(mode=0o777)
+    (directory / "nginx-tmp").chmod(0o777)
+    config = directory / "nginx.conf"
+    config.write_text(NGINX.format(dir=directory, port=port, app=urlsplit(app).netloc, limits=NGINX_LIMITS))
+    process = subprocess.Popen(
+        [binary, "-c", str(config), "-p", str(directory), "-g", "daemon off;"],
+        preexec_fn=lambda: os.nice(niceness),
+    )
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if Browser(f"http://127.0.0.1:{port}", "192.0.2.250").request("GET", "/accounts/login/")[0] == 200:
+            return f"http://127.0.0.1:{port}", process
+        time.sleep(0.2)
+    raise SystemExit(f"nginx on port {port} did not answer: see {directory}/nginx.error.log")
 
 
 # --- the figures -------------------------------------------------------------------------------------
@@ -239,6 +312,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="quiet and flood phases, alternating")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--cache", choices=["memory", "redis"], default="memory")
+    parser.add_argument(
+        "--proxy",
+        choices=["none", "nginx"],
+        default="none",
+        help="nginx: README's reverse proxy in front, with its limit on sign-in posts per address",
+    )
+    parser.add_argument(
+        "--attacker-nice",
+        type=int,
+        default=0,
+        help="niceness of the attack process and of nginx: 19 leaves the app server the CPU that the attacker's "
+        "machine and a proxy machine in front (README's topology) would spend elsewhere",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     bench = Bench(args)
@@ -262,7 +348,10 @@ def main() -> None:
     # The students, and as many more for the bystander's sign-ins.
     bench.django(url, "-m", "bench.prepare", f"--group=flood-={args.students + 200}", stdout=subprocess.DEVNULL)
     host, _ = bench.start_server(url, "flood")
+    proxy = None
     try:
+        if args.proxy == "nginx":
+            host, proxy = start_nginx(bench.dir, host, args.attacker_nice)
         warm_up = 5.0
         start = time.time() + 10 + args.students * 0.5  # time for every student to sign in and start
         phases, at = [], start + warm_up
@@ -279,7 +368,9 @@ def main() -> None:
             multiprocessing.Process(
                 target=students_process, args=(host, args.students, schedule, args.pause, paths["students"])
             ),
-            multiprocessing.Process(target=attackers_process, args=(host, args.attackers, schedule, paths["flood"])),
+            multiprocessing.Process(
+                target=attackers_process, args=(host, args.attackers, schedule, paths["flood"], args.attacker_nice)
+            ),
         ]
         for process in processes:
             process.start()
@@ -288,6 +379,9 @@ def main() -> None:
         server_cpu = bench.server_cpu() - cpu_before
     finally:
         bench.stop_servers()
+        if proxy:
+            proxy.terminate()
+            proxy.wait()
         if redis:
             redis.terminate()
             redis.wait()
@@ -319,7 +413,8 @@ def main() -> None:
         "",
         f"**Autosave p95, flood / quiet: {result['ratio']:.2f}** (each round: {rounds}).",
         f"The flood: {len(flood)} login posts in {flood_seconds:.0f} s ({len(flood) / flood_seconds:.0f}/s), "
-        f"statuses {dict(sorted(attack.items()))} (200: the form again, a password checked; 429: refused unchecked).",
+        f"statuses {dict(sorted(attack.items()))} (200: the form again, a password checked; 429: refused unchecked); "
+        f"the attack process used {float(Path(paths['flood'] + '.cpu').read_text()):.0f} s of CPU.",
         f"Bystanders signing in from other addresses during the floods: "
         f"{Counter(s[2] for s in bystanders)} (302 = signed in), "
         f"p50 {percentile([s[3] for s in bystanders], 0.5):.0f} ms.",
