@@ -11,9 +11,10 @@ during `bare` phases. Then each submits, so its score is verified too.
 
 Every request goes to the next of `--hosts` in turn, so with two app servers each student's
 requests alternate between them, with one set of cookies (a browser keys cookies by host name,
-not port). Requests carry `X-Forwarded-Proto: https` and a same-origin Referer, as behind
-production's TLS proxy, so the servers run the production settings unrelaxed; the cookies are
-kept here because they are `Secure` and the client's own jar would not send them over http.
+not port). Requests carry `X-Forwarded-Proto: https`, the student's own address in
+X-Forwarded-For and a same-origin Referer, as behind production's TLS proxy, so the servers run
+the production settings unrelaxed; the cookies are kept here because they are `Secure` and the
+client's own jar would not send them over http.
 
 Failed requests are retried the way paper.js and a student do: with backoff, until the server
 answers. Every acknowledged autosave (a 200 with `saved`) is appended to `<out>.answers`; every
@@ -111,6 +112,8 @@ class Student(FastHttpUser):
         self.number = next(Run.numbers)
         self.rng = random.Random(self.number)  # noqa: S311 (simulated behaviour, not security)
         self.username = f"{options.prefix}{self.number:04d}"
+        # Each student's own address (the benchmarking range), as the pretend proxy names it.
+        self.address = f"198.18.{self.number // 256}.{self.number % 256}"
         self.cookies: dict[str, str] = {}
         self.client.client.cookiejar = None
 
@@ -131,7 +134,11 @@ class Student(FastHttpUser):
     def request(self, method: str, path: str, name: str, *, data=None, ajax=False, referer=None):
         """One request to the next host, with the cookies, CSRF token and proxy headers a browser would send."""
         host = next(self.turn)
-        headers = {"X-Forwarded-Proto": "https", "Referer": f"https://{urlsplit(host).netloc}{referer or path}"}
+        headers = {
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.address,
+            "Referer": f"https://{urlsplit(host).netloc}{referer or path}",
+        }
         if ajax:
             headers |= {"X-CSRFToken": self.csrf_token(), "Accept": "application/json"}
         if self.cookies:

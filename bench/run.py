@@ -70,6 +70,10 @@ class Bench:
             # cores): the benchmark never downloads static files, and the pages it renders name them
             # the same way.
             "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+            # The simulated clients stand behind a pretend proxy on 127.0.0.1 and each names its own
+            # address in X-Forwarded-For: the sign-in limits count per address, and 200 students
+            # are not one address (bench.flood models one that is).
+            "TRUSTED_PROXIES": "127.0.0.1",
         }
         self.servers: list[subprocess.Popen] = []
         self.faults: list[dict] = []
@@ -352,7 +356,8 @@ def students_section(bench: Bench, kind: str, name: str, path: str) -> list[str]
         "",
     ]
     faults = [f for f in bench.faults if f["run"] == f"{kind}-{name}"]
-    for fault, following in zip(faults, [*faults[1:], None], strict=True):
+    # With no faults (--no-faults) there is nothing to pair: zip stops at the shorter list.
+    for fault, following in zip(faults, [*faults[1:], None], strict=False):
         # A failure belongs to the latest fault before it, for at most 10 seconds.
         end = min(fault["at"] + 10, following["at"] if following else float("inf"))
         around = report.errors_between(samples, fault["at"], end)

@@ -4,6 +4,8 @@ Everything that differs between a laptop and production comes from the environme
 README's table); the defaults are safe for local development only.
 """
 
+import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Refuses sign-ins and sign-ups over their limits before any password is hashed (after the CSRF
+    # check, so a forged cross-site post never counts against anyone), and remembers signed-in browsers.
+    "accounts.limits.SignInLimitMiddleware",
     # Turns django-ratelimit's refusal into our 429 page (RATELIMIT_VIEW) instead of a bare 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during login into the lockout page.
@@ -172,22 +177,79 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- cache: rate-limit counters ---------------------------------------------------------------
 # Rate limits count in the cache. With several app instances they must share one count, so
 # production sets REDIS_URL (Django's own Redis backend); a single instance and the tests use a
-# per-process memory cache, which needs nothing running.
+# per-process memory cache, which needs nothing running. Without Redis each gunicorn worker counts
+# on its own, so a limit is up to WEB_CONCURRENCY times looser (README, "Signing in").
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Django's default of 300 entries would drop counts (one per address and window) under load.
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
     )
 }
 # django-ratelimit: refused requests are answered by our own views (a clear message, Retry-After).
 RATELIMIT_VIEW = "config.views.rate_limited"
 
-# --- login throttling (django-axes) --------------------------------------------------------------
-# Failures count per username *and* address: a coaching centre's students share one public address,
-# so locking by address alone would lock out a whole classroom, and by username alone would let
-# anyone lock a student out from anywhere. State lives in the database, shared by every worker.
+# --- signing in: the client's address -----------------------------------------------------------
+# Every limit below counts per address (accounts.views.client_ip). A request from one of
+# TRUSTED_PROXIES (addresses or networks of our own reverse proxies) is believed about who the
+# client is, through X-Forwarded-For; anyone else's X-Forwarded-For is ignored, or a client that
+# reaches the app directly could name a fresh address with every request.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network, e.g. 10.0.0.5 or 10.0.0.0/24."
+        ) from None
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    # Counting hops trusted X-Forwarded-For from anyone who reached the app port directly.
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXY_COUNT is no longer read: set TRUSTED_PROXIES to your reverse proxies' addresses "
+        "instead (e.g. TRUSTED_PROXIES=10.0.0.5), so X-Forwarded-For is believed only when they send it."
+    )
+
+# --- signing in: limits per address, before any password is hashed (accounts/limits.py) ----------
+# A password check is a third of a second of CPU (Argon2), and Django runs one even for an unknown
+# username, so 32 threads posting random usernames once kept every worker hashing (issue 14). These
+# count in the cache (above) and refuse with a 429 and Retry-After before the form runs. Sizes are
+# for a classroom of up to ~200 students behind one address (a coaching centre's NAT), and short
+# windows, so a refused student waits seconds, and a flood gets its few checks in small bursts
+# rather than in one long one every few minutes (bench/README.md, "Login flood"):
+# - failures: a class arriving mistypes a password or two a minute; 3 in 30 seconds leaves room,
+#   and caps what random usernames cost at 6 checks a minute (2 s of CPU), whoever sends them.
+SIGN_IN_FAILURES_PER_ADDRESS = env.str("SIGN_IN_FAILURES_PER_ADDRESS", default="3/30s")
+# - every sign-in, right or wrong: 24 a minute, a class of 200 on its first day in about 8 minutes
+#   (the server checks 200 passwords in 35 s at best anyway); someone repeating their own valid
+#   password gets no more (a seventh of a core), named in django-axes's access log.
+SIGN_INS_PER_ADDRESS = env.str("SIGN_INS_PER_ADDRESS", default="4/10s")
+# - a browser that has signed in as a username before is counted per username instead (returning
+#   students are not held back by their classmates); no student signs in 10 times in 5 minutes.
+KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT = env.str("KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT", default="10/5m")
+# - accounts created: a class signs up in its first hour; more can be added in the admin.
+SIGN_UPS_PER_ADDRESS = env.str("SIGN_UPS_PER_ADDRESS", default="60/h")
+for _name in (
+    "SIGN_IN_FAILURES_PER_ADDRESS",
+    "SIGN_INS_PER_ADDRESS",
+    "KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT",
+    "SIGN_UPS_PER_ADDRESS",
+):
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a count per period, like 10/m, 120/5m or 60/h.")
+# How long a browser is remembered as having signed in as a username (the signed_in_before cookie).
+SIGNED_IN_BEFORE_DAYS = env.int("SIGNED_IN_BEFORE_DAYS", default=365)
+
+# --- signing in: a username's lockout (django-axes) ------------------------------------------------
+# Wrong passwords count per username *and* address: a coaching centre's students share one public
+# address, so locking by address alone would lock out a whole classroom, and by username alone would
+# let anyone lock a student out from anywhere. A classmate behind the same address could still pause
+# a student's username, so the lockout spares a browser that has signed in as that username before
+# (AXES_WHITELIST_CALLABLE): the owner signs in from their usual browser at once, and that success
+# clears the count for everyone at the address. That browser has its own limit instead: after
+# AXES_FAILURE_LIMIT wrong passwords it is treated like any other until the cool-off ends.
+# State lives in the database, shared by every worker; its access log names who signed in from where.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -196,10 +258,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "accounts.views.client_ip"
+AXES_WHITELIST_CALLABLE = "accounts.limits.axes_exempt"
 AXES_VERBOSE = False  # its start-up banner would open the output of every management command
-# How many reverse proxies stand in front of the app: each appends the address it saw to
-# X-Forwarded-For, so the client is that many entries from the right. 0: REMOTE_ADDR is the client.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Content-Security-Policy (django-csp) --------------------------------------------------------
 # Our pages run only our own files: no inline script, no inline style, nothing from elsewhere.

@@ -3,9 +3,13 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accounts.forms import AdminLoginForm
+
 admin.site.site_header = "UPSC practice: authoring"
 admin.site.site_title = "UPSC practice admin"
 admin.site.index_title = "Questions, notes and students"
+# The admin's sign-in refuses an overlong username as a form error too (accounts/forms.py).
+admin.site.login_form = AdminLoginForm
 
 
 class FaviconView(RedirectView):

@@ -1,13 +1,23 @@
 """Pages the whole site shares when a request is refused before any app's view answers it."""
 
+import math
+
 from django.shortcuts import render
 
-# Our limits count per minute (django-ratelimit's windows), so a minute is always long enough.
+# The limits django-ratelimit's decorator applies count per minute, so a minute is always long enough.
 RETRY_AFTER_SECONDS = 60
 
 
 def rate_limited(request, exception=None):
     """django-ratelimit's refusal (RATELIMIT_VIEW): a 429 page that says what happened and when to retry."""
-    page = render(request, "429.html", {"retry_after": RETRY_AFTER_SECONDS}, status=429)
-    page["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return too_many_requests(request, retry_after=RETRY_AFTER_SECONDS)
+
+
+def too_many_requests(request, *, retry_after: int, reason: str = ""):
+    """A 429 that says why (templates/429.html words each `reason`) and exactly when to try again."""
+    wait = f"{retry_after} second{'s' if retry_after != 1 else ''}"
+    if retry_after >= 120:
+        wait = f"{math.ceil(retry_after / 60)} minutes"
+    page = render(request, "429.html", {"retry_after": retry_after, "wait": wait, "reason": reason}, status=429)
+    page["Retry-After"] = str(retry_after)
     return page

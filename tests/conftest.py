@@ -10,6 +10,23 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def hashes(settings):
+    """How many passwords have been hashed since (a check hashes the password it is given), to prove a
+    refusal came before any hashing. Ask for it after the fixtures that create users."""
+    from tests.helpers import CountingHasher
+
+    settings.PASSWORD_HASHERS = ["tests.helpers.CountingHasher"]
+    CountingHasher.calls = 0
+    return lambda: CountingHasher.calls
+
+
+@pytest.fixture
+def roomy_sign_in_limits(settings):
+    """For a test of django-axes's lockout alone: the per-address budgets (accounts/limits.py) out of its way."""
+    settings.SIGN_IN_FAILURES_PER_ADDRESS = settings.SIGN_INS_PER_ADDRESS = "1000/m"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits count in the cache, which outlives a test: one test's starts or logins must not

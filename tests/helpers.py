@@ -6,6 +6,7 @@ One home for each: a test module imports these rather than writing its own.
 import re
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -132,3 +133,13 @@ def log_in(client, username: str, password: str, *, address: str = "203.0.113.7"
     """Sign in through the login form (the admin's with `admin`) from `address`, as throttling sees it."""
     url = reverse("admin:login") if admin else reverse("login")
     return client.post(url, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The suite's fast hasher, counting every password it hashes, checks included (the `hashes` fixture)."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)

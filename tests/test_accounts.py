@@ -1,6 +1,7 @@
 from io import StringIO
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -75,7 +76,9 @@ def test_account_pages_query_count_does_not_grow_with_students(client, url_name,
 
 
 @pytest.mark.django_db
-def test_sign_in_and_out_query_count_does_not_grow_with_past_sign_ins(student, django_assert_num_queries):
+def test_sign_in_and_out_query_count_does_not_grow_with_past_sign_ins(
+    student, django_assert_num_queries, roomy_sign_in_limits
+):
     """With the throttle's bookkeeping (django-axes): its failure count, its access log, the session."""
 
     def measure() -> tuple[int, int]:
@@ -109,3 +112,70 @@ def test_signup_query_count_does_not_grow_with_students(django_assert_num_querie
     small = measure("meera")
     UserFactory.create_batch(20)
     assert measure("kiran") == small
+
+
+# --- usernames: at most 150 characters everywhere, no look-alikes (issue 14, finding 8) -------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("length", [151, 2_000_000])
+@pytest.mark.parametrize("admin", [False, True])
+def test_login_overlong_username_is_an_ordinary_failure(student, length, admin, hashes):
+    response = log_in(Client(), "a" * length, "whatever", admin=admin)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == [
+        f"Ensure this value has at most 150 characters (it has {length})."
+    ]
+    assert AccessAttempt.objects.count() == 0
+    assert hashes() == 0
+
+
+@pytest.mark.django_db
+def test_signup_refuses_overlong_username(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "a" * 151, "password1": "civil-services-2027", "password2": "civil-services-2027"},
+    )
+    assert response.context["form"].errors["username"] == ["Ensure this value has at most 150 characters (it has 151)."]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "named"),
+    [
+        ("stud\u0435nt", "“\u0435” (cyrillic small letter ie) is"),
+        ("\u0430dmin", "“\u0430” (cyrillic small letter a) is"),
+        ("\u0430sh\u0430\u0455", "“\u0430” (cyrillic small letter a), “\u0455” (cyrillic small letter dze) are"),
+    ],
+)
+def test_signup_refuses_confusable_username(client, username, named):
+    UserFactory(username="student")
+    UserFactory(username="admin")
+    form = {"username": username, "password1": "civil-services-2027", "password2": "civil-services-2027"}
+
+    response = client.post(reverse("signup"), form)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"] == [
+        f"Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. {named} from another "
+        "alphabet and may look like an English letter, so the name could pass for someone else's."
+    ]
+    assert get_user_model().objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_signup_refuses_a_username_differing_only_in_case(client):
+    UserFactory(username="student")
+    form = {"username": "Student", "password1": "civil-services-2027", "password2": "civil-services-2027"}
+    response = client.post(reverse("signup"), form)
+    assert response.context["form"].errors["username"] == ["A user with that username already exists."]
+
+
+@pytest.mark.django_db
+def test_signup_fullwidth_username_is_the_ascii_one(client):
+    """Django folds compatibility forms (NFKC) first: fullwidth letters are the plain ones, and taken."""
+    UserFactory(username="student")
+    form = {"username": "\uff53tudent", "password1": "civil-services-2027", "password2": "civil-services-2027"}
+    response = client.post(reverse("signup"), form)
+    assert response.context["form"].errors["username"] == ["A user with that username already exists."]
