@@ -28,9 +28,9 @@ from django.core import signing
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django_ratelimit.core import get_usage
 
 from accounts.views import client_ip
+from config.ratelimits import usage_counted
 from config.views import too_many_requests
 
 log = logging.getLogger(__name__)
@@ -227,15 +227,9 @@ def known_browser_failure_rate() -> str:
 
 
 def _usage(group: str, value: str, rate: str, *, increment: bool) -> dict | None:
-    try:
-        return get_usage(
-            None, group=f"sign-in:{group}", key=lambda _group, _request: value, rate=rate, increment=increment
-        )
-    except Exception as error:
-        # The cache (Redis) is down. Sign-in must keep working: django-axes still counts each
-        # username's failures in the database, so the limits are waived until it is back.
-        log.warning("Sign-in limits waived: the cache did not answer (%s)", error)
-        return None
+    return usage_counted(
+        None, group=f"sign-in:{group}", key=lambda _group, _request: value, rate=rate, increment=increment
+    )
 
 
 def spent(usage: dict | None) -> bool:

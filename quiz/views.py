@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_ratelimit.core import get_usage
 
+from config.ratelimits import usage_counted
 from content.inputs import ascii_int
 from content.models import Question, Topic
 from quiz import policy, wording
@@ -52,7 +52,7 @@ def _too_often(request: HttpRequest, action: str, *, back: str):
     current window (this request counted), else None. Called before anything is looked up or
     written, so a refused request changes nothing. Counted per student in the cache, which every
     app instance shares when REDIS_URL is set."""
-    usage = get_usage(
+    usage = usage_counted(
         request, group=f"quiz.{action}", key="user", rate=settings.QUIZ_RATE_LIMIT, method="POST", increment=True
     )
     if usage is None or not usage["should_limit"]:

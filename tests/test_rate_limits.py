@@ -113,3 +113,21 @@ def test_rate_limit_leaves_the_autosave_alone(student_client, student, quiz, que
         choice = right(question) if n % 2 else wrong(question)
         response = student_client.post(answer, {"question": question.pk, "choice": choice.pk})
         assert response.status_code == 200, response.content
+
+
+UNREACHABLE_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+}
+
+
+def test_rate_limit_waived_while_the_cache_is_unreachable(student_client, student, quiz, settings, caplog):
+    # Redis down must not turn Start and submit into 500s: the limit is waived, and says so in the log.
+    working, settings.CACHES = settings.CACHES, UNREACHABLE_CACHE
+    assert _start(student_client, quiz).status_code == 302
+    attempt = Attempt.objects.get(user=student, status="in_progress")
+    response = student_client.post(reverse("attempt_submit", args=[attempt.public_id]), {"intent": "submit"})
+    assert response.status_code == 302
+    assert Attempt.objects.get(pk=attempt.pk).status == "submitted"
+    waived = [r.getMessage() for r in caplog.records if r.name == "config.ratelimits"]
+    assert [line.split(":")[0] for line in waived] == ["Rate limit quiz.start waived", "Rate limit quiz.submit waived"]
+    settings.CACHES = working  # before the fixtures that clear the cache tear down
