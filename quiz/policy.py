@@ -271,15 +271,18 @@ def sealed_quizzes_q(now: datetime) -> Q:
     return Q(explanations=Quiz.Explanations.AFTER_CLOSE) & (Q(closes_at__gte=now - grace()) | _running_q(now, "pk"))
 
 
-def sealed_questions_q(now: datetime, field: str = "question") -> Q:
+def sealed_questions_q(now: datetime, field: str = "question", *, excluding: Quiz | None = None) -> Q:
     """Rows whose question (`field`) has its key sealed right now, whichever quiz they came from.
 
     A key belongs to a question, not to a quiz: a question on a sealed live mock (its fixed list,
     or drawn onto one of its papers) must not have its key, explanation, outcome, trap note or
     statements' truth shown by any other quiz's review, the history or a practice round until
-    that mock releases its key (`release_at`). Lazy subqueries: building this condition runs no query.
+    that mock releases its key (`release_at`). `excluding`: a quiz asking about its own paper, whose
+    seal never keeps its own questions from it. Lazy subqueries: building this condition runs no query.
     """
     sealed = Quiz.objects.filter(sealed_quizzes_q(now))
+    if excluding is not None:
+        sealed = sealed.exclude(pk=excluding.pk)
     fixed = QuizQuestion.objects.filter(quiz__in=sealed.filter(is_published=True)).values("question")
     drawn = AttemptQuestion.objects.filter(attempt__quiz__in=sealed).values("question")
     return Q(**{f"{field}__in": fixed}) | Q(**{f"{field}__in": drawn})

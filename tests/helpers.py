@@ -4,6 +4,7 @@ One home for each: a test module imports these rather than writing its own.
 """
 
 import re
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.hashers import MD5PasswordHasher
@@ -143,3 +144,14 @@ class CountingHasher(MD5PasswordHasher):
     def encode(self, password, salt):
         CountingHasher.calls += 1
         return super().encode(password, salt)
+
+
+@contextmanager
+def before_the_seal(quiz):
+    """Sit another quiz's paper as if before `quiz` (a live mock) sealed its questions: an older
+    paper. Sat while they are sealed, a paper leaves them out (`quiz.services.attempts._draw`)."""
+    from quiz.models import Quiz
+
+    Quiz.objects.filter(pk=quiz.pk).update(explanations=Quiz.Explanations.AFTER_SUBMIT)
+    yield
+    Quiz.objects.filter(pk=quiz.pk).update(explanations=Quiz.Explanations.AFTER_CLOSE)

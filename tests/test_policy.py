@@ -10,7 +10,7 @@ from quiz import policy
 from quiz.models import Attempt, Quiz
 from quiz.policy import ReviewSealed, StartRefusal
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import T0, graded_attempt, right, wrong
+from tests.helpers import T0, before_the_seal, graded_attempt, right, wrong
 
 # --- may this student start ------------------------------------------------------------------------
 
@@ -216,7 +216,8 @@ def test_sealed_key_does_not_leak_through_another_quizs_review(client, live_mock
     mock, full, shared, other = live_mock
     student = UserFactory(username="ravi")
     time_machine.move_to(T0, tick=False)
-    attempt = graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
+    with before_the_seal(mock):
+        attempt = graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
     client.force_login(student)
     page = client.get(reverse("attempt_result", args=[attempt.public_id]))
     html = page.content.decode()
@@ -237,12 +238,13 @@ def test_sealed_key_does_not_leak_through_another_quizs_review(client, live_mock
 
 
 def test_sealed_question_stays_out_of_practice_and_the_trap_record(client, live_mock, time_machine):
-    _, full, shared, other = live_mock
+    mock, full, shared, other = live_mock
     shared.is_trap, shared.trap_note = True, "Dialogue is not membership."
     shared.save()
     student = UserFactory(username="ravi")
     time_machine.move_to(T0, tick=False)
-    graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
+    with before_the_seal(mock):
+        graded_attempt(user=student, quiz=full, picks={shared: wrong(shared), other: wrong(other)}, now=T0)
     client.force_login(student)
     assert "Dialogue is not membership." not in client.get(reverse("history")).content.decode()
 

@@ -16,7 +16,7 @@ from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from quiz.services.errors import PaperRunning, QuizUnavailable
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import DAY, T0, graded_attempt, queries_for, right, wrong
+from tests.helpers import DAY, T0, before_the_seal, graded_attempt, queries_for, right, wrong
 
 # 09:00 UTC (T0) is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
 
@@ -321,7 +321,8 @@ def test_practice_waits_for_a_sealed_quiz_to_close(student, sealed_quiz, quiz, q
     graded_attempt(user=student, quiz=sealed_quiz, picks={q1: wrong(q1), q2: wrong(q2)}, now=T0)
     assert cards(student) == {"p-1": (1, date(2026, 12, 1), 1), "p-2": (1, date(2026, 12, 1), 1)}
     # Another quiz puts p-1 in a box due tomorrow: still withheld while the sealed quiz is open.
-    graded_attempt(user=student, quiz=quiz, picks={q: right(q) for q in questions} | {q1: wrong(q1)}, now=T0 + DAY)
+    with before_the_seal(sealed_quiz):  # sat now, its paper would leave the sealed questions out
+        graded_attempt(user=student, quiz=quiz, picks={q: right(q) for q in questions} | {q1: wrong(q1)}, now=T0 + DAY)
     assert cards(student)["p-1"] == (1, date(2026, 11, 24), 2)
     with pytest.raises(QuizUnavailable):
         practice_start(user=student, now=T0 + 2 * DAY)

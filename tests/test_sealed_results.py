@@ -16,7 +16,7 @@ from quiz.selectors import results
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import HOUR, MINUTE, T0, graded_attempt, history_rows, queries_for, right, wrong
+from tests.helpers import HOUR, MINUTE, T0, before_the_seal, graded_attempt, history_rows, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +114,8 @@ def test_score_oracle_history_home_and_quiz_page_list_the_paper_without_its_scor
 ):
     drill = QuizFactory(slug="drill", title="Drill", questions=questions[:1])
     time_machine.move_to(T0, tick=False)
-    graded_attempt(user=student, quiz=drill, picks={questions[0]: right(questions[0])}, now=T0)
+    with before_the_seal(live):
+        graded_attempt(user=student, quiz=drill, picks={questions[0]: right(questions[0])}, now=T0)
     graded_attempt(user=student, quiz=live, picks={q: right(q) for q in questions}, now=T0 + MINUTE)
 
     html = _page(student_client, "history")
@@ -152,7 +153,8 @@ def test_score_oracle_practice_boxes_leave_out_a_sealed_papers_questions(
     """A sealed paper's misses go to box 1 at once; counting them there would tell its score."""
     drill = QuizFactory(slug="drill", questions=questions)
     time_machine.move_to(T0, tick=False)
-    graded_attempt(user=student, quiz=drill, picks={q: wrong(q) for q in questions}, now=T0)  # 3 in box 1
+    with before_the_seal(live):
+        graded_attempt(user=student, quiz=drill, picks={q: wrong(q) for q in questions}, now=T0)  # 3 in box 1
     time_machine.move_to(T0 + HOUR, tick=False)
     graded_attempt(user=student, quiz=live, picks={questions[0]: right(questions[0])}, now=T0 + HOUR)
     page = student_client.get(reverse("practice"))
@@ -239,7 +241,8 @@ def test_moving_closes_at_keeps_the_key_sealed_until_running_papers_end(staff_cl
     time_machine.move_to(T0 + HOUR, tick=False)
     running = attempt_start(quiz=live, user=sitter, now=T0 + HOUR).attempt  # ends at 16:00 in India
     done = graded_attempt(user=finisher, quiz=live, picks={first: right(first)}, now=T0 + HOUR)
-    other = graded_attempt(user=finisher, quiz=drill, picks={first: right(first)}, now=T0 + HOUR + MINUTE)
+    with before_the_seal(live):
+        other = graded_attempt(user=finisher, quiz=drill, picks={first: right(first)}, now=T0 + HOUR + MINUTE)
 
     # The admin moves the close from 16:30 to 15:40, while the sitter's paper runs until 16:00.
     time_machine.move_to(T0 + HOUR + 5 * MINUTE, tick=False)
@@ -342,8 +345,12 @@ def test_sealed_pages_query_counts_do_not_grow(
     expected = {"result": 4, "history": 13, "home": 11, "quiz_list": 7, "quiz_detail": 9}
 
     def sealed_quiz(n: int) -> Quiz:
+        # Questions of their own: one sealed quiz's papers leave out the questions another seals.
         return QuizFactory(
-            slug=f"live-{n}", questions=questions, explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=CLOSES
+            slug=f"live-{n}",
+            questions=questions if n == 0 else QuestionFactory.create_batch(3),
+            explanations=Quiz.Explanations.AFTER_CLOSE,
+            closes_at=CLOSES,
         )
 
     def measure(attempt) -> dict:
@@ -365,6 +372,59 @@ def test_sealed_pages_query_counts_do_not_grow(
     small = measure(one)
     for n in range(1, 5):
         quiz = sealed_quiz(n)
-        last = graded_attempt(user=student, quiz=quiz, picks={questions[0]: right(questions[0])}, now=T0 + n * MINUTE)
+        first = quiz.quiz_questions.order_by("order").first().question
+        last = graded_attempt(user=student, quiz=quiz, picks={first: right(first)}, now=T0 + n * MINUTE)
         attempt_start(quiz=quiz, user=UserFactory(), now=T0 + n * MINUTE)  # a paper running on each
     assert measure(last) == small
+
+
+# --- the oracle through another quiz (found by the second hostile pass) -----------------------------
+
+
+def test_score_oracle_another_fixed_quiz_leaves_out_a_question_a_live_mock_seals(live, questions, time_machine):
+    # The full mock holds every question, the live mock's too: answering only the sealed one and
+    # reading the full mock's score told its key. Its papers leave sealed questions out until release.
+    bystander = QuestionFactory()
+    full = QuizFactory(slug="full", questions=[*questions, bystander])
+    time_machine.move_to(T0, tick=False)
+    paper = attempt_start(quiz=full, user=UserFactory()).attempt
+    assert list(paper.items.order_by("position").values_list("question_id", flat=True)) == [bystander.pk]
+
+    time_machine.move_to(CLOSES + policy.grace() + timedelta(seconds=1), tick=False)
+    later = attempt_start(quiz=full, user=UserFactory()).attempt
+    assert list(later.items.order_by("position").values_list("question_id", flat=True)) == [
+        *(q.pk for q in questions),
+        bystander.pk,
+    ]
+
+
+def test_score_oracle_another_rule_quiz_draws_no_question_a_live_mock_seals(live, questions, time_machine):
+    bystander = QuestionFactory()
+    drill = QuizFactory(slug="drill", selection=Quiz.Selection.RULE, questions=[], rule_count=None)
+    time_machine.move_to(T0, tick=False)
+    paper = attempt_start(quiz=drill, user=UserFactory()).attempt
+    assert list(paper.items.values_list("question_id", flat=True)) == [bystander.pk]
+
+
+def test_sealed_quiz_keeps_its_own_questions_on_its_own_papers(live, questions, time_machine):
+    # Its own seal never keeps its questions from it: every student's paper holds all three.
+    time_machine.move_to(T0, tick=False)
+    for student in UserFactory.create_batch(2):
+        paper = attempt_start(quiz=live, user=student).attempt
+        assert set(paper.items.values_list("question_id", flat=True)) == {q.pk for q in questions}
+
+
+def test_sealed_rule_quiz_draws_the_same_questions_for_its_next_student(questions, time_machine):
+    # Its first paper's questions are sealed elsewhere, but not from its own later papers.
+    sealed = QuizFactory(
+        slug="live-rule",
+        selection=Quiz.Selection.RULE,
+        questions=[],
+        rule_count=None,
+        explanations=Quiz.Explanations.AFTER_CLOSE,
+        closes_at=CLOSES,
+    )
+    time_machine.move_to(T0, tick=False)
+    for student in UserFactory.create_batch(2):
+        paper = attempt_start(quiz=sealed, user=student).attempt
+        assert set(paper.items.values_list("question_id", flat=True)) == {q.pk for q in questions}

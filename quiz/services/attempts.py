@@ -197,18 +197,21 @@ def _attempt_create(
 def _draw(quiz: Quiz, *, now: datetime) -> list[int]:
     """The question ids of a new sitting, in the order they will be shown.
 
-    A rule never draws a question whose key another quiz seals now (`policy.sealed_questions_q`):
-    its review would hide the key, but the paper's score would still tell it. A fixed list is set
-    as its author made it."""
+    No paper, drawn or fixed, sets a question whose key another quiz seals now
+    (`policy.sealed_questions_q`): its review would hide the key, but the paper's score would still
+    tell it (answer only that question, and watch the score). A fixed list leaves such a question
+    out until the seal lifts; a sealed quiz's own questions are never kept from its own papers."""
+    sealed_elsewhere = policy.sealed_questions_q(now, field="pk", excluding=quiz)
     if quiz.selection == Quiz.Selection.FIXED:
         return list(
             quiz.quiz_questions.filter(question__status=Question.Status.PUBLISHED)
+            .exclude(question__in=Question.objects.filter(sealed_elsewhere).values("pk"))
             .order_by("order")
             .values_list("question_id", flat=True)
         )
     candidates = list(
         Question.objects.filter(quiz.draw_filter())
-        .exclude(policy.sealed_questions_q(now, field="pk"))
+        .exclude(sealed_elsewhere)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
