@@ -6,5 +6,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        # Connects the receivers that count each sign-in's outcome against the limits.
-        from accounts import limits  # noqa: F401
+        # Connects the receivers that count each sign-in's outcome against the limits, and registers the
+        # deploy check that reset links are emailed.
+        from accounts import checks, limits  # noqa: F401

@@ -1,7 +1,8 @@
 import unicodedata
 
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 
@@ -29,8 +30,28 @@ class AdminLoginForm(_UsernameAtMostItsLength, AdminAuthenticationForm):
 
 class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
-        fields = ("username",)
-        help_texts = {"username": "Up to 150 characters: English letters, digits and @ . + - _ only."}
+        fields = ("username", "email")
+        labels = {"email": "Email (optional)"}
+        help_texts = {
+            "username": "Up to 150 characters: English letters, digits and @ . + - _ only.",
+            "email": "Only used to send you a link to reset your password if you forget it. Leave it empty if you "
+            "like: then only your institute's admin can reset it.",
+        }
+
+    def validate_password_for_user(self, user, password_field_name="password1"):  # noqa: S107 (a field's name)
+        # Django puts a weak password's errors under the confirmation, where nobody looks for them: they
+        # are about the password, so they show at it. A mismatch stays at the confirmation.
+        super().validate_password_for_user(user, password_field_name)
+
+    def clean_email(self):
+        email = get_user_model().objects.normalize_email(self.cleaned_data.get("email") or "")
+        if email and get_user_model().objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "Another account already uses this email address. Use a different one, or leave it empty. If the "
+                "account is yours, reset its password from the log-in page.",
+                code="email_taken",
+            )
+        return email
 
     def clean_username(self):
         # Letters from other alphabets can look exactly like ours (Cyrillic U+0435 and Latin e), so a look-alike
@@ -47,3 +68,12 @@ class SignupForm(UserCreationForm):
                 code="not_ascii",
             )
         return super().clean_username()
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Choosing a new password from a reset link: each error at the field it is about, as at sign-up."""
+
+    def clean(self):
+        self.validate_passwords("new_password1", "new_password2")
+        self.validate_password_for_user(self.user, "new_password1")
+        return super(SetPasswordForm, self).clean()

@@ -7,7 +7,10 @@ Django's cache, with django-ratelimit's windows, and a refused request never rea
 1. failed sign-ins per address (SIGN_IN_FAILURES_PER_ADDRESS): guesses at random usernames;
 2. every sign-in per address (SIGN_INS_PER_ADDRESS): someone repeating their own valid
    password, which fails nothing;
-3. accounts created per address (SIGN_UPS_PER_ADDRESS).
+3. accounts created per address (SIGN_UPS_PER_ADDRESS);
+4. password-reset requests per address and per email address (PASSWORD_RESETS_PER_ADDRESS,
+   PASSWORD_RESETS_PER_EMAIL): each sends an email. Counted whether or not an account uses the
+   email, so a refusal tells no more about accounts than the page itself does (nothing).
 
 A browser that has signed in as a username before (a signed cookie, `signed_in_before`) is not
 counted per address when it signs in as that username again, so a classmate's guesses from the same
@@ -75,29 +78,38 @@ class SignInLimitMiddleware:
     def __call__(self, request):
         kind = guarded(request)
         if kind is not None:
-            refusal = check_sign_in(request) if kind == "sign_in" else check_sign_up(request)
+            refusal = {"sign_in": check_sign_in, "sign_up": check_sign_up, "reset": check_reset}[kind](request)
             if refusal is not None:
                 return refuse(request, refusal)
         response = self.get_response(request)
         username = getattr(request, "signed_in_as", None)
-        if kind is not None and username is not None:
+        if kind in ("sign_in", "sign_up") and username is not None:
             remember(request, response, username, sign_up=kind == "sign_up")
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if guarded(request) != "sign_in" or getattr(request, "sign_in", None) is None:
+        kind = guarded(request)
+        if kind == "reset":
+            refusal = count_reset(request)
+        elif kind == "sign_in" and getattr(request, "sign_in", None) is not None:
+            refusal = count_sign_in(request)
+        else:
             return None
-        refusal = count_sign_in(request)
         return refuse(request, refusal) if refusal is not None else None
 
 
 @lru_cache(maxsize=1)
 def _guarded_paths() -> dict[str, str]:
-    return {reverse("login"): "sign_in", reverse("admin:login"): "sign_in", reverse("signup"): "sign_up"}
+    return {
+        reverse("login"): "sign_in",
+        reverse("admin:login"): "sign_in",
+        reverse("signup"): "sign_up",
+        reverse("password_reset"): "reset",
+    }
 
 
 def guarded(request) -> str | None:
-    """ "sign_in" or "sign_up" for a post to a form the limits guard, else None."""
+    """ "sign_in", "sign_up" or "reset" for a post to a form the limits guard, else None."""
     return _guarded_paths().get(request.path) if request.method == "POST" else None
 
 
@@ -153,6 +165,36 @@ def check_sign_up(request) -> Refusal | None:
     # Accounts are counted once created (remember).
     usage = _usage("sign-ups", address, settings.SIGN_UPS_PER_ADDRESS, increment=False)
     return refusal("sign_ups", usage) if spent(usage) else None
+
+
+def _reset_limits(request) -> list[tuple[str, str, str, str]]:
+    """(reason, group, value, rate) of each limit a password-reset request counts against."""
+    address = client_ip(request) or "unknown"
+    # As the form will look it up: Django matches the email case-insensitively.
+    email = request.POST.get("email", "").strip().lower()
+    return [
+        ("resets", "resets", address, settings.PASSWORD_RESETS_PER_ADDRESS),
+        ("reset_emails", "reset-emails", email, settings.PASSWORD_RESETS_PER_EMAIL),
+    ]
+
+
+def check_reset(request) -> Refusal | None:
+    """Looks, counting nothing: is this reset request's budget (its address's or its email's) spent?"""
+    for reason, group, value, rate in _reset_limits(request):
+        usage = _usage(group, value, rate, increment=False)
+        if spent(usage):
+            return refusal(reason, usage)
+    return None
+
+
+def count_reset(request) -> Refusal | None:
+    """Counts the request (after the CSRF check); the one that goes over a budget is refused, and a
+    request its address's budget refuses does not spend the email's."""
+    for reason, group, value, rate in _reset_limits(request):
+        usage = _usage(group, value, rate, increment=True)
+        if over(usage):
+            return refusal(reason, usage)
+    return None
 
 
 def axes_exempt(request, credentials) -> bool:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import LoginForm, SignupForm
+from accounts.forms import LoginForm, ResetPasswordForm, SignupForm
 
 # One host is given a whole IPv6 /64 and may use any address in it, so an IPv6 client is its /64.
 IPV6_PREFIX = 64
@@ -32,6 +32,33 @@ def signup(request):
 
 
 login_view = auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm)
+
+
+def reset_link_lifetime() -> str:
+    """How long a reset link works (PASSWORD_RESET_TIMEOUT), as the email and the page say it."""
+    hours = math.ceil(settings.PASSWORD_RESET_TIMEOUT / 3600)
+    if hours % 24 == 0:
+        return f"{hours // 24} day{'s' if hours != 24 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's: the page after it says the same whether or not an account uses the email, and
+    accounts.limits counts each request per address and per email before the form runs."""
+
+    def form_valid(self, form):
+        self.extra_email_context = {"link_lifetime": reset_link_lifetime()}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "link_lifetime": reset_link_lifetime()}
+
+
+password_reset = PasswordResetView.as_view()
+password_reset_done = PasswordResetDoneView.as_view()
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(form_class=ResetPasswordForm)
 
 
 def locked_out(request, response=None, credentials=None):

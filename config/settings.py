@@ -230,16 +230,39 @@ SIGN_INS_PER_ADDRESS = env.str("SIGN_INS_PER_ADDRESS", default="4/10s")
 KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT = env.str("KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT", default="10/5m")
 # - accounts created: a class signs up in its first hour; more can be added in the admin.
 SIGN_UPS_PER_ADDRESS = env.str("SIGN_UPS_PER_ADDRESS", default="60/h")
+# - password-reset requests: each sends an email (and looks the address up), and a student needs one
+#   or two; per address for a script, per email address so nobody's inbox can be flooded with links.
+#   Counted whether or not an account uses the email, so a refusal tells nothing about accounts.
+PASSWORD_RESETS_PER_ADDRESS = env.str("PASSWORD_RESETS_PER_ADDRESS", default="3/m")
+PASSWORD_RESETS_PER_EMAIL = env.str("PASSWORD_RESETS_PER_EMAIL", default="3/h")
 for _name in (
     "SIGN_IN_FAILURES_PER_ADDRESS",
     "SIGN_INS_PER_ADDRESS",
     "KNOWN_BROWSER_SIGN_INS_PER_ACCOUNT",
     "SIGN_UPS_PER_ADDRESS",
+    "PASSWORD_RESETS_PER_ADDRESS",
+    "PASSWORD_RESETS_PER_EMAIL",
 ):
     if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be a count per period, like 10/m, 120/5m or 60/h.")
 # How long a browser is remembered as having signed in as a username (the signed_in_before cookie).
 SIGNED_IN_BEFORE_DAYS = env.int("SIGNED_IN_BEFORE_DAYS", default=365)
+
+# --- email: password-reset links ------------------------------------------------------------------
+# Locally the emails are printed on the console (runserver's output). Production names an SMTP
+# server; without one, the deploy check warns, as the links would be printed to the server's log,
+# where anyone who reads it could take over the accounts (accounts/checks.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+# Sending runs inside the request: a mail server that never answers must not hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="UPSC practice <noreply@localhost>")
 
 # --- signing in: a username's lockout (django-axes) ------------------------------------------------
 # Wrong passwords count per username *and* address: a coaching centre's students share one public

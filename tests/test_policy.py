@@ -117,6 +117,10 @@ KEYLESS_ROUTES = {
     "signup",
     "login",
     "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     "favicon",
 }
 

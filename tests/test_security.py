@@ -177,7 +177,7 @@ def test_signup_refuses_a_password_like_the_username(client):
     response = client.post(
         reverse("signup"), {"username": "meenakshi", "password1": "meenakshi1", "password2": "meenakshi1"}
     )
-    assert response.context["form"].errors["password2"] == ["The password is too similar to the username."]
+    assert response.context["form"].errors == {"password1": ["The password is too similar to the username."]}
     assert not get_user_model().objects.filter(username="meenakshi").exists()
 
 
@@ -331,13 +331,57 @@ def test_templates_carry_no_inline_script_style_or_handler():
 # --- production settings -------------------------------------------------------------------------
 
 
+DEPLOY_CHECK = (
+    "import sys, django; from django.core.management import call_command;"
+    "django.setup(); sys.argv = ['manage.py']; call_command('check', deploy=True, fail_level='WARNING')"
+)
+
+
 def test_deploy_check_is_clean_in_production():
-    result = in_production(
-        "import sys, django; from django.core.management import call_command;"
-        "django.setup(); sys.argv = ['manage.py']; call_command('check', deploy=True, fail_level='WARNING')"
-    )
+    result = in_production(DEPLOY_CHECK, EMAIL_HOST="smtp.example.com")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "System check identified no issues (0 silenced).\n"
+
+
+def test_deploy_check_warns_when_reset_emails_would_go_to_the_log():
+    result = in_production(DEPLOY_CHECK, EMAIL_HOST="")
+    assert result.returncode == 1
+    assert (
+        "?: (accounts.W001) Password-reset emails are printed to the console (the server's log), not sent: anyone "
+        "who reads the log could reset any account's password." in result.stderr
+    )
+
+
+def test_production_sends_email_through_the_smtp_server_the_environment_names():
+    result = in_production(
+        "import json, django; from django.conf import settings as s; django.setup();"
+        "print(json.dumps({n: getattr(s, n) for n in ['EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER',"
+        "'EMAIL_HOST_PASSWORD', 'EMAIL_USE_TLS', 'EMAIL_TIMEOUT', 'DEFAULT_FROM_EMAIL']}))",
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="2525",
+        EMAIL_HOST_USER="practice",
+        EMAIL_HOST_PASSWORD="app-password",
+        EMAIL_USE_TLS="false",
+        DEFAULT_FROM_EMAIL="UPSC practice <no-reply@practice.example.org>",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "smtp.example.com",
+        "EMAIL_PORT": 2525,
+        "EMAIL_HOST_USER": "practice",
+        "EMAIL_HOST_PASSWORD": "app-password",
+        "EMAIL_USE_TLS": False,
+        "EMAIL_TIMEOUT": 10,
+        "DEFAULT_FROM_EMAIL": "UPSC practice <no-reply@practice.example.org>",
+    }
+
+
+def test_email_is_printed_to_the_console_without_a_mail_server():
+    result = in_production(
+        "import django; from django.conf import settings as s; django.setup(); print(s.EMAIL_BACKEND)", EMAIL_HOST=""
+    )
+    assert result.stdout == "django.core.mail.backends.console.EmailBackend\n"
 
 
 def test_production_settings_secure_cookies_and_transport():

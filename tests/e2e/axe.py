@@ -18,3 +18,17 @@ def blocking_violations(page, *, within: str | None = None) -> list[str]:
         for v in results.response["violations"]
         if v["impact"] in BLOCKING
     ]
+
+
+def scan_at_both_widths(page, name: str, screenshot) -> dict[str, list[str]]:
+    """The page as it is, at a phone's width and a laptop's: nothing wider than the screen, its
+    blocking findings by "<name>, <size>", and a screenshot of each."""
+    from tests.e2e.conftest import WIDTHS
+
+    found = {}
+    for size in ("phone", "desktop"):
+        page.set_viewport_size(WIDTHS[size])
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[size]["width"]
+        found[f"{name}, {size}"] = blocking_violations(page)
+        screenshot(page, f"{name}-{size}")
+    return found

@@ -7,23 +7,12 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from quiz.models import Attempt
-from tests.e2e.axe import blocking_violations
-from tests.e2e.conftest import WIDTHS
+from tests.e2e.axe import scan_at_both_widths
 from tests.e2e.paper import PAPER_URL
 from tests.factories import NoteFactory, QuestionFactory, QuizFactory, TopicFactory
 from tests.helpers import graded_attempt, right, topic_test, wrong
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _scan_at_both_widths(page, name: str, screenshot) -> dict[str, list[str]]:
-    found = {}
-    for size in ("phone", "desktop"):
-        page.set_viewport_size(WIDTHS[size])
-        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[size]["width"]
-        found[f"{name}, {size}"] = blocking_violations(page)
-        screenshot(page, f"{name}-{size}")
-    return found
 
 
 def test_practise_a_papers_mistakes_straight_after_it(page, live_server, sign_in, screenshot):
@@ -36,12 +25,12 @@ def test_practise_a_papers_mistakes_straight_after_it(page, live_server, sign_in
     page.goto(f"{live_server.url}{reverse('practice')}")
     expect(page.locator("[data-due]")).to_have_text("0")
     expect(page.locator("[data-paper-mistakes]")).to_contain_text("sent 2 questions here")
-    found = _scan_at_both_widths(page, "practice", screenshot)
+    found = scan_at_both_widths(page, "practice", screenshot)
 
     page.goto(f"{live_server.url}{reverse('attempt_result', args=[paper.public_id])}")
     offer = page.locator("[data-practise-now]")
     expect(offer).to_contain_text("2 questions you missed on this paper are in your practice boxes")
-    found |= _scan_at_both_widths(page, "result-practise-now", screenshot)
+    found |= scan_at_both_widths(page, "result-practise-now", screenshot)
     offer.get_by_role("button", name="Practise this paper's mistakes now").click()
 
     expect(page).to_have_url(PAPER_URL)
@@ -64,7 +53,7 @@ def test_test_yourself_on_a_topic_from_its_notes(page, live_server, sign_in, scr
     page.goto(f"{live_server.url}{topic.get_absolute_url()}")
     tested = page.get_by_role("link", name="Tested by 3 questions: test yourself on this topic")
     expect(tested).to_have_attribute("href", quiz.get_absolute_url())
-    found = _scan_at_both_widths(page, "study-topic-test", screenshot)
+    found = scan_at_both_widths(page, "study-topic-test", screenshot)
     page.get_by_role("link", name="Test yourself on this topic", exact=True).click()
 
     expect(page.get_by_role("heading", name="Topic test: Partnership vs alliance", level=1)).to_be_visible()
