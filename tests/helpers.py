@@ -81,6 +81,31 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
 # --- quizzes ------------------------------------------------------------------------------------
 
 
+def quiz_form(**fields) -> dict:
+    """What the admin's "Add quiz" form posts for a valid, published, fixed quiz with no questions;
+    `fields` replace or add to it (an empty string leaves a box unticked, as leaving it out does)."""
+    return {
+        "title": "Weekly test",
+        "slug": "weekly",
+        "instructions": "",
+        "position": "0",
+        "is_published": "on",
+        "time_limit": "00:20:00",
+        "seconds_per_question": "",
+        "marks_per_correct": "2",
+        "penalty_numerator": "1",
+        "penalty_denominator": "3",
+        "selection": "fixed",
+        "rule_difficulty_min": "1",
+        "rule_difficulty_max": "3",
+        "rule_count": "",
+        "attempts_allowed": "",
+        "explanations": "after_submit",
+        "quiz_questions-TOTAL_FORMS": "0",
+        "quiz_questions-INITIAL_FORMS": "0",
+    } | fields
+
+
 def topic_test(topic, **fields):
     """A rule quiz of ten drawn from `topic` alone, at exam pace: what the study pages link to."""
     fields = {

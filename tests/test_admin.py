@@ -30,7 +30,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
-from tests.helpers import T0, graded_attempt, queries_for, wrong
+from tests.helpers import T0, graded_attempt, queries_for, quiz_form, wrong
 
 ADD_URL = reverse("admin:content_question_add")
 FOUR = [
@@ -847,23 +847,8 @@ def test_admin_refuses_control_characters_in_notes_and_quizzes(staff_client):
     assert f"Remove the control character U+0009 at character 14: {IN_A_LINE}" in errors["heading"]
     assert f"Remove the control character U+0000 at character 5: {IN_TEXT}" in errors["body"]
 
-    quiz_form = {
-        "title": "Weekly\ntest",
-        "slug": "weekly",
-        "instructions": "Answer\x00 all.",
-        "position": "0",
-        "time_limit": "00:20:00",
-        "marks_per_correct": "2",
-        "penalty_numerator": "1",
-        "penalty_denominator": "3",
-        "selection": "rule",
-        "rule_difficulty_min": "1",
-        "rule_difficulty_max": "3",
-        "explanations": "after_submit",
-        "quiz_questions-TOTAL_FORMS": "0",
-        "quiz_questions-INITIAL_FORMS": "0",
-    }
-    response = staff_client.post(reverse("admin:quiz_quiz_add"), quiz_form)
+    form = quiz_form(title="Weekly\ntest", instructions="Answer\x00 all.", selection="rule", is_published="")
+    response = staff_client.post(reverse("admin:quiz_quiz_add"), form)
     errors = response.context["adminform"].form.errors
     assert f"Remove the control character U+000A at character 7: {IN_A_LINE}" in errors["title"]
     assert f"Remove the control character U+0000 at character 7: {IN_TEXT}" in errors["instructions"]

@@ -19,37 +19,22 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
-from tests.helpers import queries_for
+from tests.helpers import queries_for, quiz_form
 
 pytestmark = pytest.mark.django_db
 
 
 def test_admin_adds_a_fixed_quiz_with_its_questions(staff_client):
     first, second = QuestionFactory(), QuestionFactory()
-    form = {
-        "title": "Weekly test",
-        "slug": "weekly",
-        "instructions": "",
-        "position": 0,
-        "is_published": "on",
-        "time_limit": "00:20:00",
-        "seconds_per_question": "",
-        "marks_per_correct": "2",
-        "penalty_numerator": "1",
-        "penalty_denominator": "3",
-        "selection": "fixed",
-        "rule_difficulty_min": "1",
-        "rule_difficulty_max": "3",
-        "rule_count": "",
-        "attempts_allowed": "",
-        "explanations": "after_submit",
-        "quiz_questions-TOTAL_FORMS": "2",
-        "quiz_questions-INITIAL_FORMS": "0",
-        "quiz_questions-0-question": second.pk,
-        "quiz_questions-0-order": "1",
-        "quiz_questions-1-question": first.pk,
-        "quiz_questions-1-order": "2",
-    }
+    form = quiz_form(
+        **{
+            "quiz_questions-TOTAL_FORMS": "2",
+            "quiz_questions-0-question": second.pk,
+            "quiz_questions-0-order": "1",
+            "quiz_questions-1-question": first.pk,
+            "quiz_questions-1-order": "2",
+        }
+    )
     response = staff_client.post(reverse("admin:quiz_quiz_add"), form)
     assert response.status_code == 302, response.context["adminform"].form.errors
     quiz = Quiz.objects.get(slug="weekly")
@@ -58,22 +43,7 @@ def test_admin_adds_a_fixed_quiz_with_its_questions(staff_client):
 
 
 def test_admin_refuses_a_quiz_timed_two_ways(staff_client):
-    form = {
-        "title": "Both",
-        "slug": "both",
-        "position": 0,
-        "time_limit": "00:20:00",
-        "seconds_per_question": "72",
-        "marks_per_correct": "2",
-        "penalty_numerator": "1",
-        "penalty_denominator": "3",
-        "selection": "rule",
-        "rule_difficulty_min": "1",
-        "rule_difficulty_max": "3",
-        "explanations": "after_submit",
-        "quiz_questions-TOTAL_FORMS": "0",
-        "quiz_questions-INITIAL_FORMS": "0",
-    }
+    form = quiz_form(title="Both", slug="both", seconds_per_question="72", selection="rule", is_published="")
     response = staff_client.post(reverse("admin:quiz_quiz_add"), form)
     assert response.status_code == 200
     assert "Give either a time limit or seconds per question, not both." in response.content.decode()
@@ -147,22 +117,7 @@ def test_admin_quiz_list_links_to_its_attempts(staff_client, student):
 
 # --- issue 17, item 7: the error summary, rule or list, a new quiz last, "Add to quiz…" ------------
 
-QUIZ_FORM = {
-    "title": "Weekly test",
-    "slug": "weekly",
-    "position": 0,
-    "time_limit": "00:20:00",
-    "seconds_per_question": "",
-    "marks_per_correct": "2",
-    "penalty_numerator": "1",
-    "penalty_denominator": "3",
-    "selection": "fixed",
-    "rule_difficulty_min": "1",
-    "rule_difficulty_max": "3",
-    "explanations": "after_submit",
-    "quiz_questions-TOTAL_FORMS": "0",
-    "quiz_questions-INITIAL_FORMS": "0",
-}
+QUIZ_FORM = quiz_form(is_published="")
 
 
 def test_admin_quiz_error_summary_names_each_problem_and_links_its_field(staff_client):

@@ -28,31 +28,12 @@ from quiz import policy
 from quiz.models import Attempt, ExtraTime, Quiz, QuizQuestion
 from quiz.scoring import to_decimal
 from tests.factories import QuestionFactory, QuizFactory
-from tests.helpers import T0, db_examples, right, wrong
+from tests.helpers import T0, db_examples, quiz_form, right, wrong
 
 pytestmark = pytest.mark.django_db
 
 # What the admin's "Add quiz" form posts for a valid quiz; each test changes the fields it is about.
-QUIZ_FORM = {
-    "title": "Weekly test",
-    "slug": "weekly",
-    "instructions": "",
-    "position": "0",
-    "is_published": "on",
-    "time_limit": "00:20:00",
-    "seconds_per_question": "",
-    "marks_per_correct": "2",
-    "penalty_numerator": "1",
-    "penalty_denominator": "3",
-    "selection": "rule",
-    "rule_difficulty_min": "1",
-    "rule_difficulty_max": "3",
-    "rule_count": "",
-    "attempts_allowed": "",
-    "explanations": "after_submit",
-    "quiz_questions-TOTAL_FORMS": "0",
-    "quiz_questions-INITIAL_FORMS": "0",
-}
+QUIZ_FORM = quiz_form(selection="rule")
 
 
 def _admin_refuses(staff_client, changes: dict, field: str, message: str) -> None:

@@ -16,7 +16,18 @@ from quiz.selectors import results
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import HOUR, MINUTE, T0, before_the_seal, graded_attempt, history_rows, queries_for, right, wrong
+from tests.helpers import (
+    HOUR,
+    MINUTE,
+    T0,
+    before_the_seal,
+    graded_attempt,
+    history_rows,
+    queries_for,
+    quiz_form,
+    right,
+    wrong,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -179,29 +190,15 @@ def test_score_oracle_staff_allowed_to_view_attempts_see_everything(client, live
 
 
 def _quiz_form(**fields) -> dict:
-    """The admin's quiz form for a fixed quiz with no questions; `fields` replace the defaults."""
-    return {
+    """The admin's quiz form for a sealed live mock with no questions; `fields` replace the defaults."""
+    sealed = {
         "title": "Weekly live mock",
-        "slug": "weekly",
-        "instructions": "",
-        "position": "0",
-        "is_published": "on",
         "time_limit": "00:30:00",
-        "seconds_per_question": "",
-        "marks_per_correct": "2",
-        "penalty_numerator": "1",
-        "penalty_denominator": "3",
-        "selection": "fixed",
-        "rule_difficulty_min": "1",
-        "rule_difficulty_max": "3",
-        "rule_count": "",
-        "attempts_allowed": "",
         "explanations": "after_close",
         "closes_at_0": "2026-11-22",
         "closes_at_1": "16:30:00",
-        "quiz_questions-TOTAL_FORMS": "0",
-        "quiz_questions-INITIAL_FORMS": "0",
-    } | fields
+    }
+    return quiz_form(**sealed | fields)
 
 
 @pytest.mark.parametrize(
