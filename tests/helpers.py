@@ -59,10 +59,18 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
 
     Answers are saved `seconds_apart` from the start and from each other, in the order given.
     """
-    from quiz.services.answers import answer_save
     from quiz.services.attempts import attempt_start, attempt_submit
 
     attempt = attempt_start(quiz=quiz, user=user, now=now).attempt
+    moment = answers_saved(attempt, picks, now=now, seconds_apart=seconds_apart)
+    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+
+
+def answers_saved(attempt, picks: dict, *, now, seconds_apart: int = 0):
+    """Save `picks` (question to Choice, or None for a blank) on an open attempt through the autosave's
+    service, `seconds_apart` after `now` and each other; returns the moment of the last."""
+    from quiz.services.answers import answer_save
+
     moment = now
     for question, choice in picks.items():
         moment += timedelta(seconds=seconds_apart)
@@ -75,7 +83,7 @@ def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
                 marked=False,
                 now=moment,
             )
-    return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
+    return moment
 
 
 # --- quizzes ------------------------------------------------------------------------------------

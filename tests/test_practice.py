@@ -16,7 +16,7 @@ from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from quiz.services.errors import PaperRunning, QuizUnavailable
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import DAY, T0, before_the_seal, graded_attempt, queries_for, right, wrong
+from tests.helpers import DAY, T0, answers_saved, before_the_seal, graded_attempt, queries_for, right, wrong
 
 # 09:00 UTC (T0) is 14:30 in India: the schedule counts local (Asia/Kolkata) dates.
 
@@ -112,15 +112,7 @@ def test_practice_round_draws_due_cards_most_urgent_first_and_promotes_them(stud
     assert round_.is_timed is False
     assert round_.deadline == T0 + 5 * DAY  # untimed: closes itself a day later if left open
 
-    for question, choice in {q1: right(q1), q2: right(q2)}.items():
-        answer_save(
-            user=round_.user,
-            attempt_public_id=round_.public_id,
-            question_id=question.pk,
-            choice_id=choice.pk,
-            marked=False,
-            now=T0 + 4 * DAY,
-        )
+    answers_saved(round_, {q1: right(q1), q2: right(q2)}, now=T0 + 4 * DAY)
     closed = attempt_submit(attempt=round_, now=T0 + 4 * DAY + timedelta(minutes=5))
     assert (closed.score, closed.max_score) == (4, 4)
     assert cards(student) == {"p-1": (3, date(2026, 12, 3), 1), "p-2": (2, date(2026, 11, 29), 1)}
@@ -340,18 +332,6 @@ def test_practice_quiz_window_is_read_only_in_the_admin(staff_client, student, q
 # --- practise now: a paper's mistakes, and cards not yet due -------------------------------------
 
 
-def _answer(round_, picks: dict, *, now):
-    for question, choice in picks.items():
-        answer_save(
-            user=round_.user,
-            attempt_public_id=round_.public_id,
-            question_id=question.pk,
-            choice_id=choice.pk,
-            marked=False,
-            now=now,
-        )
-
-
 def test_practice_page_offers_the_last_papers_mistakes_at_once(student_client, student, quiz, questions, time_machine):
     time_machine.move_to(T0, tick=False)
     q1, q2, q3, _ = questions
@@ -392,7 +372,7 @@ def test_practice_round_early_keeps_a_right_card_and_restarts_a_wrong_one(studen
         practice_start(user=student, now=T0)
     round_ = practice_start(user=student, scope="early", now=T0 + timedelta(hours=1))
     assert [item.question.key for item in round_.items.order_by("position")] == ["p-2", "p-3", "p-4"]
-    _answer(round_, {q2: right(q2), q3: wrong(q3)}, now=T0 + timedelta(hours=1))
+    answers_saved(round_, {q2: right(q2), q3: wrong(q3)}, now=T0 + timedelta(hours=1))
     attempt_submit(attempt=round_, now=T0 + timedelta(hours=2))
     assert cards(student) == {
         "p-2": (1, date(2026, 11, 23), 1),  # right before it was due: stays in box 1, due when it was
