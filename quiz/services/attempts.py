@@ -46,10 +46,7 @@ def attempt_start(*, quiz: Quiz, user, now: datetime | None = None) -> Started:
     now = now or timezone.now()
     _close_expired_of(user, now=now)
     with transaction.atomic():
-        current, layout = _open_attempt_locked(user)
-        taken = Attempt.objects.filter(user=user, quiz=quiz).count()
-        check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
-        _raise_refusal(check, quiz=quiz)
+        check, taken, layout = _start_checked(user, quiz=quiz, now=now)
         if check.resume is not None:
             return Started(attempt=check.resume)
         if check.closes_practice is not None:
@@ -89,10 +86,7 @@ def practice_start(
     _close_expired_of(user, now=now)
     quiz = Quiz.objects.practice()
     with transaction.atomic():
-        current, layout = _open_attempt_locked(user)
-        taken = Attempt.objects.filter(user=user, quiz=quiz).count()
-        check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
-        _raise_refusal(check, quiz=quiz)
+        check, taken, layout = _start_checked(user, quiz=quiz, now=now)
         if check.resume is not None:
             return check.resume
         question_ids = list(
@@ -113,11 +107,17 @@ def practice_start(
         )
 
 
-def _raise_refusal(check: policy.StartCheck, *, quiz: Quiz) -> None:
+def _start_checked(user, *, quiz: Quiz, now: datetime) -> tuple[policy.StartCheck, int, str]:
+    """Inside the start's transaction: lock the student's open paper, ask `policy.start_check`, and
+    raise its refusal. Returns the check, the papers already taken and the layout a new one takes."""
+    current, layout = _open_attempt_locked(user)
+    taken = Attempt.objects.filter(user=user, quiz=quiz).count()
+    check = policy.start_check(quiz=quiz, open_attempt=current, taken=taken, length=None, now=now)
     if check.refusal == policy.StartRefusal.OTHER_PAPER:
         raise PaperRunning(quiz=quiz, attempt=check.other_paper)
     if check.refusal is not None:
         raise QuizUnavailable(check.refusal, quiz=quiz)
+    return check, taken, layout
 
 
 def _close_expired_of(user, *, now: datetime) -> None:
