@@ -1,25 +1,38 @@
 """A rule quiz's draw keeps the questions' secrets: no paper sets a question beside one giving it away."""
 
+import pytest
+
 from content.selectors import giveaway_pairs, shared_fact_pairs
 from quiz.services.attempts import attempt_start
 from tests.factories import FactFactory, QuestionFactory, RuleQuizFactory, UserFactory
 
 
+def _linked_by_a_fact(link: str):
+    """Two questions and one fact the second tests: the first `reveals` it (a give-away) or `tests`
+    it too (two questions on one fact)."""
+    first, second = QuestionFactory.create_batch(2)
+    fact = FactFactory(note=second.note)
+    getattr(first, link).add(fact)
+    second.tests.add(fact)
+    return first, second
+
+
 def _giver_and_taker():
-    giver, taker = QuestionFactory.create_batch(2)
-    fact = FactFactory(note=taker.note)
-    giver.reveals.add(fact)
-    taker.tests.add(fact)
-    return giver, taker
+    return _linked_by_a_fact("reveals")
 
 
-def test_giveaway_pairs_reads_the_fact_links_in_one_query(db, django_assert_num_queries):
-    giver, taker = _giver_and_taker()
+def _sharing_a_fact():
+    return _linked_by_a_fact("tests")
+
+
+@pytest.mark.parametrize(("selector", "link"), [(giveaway_pairs, "reveals"), (shared_fact_pairs, "tests")])
+def test_fact_pairs_read_the_fact_links_in_one_query(db, django_assert_num_queries, selector, link):
+    first, second = _linked_by_a_fact(link)
     bystander = QuestionFactory()
     bystander.tests.add(FactFactory())
     with django_assert_num_queries(1):
-        pairs = giveaway_pairs([giver.pk, taker.pk, bystander.pk])
-    assert pairs == {frozenset((giver.pk, taker.pk))}
+        pairs = selector([first.pk, second.pk, bystander.pk])
+    assert pairs == {frozenset((first.pk, second.pk))}
 
 
 def test_giveaway_pairs_ignores_questions_outside_the_pool(db):
@@ -45,23 +58,6 @@ def test_attempt_start_sets_fewer_than_every_match_rather_than_a_giveaway(db):
     quiz = RuleQuizFactory(rule_count=None)
     attempt = attempt_start(quiz=quiz, user=UserFactory()).attempt
     assert attempt.items.count() == 1
-
-
-def _sharing_a_fact():
-    first, second = QuestionFactory.create_batch(2)
-    fact = FactFactory(note=first.note)
-    first.tests.add(fact)
-    second.tests.add(fact)
-    return first, second
-
-
-def test_shared_fact_pairs_reads_the_fact_links_in_one_query(db, django_assert_num_queries):
-    first, second = _sharing_a_fact()
-    bystander = QuestionFactory()
-    bystander.tests.add(FactFactory())
-    with django_assert_num_queries(1):
-        pairs = shared_fact_pairs([first.pk, second.pk, bystander.pk])
-    assert pairs == {frozenset((first.pk, second.pk))}
 
 
 def test_attempt_start_keeps_two_questions_on_one_fact_apart(db):
