@@ -62,8 +62,6 @@ MIDDLEWARE = [
     # Refuses sign-ins and sign-ups over their limits before any password is hashed (after the CSRF
     # check, so a forged cross-site post never counts against anyone), and remembers signed-in browsers.
     "accounts.limits.SignInLimitMiddleware",
-    # Turns django-ratelimit's refusal into our 429 page (RATELIMIT_VIEW) instead of a bare 403.
-    "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes requires: it turns a lockout flagged during login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,8 +186,6 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
     )
 }
-# django-ratelimit: refused requests are answered by our own views (a clear message, Retry-After).
-RATELIMIT_VIEW = "config.views.rate_limited"
 
 # --- signing in: the client's address -----------------------------------------------------------
 # Every limit below counts per address (accounts.views.client_ip). A request from one of

@@ -4,14 +4,6 @@ import math
 
 from django.shortcuts import render
 
-# The limits django-ratelimit's decorator applies count per minute, so a minute is always long enough.
-RETRY_AFTER_SECONDS = 60
-
-
-def rate_limited(request, exception=None):
-    """django-ratelimit's refusal (RATELIMIT_VIEW): a 429 page that says what happened and when to retry."""
-    return too_many_requests(request, retry_after=RETRY_AFTER_SECONDS)
-
 
 def too_many_requests(request, *, retry_after: int, reason: str = ""):
     """A 429 that says why (templates/429.html words each `reason`) and exactly when to try again."""
