@@ -93,7 +93,23 @@ class QuizAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
     readonly_fields = ["item_analysis", "paper_checks"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "instructions", "position", "is_published", "item_analysis"]}),
-        ("Time", {"fields": ["time_limit", "seconds_per_question"], "description": "Give one of the two."}),
+        (
+            "Time",
+            {
+                "fields": ["time_limit", "seconds_per_question"],
+                "description": "Give one of the two, or neither for a live mock with a common start (below).",
+            },
+        ),
+        (
+            "Live mock: a common start",
+            {
+                "fields": ["starts_at", "lobby_minutes"],
+                "description": "Every paper starts at the common start and ends at the close (under Sitting), "
+                "plus each student's extra time; a student who joins late gets the time that is left. The key "
+                "and every score, with the all-India rank, appear at the close. Needs explanations only after "
+                "it closes, a close, and no opening.",
+            },
+        ),
         ("Marking", {"fields": ["marks_per_correct", "penalty_numerator", "penalty_denominator"]}),
         (
             "Questions",
@@ -189,11 +205,15 @@ class QuizAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
                 "opens_at",
                 "closes_at",
                 "exam_conditions",
+                "starts_at",
+                "lobby_minutes",
             ]
         return readonly
 
     @admin.display(description="time")
     def timing(self, quiz: Quiz) -> str:
+        if quiz.is_scheduled:
+            return f"live: {int(quiz.time_for(0).total_seconds() // 60)} min from the common start"
         if quiz.time_limit is not None:
             return f"{int(quiz.time_limit.total_seconds() // 60)} min"
         return f"{quiz.seconds_per_question} s / question"

@@ -18,7 +18,18 @@ from content.bank import Bank, BankError, Key, Line, LoadReport, Prose, Record, 
 from content.models import Question, Source, Topic
 from quiz import policy
 from quiz.models import Quiz, QuizQuestion
-from quiz.models.quizzes import MARKS_MAX, PACE_MAX, PACE_MIN, TIME_LIMIT_MAX, TIME_LIMIT_MIN, WINDOW_MAX, WINDOW_MIN
+from quiz.models.quizzes import (
+    LOBBY_MINUTES_MAX,
+    LOBBY_MINUTES_MIN,
+    MARKS_MAX,
+    PACE_MAX,
+    PACE_MIN,
+    TIME_LIMIT_MAX,
+    TIME_LIMIT_MIN,
+    WINDOW_MAX,
+    WINDOW_MIN,
+    scheduled_window_refusal,
+)
 
 # The quizzes file's name without its suffix: quizzes.yaml (or .yml, .json), wherever load_bank finds it.
 QUIZZES = "quizzes"
@@ -77,16 +88,22 @@ class QuizIn(Record):
     # With an offset (2026-12-01T09:00:00+05:30): a bare time would be ambiguous.
     opens_at: AwareDatetime | None = None
     closes_at: AwareDatetime | None = None
+    # A live mock (Quiz.starts_at): every paper runs from this common start to closes_at, so it gives
+    # neither minutes nor seconds_per_question, and it is sealed (explanations after_close).
+    starts_at: AwareDatetime | None = None
+    lobby_minutes: Annotated[StrictInt, Field(ge=LOBBY_MINUTES_MIN, le=LOBBY_MINUTES_MAX)] = 30
 
     @model_validator(mode="after")
     def _one_of_each(self):
-        if (self.minutes is None) == (self.seconds_per_question is None):
+        if self.starts_at is not None:
+            self._scheduled_check()
+        elif (self.minutes is None) == (self.seconds_per_question is None):
             raise ValueError("give either minutes or seconds_per_question")
         if (self.questions is None) == (self.draw is None):
             raise ValueError("give either questions (a fixed list) or draw (a rule)")
         if self.questions is not None and not self.questions:
             raise ValueError("a fixed quiz lists at least one question")
-        for name in ("opens_at", "closes_at"):
+        for name in ("opens_at", "closes_at", "starts_at"):
             moment = getattr(self, name)
             if moment is not None and not WINDOW_MIN <= moment <= WINDOW_MAX:
                 raise ValueError(f"{name} must be from 2000-01-01 to 2100-01-01")
@@ -98,6 +115,18 @@ class QuizIn(Record):
         if self.explanations == "after_close" and self.closes_at is None:
             raise ValueError("explanations after_close needs a closes_at")
         return self
+
+    def _scheduled_check(self):
+        if self.minutes is not None or self.seconds_per_question is not None:
+            raise ValueError("a live mock (starts_at) runs from its start to closes_at: give no minutes or pace")
+        if self.opens_at is not None:
+            raise ValueError("a live mock (starts_at) has no opens_at: its lobby opens lobby_minutes before")
+        if self.explanations != "after_close":
+            raise ValueError("a live mock (starts_at) is sealed: give explanations after_close")
+        if self.closes_at is None or self.closes_at <= self.starts_at:
+            raise ValueError("a live mock (starts_at) needs a closes_at after its start")
+        if message := scheduled_window_refusal(self.starts_at, self.closes_at):
+            raise ValueError(message)
 
 
 def quizzes_read(*, bank: Bank) -> list[QuizIn] | None:
@@ -177,6 +206,8 @@ def _fields(record: QuizIn) -> dict:
         "explanations": record.explanations,
         "opens_at": record.opens_at,
         "closes_at": record.closes_at,
+        "starts_at": record.starts_at,
+        "lobby_minutes": record.lobby_minutes,
         "exam_conditions": record.exam_conditions,
     } | defaults
 

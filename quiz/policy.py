@@ -17,7 +17,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from quiz.models import Attempt, AttemptQuestion, Quiz, QuizQuestion
+from quiz.models import Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion
 
 # --- time ----------------------------------------------------------------------------------------
 
@@ -84,6 +84,7 @@ def answer_refusal(attempt: Attempt, now: datetime) -> AnswerRefusal | None:
 
 class StartRefusal(StrEnum):
     NOT_PUBLISHED = "not_published"
+    BEFORE_START = "before_start"  # a live mock, before its common start (its lobby may be open)
     UPCOMING = "upcoming"
     CLOSED = "closed"
     OTHER_PAPER = "other_paper"  # one paper at a time, as in the exam hall
@@ -128,6 +129,8 @@ def start_check(
     refusal = None
     if not quiz.is_published and not quiz.is_practice:
         refusal = StartRefusal.NOT_PUBLISHED
+    elif quiz.starts_at is not None and now < quiz.starts_at:
+        refusal = StartRefusal.BEFORE_START
     elif quiz.opens_at is not None and now < quiz.opens_at:
         refusal = StartRefusal.UPCOMING
     elif quiz.closes_at is not None and now >= quiz.closes_at:
@@ -139,6 +142,49 @@ def start_check(
     if refusal is not None:
         return StartCheck(refusal=refusal, attempts_left=left)
     return StartCheck(closes_practice=closes_practice, attempts_left=left)
+
+
+# --- a live mock: one start and one end for everyone ---------------------------------------------
+
+
+def paper_deadline(quiz: Quiz, *, now: datetime, time_allowed: timedelta, allowance: ExtraTime | None) -> datetime:
+    """When a timed paper of `quiz` started at `now` ends, fixed at its start.
+
+    A live mock's papers all end at its close, stretched by the student's extra time over the
+    sitting it schedules (start to close), so a late joiner gets only the time that is left and
+    extra time is added to the common end, not cut off by it. Any other paper runs its time
+    (stretched) from its start, and never past the quiz's close.
+    """
+    if quiz.starts_at is not None:
+        window = quiz.closes_at - quiz.starts_at
+        return quiz.closes_at + (allowance.stretch(window) - window if allowance is not None else timedelta(0))
+    deadline = now + (allowance.stretch(time_allowed) if allowance is not None else time_allowed)
+    return deadline if quiz.closes_at is None else min(deadline, quiz.closes_at)
+
+
+class Stage(StrEnum):
+    """Where a live mock stands at a moment, for its lobby (the quiz page) and the lobby's clock."""
+
+    SOON = "soon"  # its lobby has not opened
+    LOBBY = "lobby"  # students may wait in its lobby; Start is refused until the common start
+    STARTED = "started"  # Start opens a paper ending at the common end
+    CLOSED = "closed"
+
+
+def lobby_opens_at(quiz: Quiz) -> datetime | None:
+    """When a live mock's lobby opens (None: the quiz has no common start)."""
+    return None if quiz.starts_at is None else quiz.starts_at - timedelta(minutes=quiz.lobby_minutes)
+
+
+def stage(quiz: Quiz, now: datetime) -> Stage | None:
+    """Where a live mock stands at `now` (None: not a live mock). Start itself is `start_check`'s."""
+    if quiz.starts_at is None:
+        return None
+    if now >= quiz.closes_at:
+        return Stage.CLOSED
+    if now >= quiz.starts_at:
+        return Stage.STARTED
+    return Stage.LOBBY if now >= lobby_opens_at(quiz) else Stage.SOON
 
 
 # --- who may see a key ---------------------------------------------------------------------------

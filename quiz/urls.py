@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("quizzes/", views.quiz_list, name="quiz_list"),
     path("quizzes/<slug:slug>/", views.quiz_detail, name="quiz_detail"),
+    path("quizzes/<slug:slug>/lobby/", views.quiz_lobby, name="quiz_lobby"),
     path("quizzes/<slug:slug>/start/", views.quiz_start, name="quiz_start"),
     path("attempts/<uuid:public_id>/", views.attempt_paper, name="attempt_paper"),
     # Any id here, so that a malformed one gets the JSON contract's 404, not an HTML page.

@@ -131,7 +131,48 @@ def quiz_detail(request, slug: str):
         context["start"] = policy.start_check(quiz=quiz, open_attempt=None, taken=0, length=quiz.length, now=now)
     if context["start"].resume is not None:
         context["seconds_left"] = policy.seconds_left(context["start"].resume, now)
+    if quiz.is_scheduled:
+        context |= _lobby(quiz, extra=context.get("extra_time"), now=now)
     return render(request, "quiz/quiz_detail.html", context)
+
+
+def _lobby(quiz: Quiz, *, extra, now) -> dict:
+    """A live mock's page is its lobby: where it stands, the seconds to its start for the countdown,
+    and when this student's paper would end (the common end, stretched by their extra time)."""
+    stage = policy.stage(quiz, now)
+    end = policy.paper_deadline(quiz, now=now, time_allowed=quiz.duration, allowance=extra)
+    return {
+        "stage": stage,
+        "seconds_to_start": policy.seconds_until(quiz.starts_at, now),
+        "timing": wording.common_end(quiz, end if end != quiz.closes_at else None),
+        "lobby_soon": wording.lobby_opens(quiz, policy.lobby_opens_at(quiz)) if stage == policy.Stage.SOON else "",
+        "signed_out": wording.LOBBY_SIGNED_OUT,
+    }
+
+
+@require_GET
+@never_cache
+def quiz_lobby(request, slug: str):
+    """A live mock's lobby clock, as the server keeps it: where the mock stands, the seconds to its
+    start, and whether the caller is signed in. The lobby's countdown asks at its zero (and when the
+    page is seen again), and Start opens only when this says so: the device never starts a mock.
+    One query, as every student in the lobby asks at the same second."""
+    quiz = (
+        Quiz.objects.published()
+        .filter(slug=slug, starts_at__isnull=False)
+        .only("starts_at", "closes_at", "lobby_minutes")
+        .first()
+    )
+    if quiz is None:
+        return _error(wording.NOT_FOUND, 404)
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "stage": policy.stage(quiz, now),
+            "seconds_to_start": policy.seconds_until(quiz.starts_at, now),
+            "signed_in": request.user.is_authenticated,
+        }
+    )
 
 
 def _get_published_quiz(slug: str) -> Quiz:

@@ -59,6 +59,8 @@ PRACTICE_RULE = (
 def start_refusal(reason: StartRefusal, *, quiz: Quiz, other_paper: Attempt | None = None) -> str:
     if reason == StartRefusal.NOT_PUBLISHED:
         return "This quiz is not published."
+    if reason == StartRefusal.BEFORE_START:
+        return before_start(quiz)
     if reason == StartRefusal.UPCOMING:
         return f"This quiz opens on {date_format(timezone.localtime(quiz.opens_at), 'j F Y, H:i')}."
     if reason == StartRefusal.CLOSED:
@@ -72,6 +74,43 @@ def start_refusal(reason: StartRefusal, *, quiz: Quiz, other_paper: Attempt | No
     if quiz.is_practice:
         return PRACTICE_EMPTY
     return "This quiz has no published questions yet."
+
+
+# --- a live mock's lobby (policy.stage) ---------------------------------------------------------
+
+
+def _moment(moment) -> str:
+    return date_format(timezone.localtime(moment), "j F Y, H:i")
+
+
+def before_start(quiz: Quiz) -> str:
+    """Start pressed before a live mock's common start (StartRefusal.BEFORE_START)."""
+    return (
+        f"This live mock starts for everyone at {_moment(quiz.starts_at)}, not before: "
+        "wait in its lobby and press Start then."
+    )
+
+
+def lobby_opens(quiz: Quiz, opens_at) -> str:
+    """A live mock whose lobby has not opened yet (policy.Stage.SOON)."""
+    return (
+        f"This live mock starts for everyone at {_moment(quiz.starts_at)}. Its lobby opens at "
+        f"{_moment(opens_at)}, {quiz.lobby_minutes} minute{'s' if quiz.lobby_minutes != 1 else ''} before."
+    )
+
+
+def common_end(quiz: Quiz, your_end=None) -> str:
+    """How a live mock is timed, on its page: one start, one end, the late joiner's time."""
+    sentence = (
+        f"Every paper starts at {_moment(quiz.starts_at)} and ends at {_moment(quiz.closes_at)}"
+        + (f" (yours at {_moment(your_end)}, with your extra time)" if your_end else "")
+        + ", however late it is started: a student who starts late gets only the time that is left."
+    )
+    return sentence
+
+
+LOBBY_SIGNED_OUT = "You are not signed in: sign in now, so that you can start the moment the mock does."
+LOBBY_STARTED = "The live mock has started: press Start."
 
 
 PRACTICE_CLOSED_FOR_START = (

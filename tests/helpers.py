@@ -109,6 +109,7 @@ def quiz_form(**fields) -> dict:
         "rule_count": "",
         "attempts_allowed": "",
         "explanations": "after_submit",
+        "lobby_minutes": "30",
         "quiz_questions-TOTAL_FORMS": "0",
         "quiz_questions-INITIAL_FORMS": "0",
     } | fields

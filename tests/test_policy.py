@@ -106,6 +106,7 @@ KEYLESS_ROUTES = {
     "home",
     "quiz_list",
     "quiz_detail",
+    "quiz_lobby",  # a live mock's clock: its stage and seconds to the start
     "quiz_start",
     "attempt_paper",
     "attempt_answer",

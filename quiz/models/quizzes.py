@@ -27,6 +27,9 @@ _WINDOW_VALIDATORS = [
     MinValueValidator(WINDOW_MIN, message="Give a date from 1 January 2000 to 1 January 2100."),
     MaxValueValidator(WINDOW_MAX, message="Give a date from 1 January 2000 to 1 January 2100."),
 ]
+# A live mock's lobby opens this long before its common start: long enough to read the instructions
+# and sign in, and never so long that the lobby is a second quiz page open for days.
+LOBBY_MINUTES_MIN, LOBBY_MINUTES_MAX = 1, 24 * 60
 
 
 class MarkingScheme:
@@ -149,6 +152,29 @@ class Quiz(MarkingScheme, models.Model):
         help_text="No paper runs past this moment: a late start gets less time.",
         validators=_WINDOW_VALIDATORS,
     )
+    # A live mock: every paper starts at `starts_at` and ends at `closes_at` (each student's extra
+    # time added), so its timing is its schedule, not a time limit or a pace.
+    starts_at = models.DateTimeField(
+        "common start",
+        null=True,
+        blank=True,
+        validators=_WINDOW_VALIDATORS,
+        help_text="A live mock: Start opens for everyone at this moment, and every paper ends at the close (plus "
+        "each student's extra time); a student who joins late gets the time that is left. Leave the time limit, "
+        "the pace and the opening empty, give a close, and show explanations only after the quiz closes.",
+    )
+    lobby_minutes = models.PositiveSmallIntegerField(
+        "lobby opens (minutes before the start)",
+        default=30,
+        help_text="From 1 to 1440 (a day): from then students may wait in the lobby, with the instructions, "
+        "the marking and a countdown to the start.",
+        validators=[
+            MinValueValidator(LOBBY_MINUTES_MIN, message="Open the lobby at least 1 minute before the start."),
+            MaxValueValidator(
+                LOBBY_MINUTES_MAX, message="Open the lobby at most 1440 minutes (a day) before the start."
+            ),
+        ],
+    )
     exam_conditions = models.BooleanField(
         "exam conditions",
         default=False,
@@ -173,9 +199,16 @@ class Quiz(MarkingScheme, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(time_limit__isnull=False, seconds_per_question__isnull=True)
-                | Q(time_limit__isnull=True, seconds_per_question__isnull=False),
+                | Q(time_limit__isnull=True, seconds_per_question__isnull=False)
+                | Q(starts_at__isnull=False),
                 name="quiz_one_way_of_timing",
                 violation_error_message="Give either a time limit or seconds per question, not both.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(time_limit__isnull=True, seconds_per_question__isnull=True),
+                name="quiz_scheduled_timed_by_its_schedule",
+                violation_error_message="A live mock with a common start runs from its start to its close: leave "
+                "the time limit and seconds per question empty.",
             ),
             models.CheckConstraint(
                 condition=Q(penalty_denominator__gt=0),
@@ -231,6 +264,24 @@ class Quiz(MarkingScheme, models.Model):
                 name="quiz_opens_before_it_closes",
                 violation_error_message="The quiz must open before it closes.",
             ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(starts_at__gte=WINDOW_MIN, starts_at__lte=WINDOW_MAX),
+                name="quiz_start_2000_to_2100",
+                violation_error_message="The common start is between 1 January 2000 and 1 January 2100.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lobby_minutes__gte=LOBBY_MINUTES_MIN, lobby_minutes__lte=LOBBY_MINUTES_MAX),
+                name="quiz_lobby_1_to_1440_minutes",
+                violation_error_message="The lobby opens from 1 to 1440 minutes (a day) before the start.",
+            ),
+            # A live mock is sealed (policy.release_at): its key and every score appear at its close.
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(closes_at__gt=models.F("starts_at"), explanations="after_close", opens_at__isnull=True),
+                name="quiz_scheduled_is_sealed_and_closes_after_its_start",
+                violation_error_message="A live mock with a common start needs a close after its start, no "
+                "separate opening (its lobby opens before the start), and explanations only after it closes.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -248,8 +299,17 @@ class Quiz(MarkingScheme, models.Model):
                     f"no larger than the denominator ({denominator})."
                 }
             )
+        if message := scheduled_window_refusal(self.starts_at, self.closes_at):
+            raise ValidationError({"closes_at": message})
+
+    @property
+    def is_scheduled(self) -> bool:
+        """A live mock: one common start and one common end for every paper (`starts_at`)."""
+        return self.starts_at is not None
 
     def time_for(self, question_count: int) -> timedelta:
+        if self.starts_at is not None:
+            return self.closes_at - self.starts_at
         if self.time_limit is not None:
             return self.time_limit
         return timedelta(seconds=self.seconds_per_question * question_count)
@@ -266,6 +326,17 @@ class Quiz(MarkingScheme, models.Model):
         if self.rule_traps_only:
             condition &= Q(is_trap=True)
         return condition
+
+
+def scheduled_window_refusal(starts_at: datetime | None, closes_at: datetime | None) -> str | None:
+    """Why a live mock's start and close cannot be (None: they can): the sitting they make, from the
+    start to the close, is held to a time limit's bounds. Not a database constraint, as date arithmetic
+    in a CHECK needs a function SQLite has only inside Django; the form and the bank loader ask here."""
+    if starts_at is None or closes_at is None or closes_at <= starts_at:
+        return None  # no live mock, or the constraint's own message says what is wrong
+    if not TIME_LIMIT_MIN <= closes_at - starts_at <= TIME_LIMIT_MAX:
+        return "A live mock runs from 1 minute to 8 hours: close it that long after its common start."
+    return None
 
 
 class QuizQuestion(models.Model):

@@ -8,10 +8,11 @@ Whether the result may be read at all is `policy.result_withheld_until`, and its
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, FloatField, Max, Min, Q, Sum
+from django.db.models.functions import Cast
 
 from content.models import Choice, Question
 from quiz import policy
@@ -165,12 +166,25 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
 
 
 @dataclass(frozen=True)
+class Cohort:
+    """The field a paper is ranked in (every first attempt, this one standing in for its student's
+    own), for comparison: the topper's and the average score. In marks when every paper in it has the
+    same maximum (a live mock's papers do), else None; as a share of the maximum, in percent, always."""
+
+    top: Decimal | None
+    average: Decimal | None
+    top_percent: Decimal
+    average_percent: Decimal
+
+
+@dataclass(frozen=True)
 class Standing:
     rank: int  # 1 + how many other first attempts scored higher
     of: int  # first attempts compared, this one included
     tied: int  # other first attempts with the same score
     percentile: Fraction | None  # None when nobody else has sat it
     first_attempt: bool  # False: a retake, ranked as if it were the first
+    cohort: Cohort | None = None
 
     @property
     def percentile_shown(self) -> int | None:
@@ -189,6 +203,9 @@ class Standing:
 
 # Scores have two decimals, so a real difference of two cross-products is at least 0.0001.
 TIE = Decimal("0.00005")
+# A paper's score as a percentage of its maximum, for the field's topper and average (floats, as
+# SQLite would divide two whole numbers of marks as integers).
+SHARE = Cast("score", FloatField()) * 100 / Cast("max_score", FloatField())
 
 
 def standing(attempt: Attempt) -> Standing | None:
@@ -197,7 +214,11 @@ def standing(attempt: Attempt) -> Standing | None:
     Scores are compared as a share of each paper's maximum (a rule quiz's length can change), by
     cross-multiplying exact decimals. The student's own first attempt is replaced by this one, so a
     retake is ranked as if it were their first. Percentile rank = (others below + half of others
-    tied) / others, in percent: it says what share of the field this score beats.
+    tied) / others, in percent: it says what share of the field this score beats. Papers with equal
+    scores share a rank (1 + the papers above), so the next score down skips as many places.
+
+    With it, the field's topper and average (`Cohort`), from the same one query: a live mock's result
+    shows them beside the all-India rank.
     """
     if attempt.is_open or not attempt.max_score or attempt.quiz.is_practice:
         return None
@@ -215,6 +236,12 @@ def standing(attempt: Attempt) -> Standing | None:
             higher=Count("pk", filter=Q(lead__gt=TIE)),
             lower=Count("pk", filter=Q(lead__lt=-TIE)),
             total=Count("pk"),
+            top=Max("score"),
+            scores=Sum("score"),
+            top_share=Max(SHARE),
+            shares=Sum(SHARE),
+            least_max=Min("max_score"),
+            most_max=Max("max_score"),
         )
     )
     tied = others["total"] - others["higher"] - others["lower"]
@@ -225,4 +252,23 @@ def standing(attempt: Attempt) -> Standing | None:
         tied=tied,
         percentile=percentile,
         first_attempt=attempt.number == 1,
+        cohort=_cohort(attempt, others),
+    )
+
+
+def _cohort(attempt: Attempt, others: dict) -> Cohort:
+    """The topper and the average of the field: the other first attempts' aggregates with this paper."""
+    count = others["total"] + 1
+    own_share = attempt.score * 100 / attempt.max_score
+    top_share = max(own_share, Decimal(repr(others["top_share"]))) if others["total"] else own_share
+    shares = Decimal(repr(others["shares"] or 0)) + own_share
+    top = average = None
+    if not others["total"] or others["least_max"] == others["most_max"] == attempt.max_score:
+        top = max(attempt.score, others["top"]) if others["total"] else attempt.score
+        average = (Decimal(others["scores"] or 0) + attempt.score) / count
+    return Cohort(
+        top=top,
+        average=None if average is None else average.quantize(Decimal("0.01"), ROUND_HALF_UP),
+        top_percent=top_share.quantize(Decimal("0.1"), ROUND_HALF_UP),
+        average_percent=(shares / count).quantize(Decimal("0.1"), ROUND_HALF_UP),
     )

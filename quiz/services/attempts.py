@@ -160,11 +160,11 @@ def _attempt_create(
     """
     if time_allowed is None:
         deadline = now + UNTIMED_WINDOW
+        if quiz.closes_at is not None:
+            deadline = min(deadline, quiz.closes_at)
     else:
         allowance = ExtraTime.objects.filter(user=user).first()
-        deadline = now + (allowance.stretch(time_allowed) if allowance is not None else time_allowed)
-    if quiz.closes_at is not None:
-        deadline = min(deadline, quiz.closes_at)
+        deadline = policy.paper_deadline(quiz, now=now, time_allowed=time_allowed, allowance=allowance)
     attempt = Attempt.objects.create(
         user=user,
         quiz=quiz,
