@@ -259,3 +259,59 @@ def test_lint_bank_checks_the_fixed_papers_of_quizzes_yaml(bank_dir, capsys):
     call_command("lint_bank", str(bank_dir))
     lines = capsys.readouterr().out.splitlines()
     assert "  FAIL no question on the fixed paper 'fixed' gives another away: 1 pair(s); pva-01 → pva-02" in lines
+
+
+# --- a live mock (issue 16): a common start, its lobby, sealed -------------------------------------
+
+LIVE = {
+    "slug": "live",
+    "title": "All-India mock",
+    "questions": ["pva-01", "pva-02"],
+    "starts_at": "2026-11-22T15:30:00+05:30",
+    "closes_at": "2026-11-22T17:30:00+05:30",
+    "explanations": "after_close",
+    "lobby_minutes": 20,
+}
+
+
+def test_load_bank_loads_a_live_mock(bank_dir):
+    write(bank_dir / "quizzes.yaml", {"quizzes": [LIVE]})
+    load(bank_dir)
+    live = Quiz.objects.get(slug="live")
+    assert (live.starts_at, live.closes_at, live.lobby_minutes) == (
+        datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+        datetime(2026, 11, 22, 12, 0, tzinfo=UTC),
+        20,
+    )
+    assert (live.time_limit, live.seconds_per_question, live.attempts_allowed, live.exam_conditions) == (
+        None,
+        None,
+        1,
+        True,
+    )
+    assert load(bank_dir).endswith("quizzes: 0 created, 0 updated, 1 unchanged.\n")
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"minutes": 120}, "a live mock (starts_at) runs from its start to closes_at: give no minutes or pace"),
+        ({"explanations": "after_submit"}, "a live mock (starts_at) is sealed: give explanations after_close"),
+        ({"opens_at": "2026-11-22T15:00:00+05:30"}, "a live mock (starts_at) has no opens_at: its lobby opens "),
+        ({"closes_at": "2026-11-22T15:30:00+05:30"}, "a live mock (starts_at) needs a closes_at after its start"),
+        (
+            {"closes_at": "2026-11-23T15:30:00+05:30"},
+            "a live mock runs from 1 minute to 8 hours: close it that long after its common start.",
+        ),
+        ({"lobby_minutes": 0}, "field 'lobby_minutes': input should be greater than or equal to 1"),
+        ({"lobby_minutes": 10**9}, "field 'lobby_minutes': input should be less than or equal to 1440"),
+        ({"lobby_minutes": "30"}, "field 'lobby_minutes': input should be a valid integer"),
+        ({"starts_at": "2026-11-22 15:30"}, "field 'starts_at': input should have timezone info"),
+    ],
+)
+def test_bank_refuses_a_live_mock_out_of_bounds(bank_dir, values, message):
+    write(bank_dir / "quizzes.yaml", {"quizzes": [LIVE | values]})
+    with pytest.raises(CommandError) as error:
+        call_command("load_bank", str(bank_dir), "--check", stdout=StringIO())
+    assert f"quiz 'live': {message}" in str(error.value)
+    assert not Quiz.objects.exists()
