@@ -413,3 +413,12 @@ def test_live_mock_database_refuses_a_lobby_out_of_bounds(mock):
         Quiz.objects.filter(pk=mock.pk).update(lobby_minutes=0)
     with pytest.raises(IntegrityError, match="quiz_scheduled_timed_by_its_schedule"), transaction.atomic():
         Quiz.objects.filter(pk=mock.pk).update(time_limit=HOUR)
+
+
+def test_live_mock_quiz_list_says_when_it_starts(client, mock, time_machine):
+    time_machine.move_to(T0, tick=False)
+    html = client.get(reverse("quiz_list")).content.decode()
+    assert (
+        "<span data-live>A live mock: it starts for everyone at 22 Nov 2026, 15:30, and its lobby opens 30 minutes "
+        "before.</span>"
+    ) in html
