@@ -6,6 +6,7 @@ One home for each: a test module imports these rather than writing its own.
 import re
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection
@@ -127,6 +128,15 @@ def topic_test(topic, **fields):
     quiz = RuleQuizFactory(**fields)
     quiz.rule_topics.set([topic])
     return quiz
+
+
+def cohort(top, average, top_percent, average_percent):
+    """A standing's field (`results.Cohort`) from strings: the topper's and the average score in
+    marks (None: the papers' maxima differ), and both as a percentage of the maximum."""
+    from quiz.selectors.results import Cohort
+
+    marks = [None if value is None else Decimal(value) for value in (top, average)]
+    return Cohort(*marks, top_percent=Decimal(top_percent), average_percent=Decimal(average_percent))
 
 
 # --- reading pages -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.urls import reverse
 from quiz.models import Attempt
 from quiz.selectors import items, results
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import MINUTE, T0, graded_attempt, queries_for, right, wrong
+from tests.helpers import MINUTE, T0, cohort, graded_attempt, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,15 @@ def test_standing_counts_ties_as_half(student, quiz):
     for n, score in enumerate(["10", "8", "8", "6"]):
         closed(UserFactory(username=f"other{n}"), quiz, score)
     mine = closed(student, quiz, "8")
-    assert results.standing(mine) == results.Standing(rank=2, of=5, tied=2, percentile=Fraction(50), first_attempt=True)
+    # The topper and the average of the same five papers come with it (from the same one query).
+    assert results.standing(mine) == results.Standing(
+        rank=2,
+        of=5,
+        tied=2,
+        percentile=Fraction(50),
+        first_attempt=True,
+        cohort=cohort("10.00", "8.00", "100.0", "80.0"),
+    )
 
 
 def test_standing_top_and_bottom(student, quiz):
@@ -53,17 +61,31 @@ def test_standing_top_and_bottom(student, quiz):
         closed(UserFactory(username=f"other{n}"), quiz, score)
     top = closed(student, quiz, "9.33")
     assert (results.standing(top).rank, results.standing(top).percentile) == (1, Fraction(100))
+    assert results.standing(top).cohort == cohort("9.33", "3.50", "93.3", "35.0")
     bottom = closed(UserFactory(username="last"), quiz, "-2")
     # Compared with the four others (the student's 9.33 among them): nobody below, nobody tied.
     assert results.standing(bottom) == results.Standing(
-        rank=5, of=5, tied=0, percentile=Fraction(0), first_attempt=True
+        rank=5,
+        of=5,
+        tied=0,
+        percentile=Fraction(0),
+        first_attempt=True,
+        cohort=cohort("9.33", "2.40", "93.3", "24.0"),
     )
 
 
 def test_standing_compares_shares_of_the_maximum(student, quiz):
     closed(UserFactory(username="other"), quiz, "10", max_score="20")  # 50%
     mine = closed(student, quiz, "5", max_score="10")  # 50% too: a tie
-    assert results.standing(mine) == results.Standing(rank=1, of=2, tied=1, percentile=Fraction(50), first_attempt=True)
+    # Maxima differ, so the topper and average are shares of the maximum only.
+    assert results.standing(mine) == results.Standing(
+        rank=1,
+        of=2,
+        tied=1,
+        percentile=Fraction(50),
+        first_attempt=True,
+        cohort=cohort(None, None, "50.0", "50.0"),
+    )
 
 
 def test_standing_ranks_a_retake_against_other_students_first_attempts(student, quiz):
@@ -72,13 +94,23 @@ def test_standing_ranks_a_retake_against_other_students_first_attempts(student, 
     closed(student, quiz, "2")
     retake = closed(student, quiz, "8", number=2, at=T0 + 2 * MINUTE)
     assert results.standing(retake) == results.Standing(
-        rank=1, of=2, tied=0, percentile=Fraction(100), first_attempt=False
+        rank=1,
+        of=2,
+        tied=0,
+        percentile=Fraction(100),
+        first_attempt=False,
+        cohort=cohort("8.00", "7.00", "80.0", "70.0"),
     )
 
 
 def test_standing_alone_has_no_percentile(student, quiz):
     assert results.standing(closed(student, quiz, "4")) == results.Standing(
-        rank=1, of=1, tied=0, percentile=None, first_attempt=True
+        rank=1,
+        of=1,
+        tied=0,
+        percentile=None,
+        first_attempt=True,
+        cohort=cohort("4.00", "4.00", "40.0", "40.0"),
     )
 
 

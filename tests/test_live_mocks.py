@@ -16,7 +16,7 @@ from quiz.selectors import results
 from quiz.services.attempts import attempt_start
 from quiz.services.errors import QuizUnavailable
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import HOUR, MINUTE, T0, graded_attempt, queries_for, quiz_form, right, wrong
+from tests.helpers import HOUR, MINUTE, T0, cohort, graded_attempt, queries_for, quiz_form, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -299,21 +299,15 @@ def test_live_mock_standing_ranks_ties_together_with_the_topper_and_average(pape
         "last": (4, 4, 0, 0),
     }
     # The same field whoever asks: the topper's and the average, in marks and in percent of the maximum.
-    assert {by_name[name].cohort for name in by_name} == {
-        results.Cohort(
-            top=Decimal("6.00"), average=Decimal("3.33"), top_percent=Decimal("100.0"), average_percent=Decimal("55.5")
-        )
-    }
+    assert {by_name[name].cohort for name in by_name} == {cohort("6.00", "3.33", "100.0", "55.5")}
 
 
 def test_live_mock_cohort_in_percent_only_when_papers_have_different_maxima(student, mock, questions):
     first = graded_attempt(user=student, quiz=mock, picks={questions[0]: right(questions[0])}, now=STARTS)
     other = graded_attempt(user=UserFactory(), quiz=mock, picks={}, now=STARTS)
     Attempt.objects.filter(pk=other.pk).update(max_score=Decimal("4.00"), score=Decimal("4.00"))
-    cohort = results.standing(first).cohort
-    assert cohort == results.Cohort(
-        top=None, average=None, top_percent=Decimal("100.0"), average_percent=Decimal("66.7")
-    )
+    # 2.00 of 6.00 (33.3%) and 4.00 of 4.00 (100%): no marks to compare, the shares average 66.7%.
+    assert results.standing(first).cohort == cohort(None, None, "100.0", "66.7")
 
 
 def test_live_mock_result_page_queries_are_constant_in_the_size_of_the_field(

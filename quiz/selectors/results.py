@@ -264,7 +264,7 @@ def _cohort(attempt: Attempt, others: dict) -> Cohort:
     shares = Decimal(repr(others["shares"] or 0)) + own_share
     top = average = None
     if not others["total"] or others["least_max"] == others["most_max"] == attempt.max_score:
-        top = max(attempt.score, others["top"]) if others["total"] else attempt.score
+        top = (max(attempt.score, others["top"]) if others["total"] else attempt.score).quantize(Decimal("0.01"))
         average = (Decimal(others["scores"] or 0) + attempt.score) / count
     return Cohort(
         top=top,
