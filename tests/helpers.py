@@ -130,6 +130,26 @@ def topic_test(topic, **fields):
     return quiz
 
 
+def closed_attempt(user, quiz, score: str, *, max_score: str = "10", number: int = 1, at: datetime = T0):
+    """A closed attempt with stored totals only (no questions or answers): what a standing reads."""
+    from quiz.models import Attempt
+
+    return Attempt.objects.create(
+        user=user,
+        quiz=quiz,
+        number=number,
+        status=Attempt.Status.SUBMITTED,
+        started_at=at,
+        deadline=at + timedelta(minutes=10),
+        submitted_at=at + MINUTE,
+        marks_per_correct=2,
+        penalty_numerator=1,
+        penalty_denominator=3,
+        score=Decimal(score),
+        max_score=Decimal(max_score),
+    )
+
+
 def cohort(top, average, top_percent, average_percent):
     """A standing's field (`results.Cohort`) from strings: the topper's and the average score in
     marks (None: the papers' maxima differ), and both as a percentage of the maximum."""

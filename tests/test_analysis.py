@@ -1,7 +1,6 @@
 """Standing among first attempts, item analysis for staff, and what only staff may open."""
 
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -10,27 +9,9 @@ from django.urls import reverse
 from quiz.models import Attempt
 from quiz.selectors import items, results
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import MINUTE, T0, cohort, graded_attempt, queries_for, right, wrong
+from tests.helpers import MINUTE, T0, closed_attempt, cohort, graded_attempt, queries_for, right, wrong
 
 pytestmark = pytest.mark.django_db
-
-
-def closed(user, quiz, score: str, *, max_score: str = "10", number: int = 1, at: datetime = T0) -> Attempt:
-    """A closed attempt with stored totals only: standing reads nothing else."""
-    return Attempt.objects.create(
-        user=user,
-        quiz=quiz,
-        number=number,
-        status=Attempt.Status.SUBMITTED,
-        started_at=at,
-        deadline=at + timedelta(minutes=10),
-        submitted_at=at + MINUTE,
-        marks_per_correct=2,
-        penalty_numerator=1,
-        penalty_denominator=3,
-        score=Decimal(score),
-        max_score=Decimal(max_score),
-    )
 
 
 # --- standing ------------------------------------------------------------------------------------
@@ -43,8 +24,8 @@ def quiz(db):
 
 def test_standing_counts_ties_as_half(student, quiz):
     for n, score in enumerate(["10", "8", "8", "6"]):
-        closed(UserFactory(username=f"other{n}"), quiz, score)
-    mine = closed(student, quiz, "8")
+        closed_attempt(UserFactory(username=f"other{n}"), quiz, score)
+    mine = closed_attempt(student, quiz, "8")
     # The topper and the average of the same five papers come with it (from the same one query).
     assert results.standing(mine) == results.Standing(
         rank=2,
@@ -58,11 +39,11 @@ def test_standing_counts_ties_as_half(student, quiz):
 
 def test_standing_top_and_bottom(student, quiz):
     for n, score in enumerate(["4", "2", "-1.33"]):
-        closed(UserFactory(username=f"other{n}"), quiz, score)
-    top = closed(student, quiz, "9.33")
+        closed_attempt(UserFactory(username=f"other{n}"), quiz, score)
+    top = closed_attempt(student, quiz, "9.33")
     assert (results.standing(top).rank, results.standing(top).percentile) == (1, Fraction(100))
     assert results.standing(top).cohort == cohort("9.33", "3.50", "93.3", "35.0")
-    bottom = closed(UserFactory(username="last"), quiz, "-2")
+    bottom = closed_attempt(UserFactory(username="last"), quiz, "-2")
     # Compared with the four others (the student's 9.33 among them): nobody below, nobody tied.
     assert results.standing(bottom) == results.Standing(
         rank=5,
@@ -75,8 +56,8 @@ def test_standing_top_and_bottom(student, quiz):
 
 
 def test_standing_compares_shares_of_the_maximum(student, quiz):
-    closed(UserFactory(username="other"), quiz, "10", max_score="20")  # 50%
-    mine = closed(student, quiz, "5", max_score="10")  # 50% too: a tie
+    closed_attempt(UserFactory(username="other"), quiz, "10", max_score="20")  # 50%
+    mine = closed_attempt(student, quiz, "5", max_score="10")  # 50% too: a tie
     # Maxima differ, so the topper and average are shares of the maximum only.
     assert results.standing(mine) == results.Standing(
         rank=1,
@@ -89,10 +70,10 @@ def test_standing_compares_shares_of_the_maximum(student, quiz):
 
 
 def test_standing_ranks_a_retake_against_other_students_first_attempts(student, quiz):
-    closed(UserFactory(username="other"), quiz, "6")
-    closed(UserFactory(username="other"), quiz, "9", number=2, at=T0 + MINUTE)  # a retake: not in the field
-    closed(student, quiz, "2")
-    retake = closed(student, quiz, "8", number=2, at=T0 + 2 * MINUTE)
+    closed_attempt(UserFactory(username="other"), quiz, "6")
+    closed_attempt(UserFactory(username="other"), quiz, "9", number=2, at=T0 + MINUTE)  # a retake: not in the field
+    closed_attempt(student, quiz, "2")
+    retake = closed_attempt(student, quiz, "8", number=2, at=T0 + 2 * MINUTE)
     assert results.standing(retake) == results.Standing(
         rank=1,
         of=2,
@@ -104,7 +85,7 @@ def test_standing_ranks_a_retake_against_other_students_first_attempts(student, 
 
 
 def test_standing_alone_has_no_percentile(student, quiz):
-    assert results.standing(closed(student, quiz, "4")) == results.Standing(
+    assert results.standing(closed_attempt(student, quiz, "4")) == results.Standing(
         rank=1,
         of=1,
         tied=0,
@@ -116,8 +97,8 @@ def test_standing_alone_has_no_percentile(student, quiz):
 
 def test_result_page_shows_rank_and_percentile(student_client, student, quiz):
     for n, score in enumerate(["10", "8", "8", "6"]):
-        closed(UserFactory(username=f"other{n}"), quiz, score)
-    mine = closed(student, quiz, "8")
+        closed_attempt(UserFactory(username=f"other{n}"), quiz, score)
+    mine = closed_attempt(student, quiz, "8")
     html = student_client.get(reverse("attempt_result", args=[mine.public_id])).content.decode()
     assert "rank <strong>2</strong> of 5 (tied with 2 others), percentile <strong>50</strong>" in html
     assert "you outscored 50% of the others, a tie counting as half" in html

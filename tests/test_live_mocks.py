@@ -3,12 +3,15 @@ joiner's time, extra time past the common end, and the all-India standing releas
 
 import re
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from html import unescape
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from quiz import policy
 from quiz.models import Attempt, ExtraTime, Quiz
@@ -16,7 +19,19 @@ from quiz.selectors import results
 from quiz.services.attempts import attempt_start
 from quiz.services.errors import QuizUnavailable
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import HOUR, MINUTE, T0, cohort, graded_attempt, queries_for, quiz_form, right, wrong
+from tests.helpers import (
+    HOUR,
+    MINUTE,
+    T0,
+    closed_attempt,
+    cohort,
+    db_examples,
+    graded_attempt,
+    queries_for,
+    quiz_form,
+    right,
+    wrong,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -300,6 +315,31 @@ def test_live_mock_standing_ranks_ties_together_with_the_topper_and_average(pape
     }
     # The same field whoever asks: the topper's and the average, in marks and in percent of the maximum.
     assert {by_name[name].cohort for name in by_name} == {cohort("6.00", "3.33", "100.0", "55.5")}
+
+
+@db_examples(15)
+@given(hundredths=st.lists(st.integers(min_value=-333, max_value=1000), min_size=1, max_size=6))
+def test_live_mock_standing_matches_its_definition_for_any_field(mock, hundredths):
+    """Rank, ties, percentile, topper and average from the one aggregate query equal the definitions
+    in docs/ARCHITECTURE.md ("Live mocks") worked out in Python, for every paper of any field."""
+    scores = [Decimal(value) / 100 for value in hundredths]
+    with transaction.atomic():
+        papers = [closed_attempt(UserFactory(), mock, str(score)) for score in scores]
+        for paper, score in zip(papers, scores, strict=True):
+            others = list(scores)
+            others.remove(score)
+            higher, lower = sum(o > score for o in others), sum(o < score for o in others)
+            tied = len(others) - higher - lower
+            standing = results.standing(paper)
+            assert (standing.rank, standing.of, standing.tied) == (1 + higher, len(scores), tied)
+            percentile = Fraction(2 * lower + tied, 2 * len(others)) * 100 if others else None
+            assert standing.percentile == percentile
+            assert standing.cohort.top == max(scores)
+            assert standing.cohort.average == (sum(scores) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            assert standing.cohort.top_percent == max(scores) * 10
+            # Shares are averaged in floating point: within the last place shown of the exact mean.
+            assert abs(standing.cohort.average_percent - sum(scores) * 10 / len(scores)) <= Decimal("0.1")
+        transaction.set_rollback(True)
 
 
 def test_live_mock_cohort_in_percent_only_when_papers_have_different_maxima(student, mock, questions):
