@@ -301,7 +301,7 @@ def test_live_mock_result_shows_nothing_before_the_release_and_the_all_india_sta
     assert standing == (
         "All-India standing All-India rank 2 of 4 (tied with 1 other) · "
         "percentile 50: you outscored 50% of the others, a tie counting as half. "
-        "Topper: 6.00 / 6.00, 100.0% · Average: 3.33, 55.5% · You: 4.00"
+        "Topper: 6.00 / 6.00, 100.0% · Average: 3.33, 55.5% · You: 4.00 Your history of this quiz"
     )
 
 

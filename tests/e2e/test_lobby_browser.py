@@ -9,13 +9,15 @@ mock's start to the server's present instead of waiting for it.
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from quiz.models import Attempt, Quiz
 from tests.e2e.axe import scan_at_both_widths
 from tests.e2e.paper import PAPER_URL, expect_ready
-from tests.factories import QuestionFactory, QuizFactory
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
+from tests.helpers import graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,3 +66,28 @@ def test_lobby_countdown_hands_over_to_start_when_the_server_says_so(page, live_
     expect_ready(page)
     attempt = Attempt.objects.get(user=student)
     assert attempt.deadline == Quiz.objects.get(pk=mock.pk).closes_at
+
+
+def test_live_mock_result_shows_the_all_india_standing_once_released(page, live_server, sign_in, screenshot):
+    now = timezone.now().replace(second=0, microsecond=0)
+    a, b, c = QuestionFactory.create_batch(3)
+    mock = QuizFactory(
+        slug="all-india",
+        title="All-India mock 1",
+        questions=[a, b, c],
+        time_limit=None,
+        starts_at=now - timedelta(hours=3),
+        closes_at=now - timedelta(hours=1),
+        explanations=Quiz.Explanations.AFTER_CLOSE,
+    )
+    student = sign_in()
+    sat = now - timedelta(hours=3)
+    mine = graded_attempt(user=student, quiz=mock, picks={a: right(a), b: right(b)}, now=sat)
+    for username, picks in (("topper", {a: right(a), b: right(b), c: right(c)}), ("meera", {a: wrong(a)})):
+        graded_attempt(user=UserFactory(username=username), quiz=mock, picks=picks, now=sat)
+
+    page.goto(f"{live_server.url}{reverse('attempt_result', args=[mine.public_id])}")
+    standing = page.locator("[data-all-india]")
+    expect(standing).to_contain_text("All-India rank 2 of 3")
+    expect(standing).to_contain_text("Topper: 6.00 / 6.00, 100.0% · Average: 3.11, 51.8% · You: 4.00")
+    screenshot(page, "live-mock-result")
