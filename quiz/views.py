@@ -146,6 +146,9 @@ def _lobby(quiz: Quiz, *, extra, now) -> dict:
         "seconds_to_start": policy.seconds_until(quiz.starts_at, now),
         "timing": wording.common_end(quiz, end if end != quiz.closes_at else None),
         "lobby_soon": wording.lobby_opens(quiz, policy.lobby_opens_at(quiz)) if stage == policy.Stage.SOON else "",
+        # What a paper started now would have: a late joiner sees the time that is left before pressing Start.
+        "time_left": policy.seconds_until(end, now),
+        "time_left_extra": end != quiz.closes_at,
         "signed_out": wording.LOBBY_SIGNED_OUT,
     }
 

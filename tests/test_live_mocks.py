@@ -136,6 +136,8 @@ def test_live_mock_papers_started_at_the_start_all_end_at_the_close(mock):
 def test_live_mock_late_joiner_gets_only_the_time_that_is_left(student_client, student, mock, time_machine):
     late = STARTS + 90 * MINUTE + 30 * SECOND
     time_machine.move_to(late, tick=False)
+    page = _text(student_client.get(mock.get_absolute_url()).content.decode())
+    assert "Started now, your paper has 29:30: it ends with everyone's." in page
     response = student_client.post(reverse("quiz_start", args=[mock.slug]))
     attempt = Attempt.objects.get(user=student)
     assert response.url == attempt.get_absolute_url()
@@ -152,6 +154,10 @@ def test_live_mock_extra_time_is_added_to_the_common_end(student_client, student
 
     late_student = UserFactory()
     ExtraTime.objects.create(user=late_student, minutes_per_hour=20)
+    time_machine.move_to(CLOSES - MINUTE, tick=False)
+    student_client.force_login(late_student)
+    page = _text(student_client.get(mock.get_absolute_url()).content.decode())
+    assert "Started now, your paper has 41:00: it ends with everyone's, plus your extra time." in page
     late = attempt_start(quiz=mock, user=late_student, now=CLOSES - MINUTE).attempt
     assert late.deadline == CLOSES + 40 * MINUTE
     assert policy.seconds_left(late, CLOSES - MINUTE) == 41 * 60
@@ -456,3 +462,10 @@ def test_live_mock_quiz_list_says_when_it_starts(client, mock, time_machine):
         "<span data-live>A live mock: it starts for everyone at 22 Nov 2026, 15:30, and its lobby opens 30 minutes "
         "before.</span>"
     ) in html
+
+
+def test_admin_lists_a_live_mock_timed_by_its_schedule(staff_client, mock):
+    listed = staff_client.get(reverse("admin:quiz_quiz_changelist")).content.decode()
+    assert '<td class="field-timing">live: 120 min from the common start</td>' in listed
+    change = staff_client.get(reverse("admin:quiz_quiz_change", args=[mock.pk])).content.decode()
+    assert 'name="starts_at_0" value="2026-11-22"' in change and 'name="starts_at_1" value="15:30:00"' in change
