@@ -468,4 +468,4 @@ def test_admin_lists_a_live_mock_timed_by_its_schedule(staff_client, mock):
     listed = staff_client.get(reverse("admin:quiz_quiz_changelist")).content.decode()
     assert '<td class="field-timing">live: 120 min from the common start</td>' in listed
     change = staff_client.get(reverse("admin:quiz_quiz_change", args=[mock.pk])).content.decode()
-    assert 'name="starts_at_0" value="2026-11-22"' in change and 'name="starts_at_1" value="15:30:00"' in change
+    assert 'name="starts_at_0" value="22/11/2026"' in change and 'name="starts_at_1" value="15:30:00"' in change
