@@ -332,8 +332,9 @@ def main() -> None:
     parser.add_argument(
         "--split-cores",
         action="store_true",
-        help="the app server (gunicorn, its workers, redis) on core 0; the students' and the attack's clients and "
-        "nginx on core 1, as if the server had a machine of its own (the quiet phases are measured the same way)",
+        help="core 1 for the attack and nginx, core 0 for everything else (gunicorn, its workers, redis, the students' "
+        "client): the attack's machine and the proxy's are not the app server's, and nginx keeps its normal priority "
+        "there; the quiet phases are measured the same way",
     )
     args = parser.parse_args()
     server_cores, client_cores = ({0}, {1}) if args.split_cores else (None, None)
@@ -364,7 +365,7 @@ def main() -> None:
     proxy = None
     try:
         if args.proxy == "nginx":
-            host, proxy = start_nginx(bench.dir, host, args.attacker_nice, client_cores)
+            host, proxy = start_nginx(bench.dir, host, 0 if args.split_cores else args.attacker_nice, client_cores)
         warm_up = 5.0
         start = time.time() + 10 + args.students * 0.5  # time for every student to sign in and start
         phases, at = [], start + warm_up
@@ -380,7 +381,7 @@ def main() -> None:
         processes = [
             multiprocessing.Process(
                 target=students_process,
-                args=(host, args.students, schedule, args.pause, paths["students"], client_cores),
+                args=(host, args.students, schedule, args.pause, paths["students"], server_cores),
             ),
             multiprocessing.Process(
                 target=attackers_process,
