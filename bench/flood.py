@@ -337,7 +337,7 @@ def main() -> None:
         "there; the quiet phases are measured the same way",
     )
     args = parser.parse_args()
-    server_cores, client_cores = ({0}, {1}) if args.split_cores else (None, None)
+    server_cores, attack_cores = ({0}, {1}) if args.split_cores else (None, None)
     load_before = os.getloadavg()[0]
     bench = Bench(args)
     redis = None
@@ -365,7 +365,7 @@ def main() -> None:
     proxy = None
     try:
         if args.proxy == "nginx":
-            host, proxy = start_nginx(bench.dir, host, 0 if args.split_cores else args.attacker_nice, client_cores)
+            host, proxy = start_nginx(bench.dir, host, 0 if args.split_cores else args.attacker_nice, attack_cores)
         warm_up = 5.0
         start = time.time() + 10 + args.students * 0.5  # time for every student to sign in and start
         phases, at = [], start + warm_up
@@ -385,7 +385,7 @@ def main() -> None:
             ),
             multiprocessing.Process(
                 target=attackers_process,
-                args=(host, args.attackers, schedule, paths["flood"], args.attacker_nice, client_cores),
+                args=(host, args.attackers, schedule, paths["flood"], args.attacker_nice, attack_cores),
             ),
         ]
         for process in processes:
