@@ -60,14 +60,38 @@ class SignupForm(UserCreationForm):
         username = self.cleaned_data.get("username") or ""
         foreign = list(dict.fromkeys(character for character in username if not character.isascii()))
         if foreign:
-            named = ", ".join(f"“{c}” ({unicodedata.name(c, 'unnamed').lower()})" for c in foreign[:3])
             raise ValidationError(
-                f"Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. {named} "
-                f"{'is' if len(foreign) == 1 else 'are'} from another alphabet and may look like an English "
-                "letter, so the name could pass for someone else's.",
+                "Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. "
+                + " ".join(_why_not(characters, kind) for kind, characters in _by_kind(foreign[:3]).items()),
                 code="not_ascii",
             )
         return super().clean_username()
+
+
+# Why a character outside ASCII may not be in a username, by its Unicode category's first letter:
+# a letter, mark or digit of another script can pass for ours; a format character (a zero-width
+# space, a direction override) or a space of another kind cannot be seen at all.
+_WHY = {
+    "look-alike": (
+        "from another alphabet and may look like an English letter, so the name could pass for someone else's."
+    ),
+    "invisible": "invisible or a space, so the name could pass for someone else's.",
+    "other": "not a letter or digit a username may hold.",
+}
+
+
+def _by_kind(characters: list[str]) -> dict[str, list[str]]:
+    kinds: dict[str, list[str]] = {}
+    for character in characters:
+        category = unicodedata.category(character)
+        kind = "look-alike" if category[0] in "LMN" else "invisible" if category[0] in "CZ" else "other"
+        kinds.setdefault(kind, []).append(character)
+    return kinds
+
+
+def _why_not(characters: list[str], kind: str) -> str:
+    named = ", ".join(f"“{c}” ({unicodedata.name(c, f'U+{ord(c):04X}').lower()})" for c in characters)
+    return f"{named} {'is' if len(characters) == 1 else 'are'} {_WHY[kind]}"
 
 
 class ResetPasswordForm(SetPasswordForm):

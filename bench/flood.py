@@ -149,7 +149,9 @@ def bystander(host: str, schedule: dict, out: list, first: int) -> None:
             time.sleep(0.1)
 
 
-def students_process(host: str, count: int, schedule: dict, pause: float, path: str) -> None:
+def students_process(host: str, count: int, schedule: dict, pause: float, path: str, cores: set | None) -> None:
+    if cores:
+        os.sched_setaffinity(0, cores)
     out: list = []
     threads = [threading.Thread(target=student, args=(host, n, schedule, out, pause)) for n in range(1, count + 1)]
     threads.append(threading.Thread(target=bystander, args=(host, schedule, out, count + 1)))
@@ -183,8 +185,10 @@ def attacker(host: str, schedule: dict, out: list, seed: int) -> None:
         out.append(("flood login", now, status, ms))
 
 
-def attackers_process(host: str, count: int, schedule: dict, path: str, niceness: int) -> None:
+def attackers_process(host: str, count: int, schedule: dict, path: str, niceness: int, cores: set | None) -> None:
     os.nice(niceness)
+    if cores:
+        os.sched_setaffinity(0, cores)
     out: list = []
     threads = [threading.Thread(target=attacker, args=(host, schedule, out, n)) for n in range(count)]
     for thread in threads:
@@ -241,7 +245,7 @@ NGINX_LIMITS = """
 """
 
 
-def start_nginx(directory: Path, app: str, niceness: int) -> tuple[str, subprocess.Popen]:
+def start_nginx(directory: Path, app: str, niceness: int, cores: set | None) -> tuple[str, subprocess.Popen]:
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(binary).exists():
         raise SystemExit("--proxy nginx needs nginx (apt-get install nginx)")
@@ -252,7 +256,7 @@ def start_nginx(directory: Path, app: str, niceness: int) -> tuple[str, subproce
     config.write_text(NGINX.format(dir=directory, port=port, app=urlsplit(app).netloc, limits=NGINX_LIMITS))
     process = subprocess.Popen(
         [binary, "-c", str(config), "-p", str(directory), "-g", "daemon off;"],
-        preexec_fn=lambda: os.nice(niceness),
+        preexec_fn=lambda: (os.nice(niceness), cores and os.sched_setaffinity(0, cores)),
     )
     deadline = time.time() + 10
     while time.time() < deadline:
@@ -325,7 +329,15 @@ def main() -> None:
         help="niceness of the attack process and of nginx: 19 leaves the app server the CPU that the attacker's "
         "machine and a proxy machine in front (README's topology) would spend elsewhere",
     )
+    parser.add_argument(
+        "--split-cores",
+        action="store_true",
+        help="core 1 for the attack and nginx, core 0 for everything else (gunicorn, its workers, redis, the students' "
+        "client): the attack's machine and the proxy's are not the app server's, and nginx keeps its normal priority "
+        "there; the quiet phases are measured the same way",
+    )
     args = parser.parse_args()
+    server_cores, attack_cores = ({0}, {1}) if args.split_cores else (None, None)
     load_before = os.getloadavg()[0]
     bench = Bench(args)
     redis = None
@@ -337,6 +349,7 @@ def main() -> None:
         redis = subprocess.Popen(
             [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
+            preexec_fn=lambda: server_cores and os.sched_setaffinity(0, server_cores),
         )
         bench.env |= {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
         time.sleep(0.5)
@@ -345,11 +358,14 @@ def main() -> None:
     log("prepare")
     # The students, and as many more for the bystander's sign-ins.
     bench.django(url, "-m", "bench.prepare", f"--group=flood-={args.students + 200}", stdout=subprocess.DEVNULL)
-    host, _ = bench.start_server(url, "flood")
+    host, server = bench.start_server(url, "flood")
+    if server_cores:
+        for pid in [server.pid, *bench.workers_of(server)]:
+            os.sched_setaffinity(pid, server_cores)
     proxy = None
     try:
         if args.proxy == "nginx":
-            host, proxy = start_nginx(bench.dir, host, args.attacker_nice)
+            host, proxy = start_nginx(bench.dir, host, 0 if args.split_cores else args.attacker_nice, attack_cores)
         warm_up = 5.0
         start = time.time() + 10 + args.students * 0.5  # time for every student to sign in and start
         phases, at = [], start + warm_up
@@ -364,10 +380,12 @@ def main() -> None:
         paths = {name: str(bench.dir / f"{name}.json") for name in ("students", "flood")}
         processes = [
             multiprocessing.Process(
-                target=students_process, args=(host, args.students, schedule, args.pause, paths["students"])
+                target=students_process,
+                args=(host, args.students, schedule, args.pause, paths["students"], server_cores),
             ),
             multiprocessing.Process(
-                target=attackers_process, args=(host, args.attackers, schedule, paths["flood"], args.attacker_nice)
+                target=attackers_process,
+                args=(host, args.attackers, schedule, paths["flood"], args.attacker_nice, attack_cores),
             ),
         ]
         for process in processes:

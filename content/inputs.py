@@ -7,6 +7,9 @@ Text holds no control characters: NUL, escape, the C1 block and the like are inv
 PostgreSQL refuses NUL in text outright (a load failed with a raw DataError), and a lone surrogate
 (which a JSON escape can make) cannot be stored as UTF-8 at all. Tabs and line breaks are layout,
 so multi-line text keeps them (a browser's text area sends CRLF); a one-line field takes neither.
+The direction controls that embed, override or isolate (U+202A-202E, U+2066-2069) count as control
+characters too: a right-to-left override makes a title read backwards after it, in every list it
+appears in ("Trojan Source"), and nothing in an English bank needs one.
 The bank files (`content.bank`, `quiz.bank`), the admin's forms and its import all ask here.
 """
 
@@ -17,9 +20,11 @@ from django.db import models
 
 ASCII_DIGITS = re.compile(r"[0-9]+")  # re's [0-9] is ASCII; \d would take any script's digits
 
-# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F) and lone surrogates (Cs).
-_CONTROL_IN_A_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # tab, LF, CR allowed
+# Unicode's control characters (category Cc: U+0000-001F, U+007F-009F), lone surrogates (Cs) and the
+# direction controls that embed, override or isolate.
+_DIRECTION = "\u202a-\u202e\u2066-\u2069"
+_CONTROL_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f\ud800-\udfff{_DIRECTION}]")
+_CONTROL_IN_TEXT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_DIRECTION}]")  # tab, LF, CR allowed
 
 
 def ascii_int(value) -> int:

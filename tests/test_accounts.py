@@ -167,6 +167,53 @@ def test_signup_refuses_confusable_username(client, username, named):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "why"),
+    [
+        ("stu\u200bdent", "“\u200b” (zero width space) is invisible or a space"),
+        ("admin\u202e", "“\u202e” (right-to-left override) is invisible or a space"),
+        ("asha\u2060k", "“\u2060” (word joiner) is invisible or a space"),
+    ],
+)
+def test_signup_refuses_invisible_characters_in_a_username_by_name(client, username, why):
+    form = {"username": username, "password1": "civil-services-2027", "password2": "civil-services-2027"}
+
+    response = client.post(reverse("signup"), form)
+
+    assert response.context["form"].errors["username"] == [
+        f"Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. {why}, so the name could pass "
+        "for someone else's."
+    ]
+    assert get_user_model().objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_signup_refuses_a_symbol_in_a_username_as_not_a_letter(client):
+    form = {"username": "asha\u20ac", "password1": "civil-services-2027", "password2": "civil-services-2027"}
+
+    response = client.post(reverse("signup"), form)
+
+    assert response.context["form"].errors["username"] == [
+        "Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. “\u20ac” (euro sign) is not a letter "
+        "or digit a username may hold."
+    ]
+
+
+@pytest.mark.django_db
+def test_signup_names_each_kind_of_refused_character_once(client):
+    form = {"username": "\u0430sha\u200b\u00e9", "password1": "civil-services-2027", "password2": "civil-services-2027"}
+
+    response = client.post(reverse("signup"), form)
+
+    assert response.context["form"].errors["username"] == [
+        "Use only English letters (a-z, A-Z), digits and @ . + - _ in a username. “\u0430” (cyrillic small letter a), "
+        "“\u00e9” (latin small letter e with acute) are from another alphabet and may look like an English letter, "
+        "so the name could pass for someone else's. “\u200b” (zero width space) is invisible or a space, so the name "
+        "could pass for someone else's."
+    ]
+
+
+@pytest.mark.django_db
 def test_signup_refuses_a_username_differing_only_in_case(client):
     UserFactory(username="student")
     form = {"username": "Student", "password1": "civil-services-2027", "password2": "civil-services-2027"}

@@ -853,6 +853,12 @@ def test_admin_refuses_control_characters_in_notes_and_quizzes(staff_client):
     assert f"Remove the control character U+000A at character 7: {IN_A_LINE}" in errors["title"]
     assert f"Remove the control character U+0000 at character 7: {IN_TEXT}" in errors["instructions"]
     assert not QuizFactory._meta.model.objects.exists()
+
+    form = quiz_form(title="Mock \u202e1 kcom", instructions="Answer \u2067all.", selection="rule", is_published="")
+    response = staff_client.post(reverse("admin:quiz_quiz_add"), form)
+    errors = response.context["adminform"].form.errors
+    assert f"Remove the control character U+202E at character 6: {IN_A_LINE}" in errors["title"]
+    assert f"Remove the control character U+2067 at character 8: {IN_TEXT}" in errors["instructions"]
     assert NoteFactory._meta.model.objects.count() == 1
 
 

@@ -528,6 +528,12 @@ def _notes(path: Path, section: str, **changes) -> None:
             f"quizzes.yaml: quiz 'x': field 'title': control character U+0000 at character 2: remove it {IN_A_LINE}",
         ),
         (
+            lambda bank: write(
+                bank / "quizzes.yaml", {"quizzes": [{"slug": "x", "title": "Mock \u202e1", "minutes": 5, "draw": {}}]}
+            ),
+            f"quizzes.yaml: quiz 'x': field 'title': control character U+202E at character 6: remove it {IN_A_LINE}",
+        ),
+        (
             # A NUL byte typed into the file itself: YAML refuses it before any field is read.
             lambda bank: (bank / "questions" / "pva.yaml").write_bytes(b"- key: pva-01\n  stem: Must\x00 India?\n"),
             "questions/pva.yaml: not valid YAML (line 2: character U+0000 is not allowed)",
@@ -542,6 +548,7 @@ def _notes(path: Path, section: str, **changes) -> None:
         "c1-control-in-a-source-title",
         "lone-surrogate-in-json",
         "nul-in-a-quiz-title",
+        "direction-override-in-a-quiz-title",
         "raw-nul-in-yaml",
     ],
 )

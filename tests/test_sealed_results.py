@@ -303,6 +303,23 @@ def test_moving_closes_at_releases_when_the_last_running_paper_times_out(live, q
         assert ("data-score" in html) is shown
 
 
+def test_moving_closes_at_quiz_page_promises_no_end_it_will_not_keep(live, questions, time_machine):
+    """After the close moves earlier, a running paper keeps its time: the quiz page tells its student
+    the time left on it and no longer says every running paper ends at the close."""
+    sitter = UserFactory(username="sitter")
+    time_machine.move_to(T0 + HOUR, tick=False)
+    attempt_start(quiz=live, user=sitter, now=T0 + HOUR)  # ends at T0 + 90 min
+    Quiz.objects.filter(pk=live.pk).update(closes_at=T0 + HOUR + 10 * MINUTE)
+    time_machine.move_to(T0 + HOUR + 20 * MINUTE, tick=False)
+    client = Client()
+    client.force_login(sitter)
+    html = _page(client, "quiz_detail", live.slug)
+    assert "ends at that moment" not in html
+    assert "no paper starts after that, and one started from now on ends by then at the latest" in html
+    assert "Resume your paper" in html
+    assert "10:00 left" in html
+
+
 # --- the rule and its database twin ----------------------------------------------------------------
 
 
