@@ -14,8 +14,9 @@ file (`item_from_bank`) or from the database (`item_from_question`), so `manage.
   (its stem or a true statement holding the other's key words, or restating the other's true
   statement) without the author declaring it in `reveals`;
 - on one paper (`paper_flaws`): any give-away, declared or found in the wording;
-- over a bank (`bank_report`): the figures a test-wise solver would exploit, with the strict
-  thresholds `load_bank --strict` and CI hold the shipped bank to.
+- over a bank (`bank_report`): the figures a test-wise solver would exploit (among them absolute
+  words, inclusive phrases and contrast phrases, each as common in true statements as in false
+  ones), with the strict thresholds `load_bank --strict` and CI hold the shipped bank to.
 
 A flaw an author has weighed can be accepted on the question (`accepted_flaws`, one a line as
 "code: reason"); it is still reported, as accepted, and no longer fails the strict check.
@@ -56,6 +57,33 @@ ABSOLUTES = (
     "obliged",
     "any",
 )
+# Phrase families a test-wise student reads as marking a statement's truth (reader B of issue 12):
+# inclusive wording ("not only", "besides") on true statements, one-sided contrast ("rather than",
+# "chiefly", "but leaves out") on false ones. Like absolute words, each must turn up on both sides.
+PHRASE_FAMILIES = {
+    "inclusive": (
+        r"not only",
+        r"not just",
+        r"not confined to",
+        r"not limited to",
+        r"not the only",
+        r"besides",
+        r"as well as",
+        r"along with",
+    ),
+    "contrast": (
+        r"rather than",
+        r"more than",
+        r"chiefly",
+        r"mainly",
+        r"mostly",
+        r"solely",
+        r"instead of",
+        r"in place of",
+        r"but leaves out",
+        r"but treats( [a-z0-9']+){1,6} as separate",
+    ),
+}
 # Openings of a Statement-II that announce "explains" whatever the substance.
 CONNECTIVES = ("because", "since", "as a result", "this is why", "therefore", "hence", "that is why", "thus")
 ALL_OR_NONE_OPTIONS = re.compile(r"\b(all|none|both|neither) of the (above|these|options)\b", re.IGNORECASE)
@@ -195,6 +223,12 @@ def absolutes_in(text: str) -> list[str]:
     """The absolute words and phrases in `text`, as a test-wise student would spot them."""
     normal = f" {_normal(text)} "
     return [word for word in ABSOLUTES if f" {word} " in normal]
+
+
+def phrases_in(text: str, family: str) -> list[str]:
+    """The phrases of one of `PHRASE_FAMILIES` in `text`, as the family lists them."""
+    normal = f" {_normal(text)} "
+    return [phrase for phrase in PHRASE_FAMILIES[family] if re.search(rf" {phrase} ", normal)]
 
 
 @lru_cache(maxsize=8192)
@@ -459,6 +493,7 @@ class BankReport:
     key_length_rank: Counter
     patterns: dict[str, Counter]
     absolutes: dict[str, tuple[int, int]]
+    phrases: dict[str, dict[str, tuple[int, int]]]
     no_absolute_all_true: tuple[int, int]
     misconceptions: Counter
     traps: int
@@ -486,6 +521,9 @@ class BankReport:
             out.append(f"Keys of {kind}: " + _counts(counter))
         for label, (hits, total) in self.absolutes.items():
             out.append(f"Absolute words in {label}: {hits} of {total} ({_pct(hits, total)})")
+        for family, sides in self.phrases.items():
+            for label, (hits, total) in sides.items():
+                out.append(f"{family.capitalize()} phrases in {label}: {hits} of {total} ({_pct(hits, total)})")
         hits, total = self.no_absolute_all_true
         out.append(f"Statement questions with no absolute word whose key is 'all true': {hits} of {total}")
         out.append(f"Traps: {self.traps}; by misconception: " + _counts(self.misconceptions))
@@ -561,6 +599,13 @@ def bank_report(
         "keys of single questions": (sum(bool(absolutes_in(t)) for t in right_options), len(right_options)),
         "wrong options": (sum(bool(absolutes_in(t)) for t in wrong_options), len(wrong_options)),
     }
+    phrases = {
+        family: {
+            "true statements": (sum(bool(phrases_in(t, family)) for t in true_rows), len(true_rows)),
+            "false statements": (sum(bool(phrases_in(t, family)) for t in false_rows), len(false_rows)),
+        }
+        for family in PHRASE_FAMILIES
+    }
     plain = [
         item
         for item in statement_items
@@ -579,6 +624,7 @@ def bank_report(
         rank=rank,
         patterns=patterns,
         absolutes=absolutes,
+        phrases=phrases,
         plain=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         published=published,
@@ -595,6 +641,7 @@ def bank_report(
         key_length_rank=rank,
         patterns=patterns,
         absolutes=absolutes,
+        phrases=phrases,
         no_absolute_all_true=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         traps=len(traps),
@@ -604,7 +651,9 @@ def bank_report(
     )
 
 
-def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, published, solver_right) -> list[Check]:
+def _checks(
+    *, n, singles, rank, patterns, absolutes, phrases, plain, misconceptions, published, solver_right
+) -> list[Check]:
     checks = [Check(f"at least {MIN_PUBLISHED} published questions", str(n), n >= MIN_PUBLISHED)]
     longest = rank.get(1, 0)
     checks.append(
@@ -622,17 +671,10 @@ def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, pub
             top_count <= MAX_KEY_RANK_SHARE * len(singles),
         )
     )
-    (t_hits, t_total), (f_hits, f_total) = absolutes["true statements"], absolutes["false statements"]
-    true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
-    false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
     # Either way round the words would be a cue: "absolute, so false" or, overcorrected, "so true".
-    checks.append(
-        Check(
-            "absolute words as common in true statements as in false ones (each share at least half the other)",
-            f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
-            true_share * 2 >= false_share and false_share * 2 >= true_share,
-        )
-    )
+    checks.append(_both_sides_check("absolute words", absolutes["true statements"], absolutes["false statements"]))
+    for family, sides in phrases.items():
+        checks.append(_both_sides_check(f"{family} phrases", sides["true statements"], sides["false statements"]))
     all_true, plain_total = plain
     checks.append(
         Check(
@@ -680,6 +722,18 @@ def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, pub
         )
     )
     return checks
+
+
+def _both_sides_check(what: str, true_side: tuple[int, int], false_side: tuple[int, int]) -> Check:
+    """Wording that a solver reads as a sign of truth (or falsehood) must be about as common on both sides."""
+    (t_hits, t_total), (f_hits, f_total) = true_side, false_side
+    true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
+    false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
+    return Check(
+        f"{what} as common in true statements as in false ones (each share at least half the other)",
+        f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
+        true_share * 2 >= false_share and false_share * 2 >= true_share,
+    )
 
 
 def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dict[str, bool]) -> list[Check]:

@@ -16,6 +16,7 @@ from content.lint import (
     giveaway_pairs,
     pair_flaws,
     paper_flaws,
+    phrases_in,
     question_flaws,
     word_weights,
 )
@@ -375,6 +376,40 @@ def test_bank_report_refuses_absolutes_that_mark_true_statements():
     items = [statements(rows, key="c1", choices=[("1 and 2 only", True), ("1 only", False), ("2 only", False)])]
     check = _check(bank_report(items), "absolute words as common")
     assert (check.ok, check.figure) == (False, "100% of true vs 0% of false")
+
+
+def test_phrases_in_finds_each_family_and_not_parts_of_words():
+    assert phrases_in("It helps each side, not only India, as well as NATO.", "inclusive") == ["not only", "as well as"]
+    assert phrases_in("Besides drills, it shares data.", "inclusive") == ["besides"]
+    assert phrases_in("It lists piracy but treats terrorism on land as separate.", "contrast") == [
+        "but treats( [a-z0-9']+){1,6} as separate"
+    ]
+    assert phrases_in("It matters chiefly at sea, rather than on land.", "contrast") == ["rather than", "chiefly"]
+    assert phrases_in("Mischiefly, the rathertham moreover.", "contrast") == []
+
+
+def _phrase_bank(true_texts, false_texts) -> list[Item]:
+    rows = [(text, True) for text in true_texts] + [(text, False) for text in false_texts]
+    return [statements([row, ("A plain claim.", not row[1])], key=f"p{i}") for i, row in enumerate(rows)]
+
+
+def test_bank_report_refuses_inclusive_phrases_only_on_true_statements():
+    inclusive = ["It helps both, not only India.", "It helps NATO as well as India."]
+    bad = bank_report(_phrase_bank(inclusive, ["It trains."]))
+    check = _check(bad, "inclusive phrases as common")
+    assert bad.phrases["inclusive"] == {"true statements": (2, 3), "false statements": (0, 3)}
+    assert (check.ok, check.figure) == (False, "67% of true vs 0% of false")
+    good = bank_report(_phrase_bank(["It helps both, not only India."], ["Besides India, Japan trains in it."]))
+    assert _check(good, "inclusive phrases as common").ok
+
+
+def test_bank_report_refuses_contrast_phrases_only_on_false_statements():
+    contrast = ["It serves chiefly NATO.", "It lists piracy but leaves out terror."]
+    bad = bank_report(_phrase_bank(["It trains."], contrast))
+    check = _check(bad, "contrast phrases as common")
+    assert (check.ok, check.figure) == (False, "0% of true vs 67% of false")
+    good = bank_report(_phrase_bank(["It is a sale rather than a partnership."], ["It serves chiefly NATO."]))
+    assert _check(good, "contrast phrases as common").ok
 
 
 def test_bank_report_needs_every_answer_pattern_and_none_dominant():
