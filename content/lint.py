@@ -116,6 +116,10 @@ NEAR_DUPLICATE = Fraction(6, 10)
 # it carries at least this share of their weight (`word_weights`) in at least this many words.
 RESTATES = 0.55
 RESTATED_WORDS = 3
+# A statement is on a fact when its question tests or reveals the fact and it holds at least this many
+# of the fact's most telling words (`word_weights`), of the fact's this many most telling.
+FACT_TELLING_WORDS = 4
+FACT_WORDS_MATCHED = 2
 
 
 @dataclass(frozen=True)
@@ -569,13 +573,16 @@ def bank_report(
     facts: dict[str, str] | None = None,
     notes: dict[str, bool] | None = None,
     papers: dict[str, list[str]] | None = None,
+    fact_texts: dict[str, str] | None = None,
 ) -> BankReport:
     """The bank's figures and strict checks over its published questions.
 
     `facts` maps each fact to its note, `notes` each note to whether it is examinable; with them
     the report also checks that every examinable note and fact is tested, and no other note is.
     `papers` maps each fixed paper to its question keys; each must hold no pair that gives the
-    other away (a rule quiz needs no such check: its draw keeps declared pairs apart).
+    other away (a rule quiz needs no such check: its draw keeps declared pairs apart); with
+    `fact_texts` (each fact's text), no fact it states more than once may lean to its true or its
+    false form (`fact_forms`).
     """
     published = [item for item in items if item.published]
     n = len(published)
@@ -632,7 +639,7 @@ def bank_report(
     )
     if facts is not None and notes is not None:
         checks += _coverage_checks(published, facts=facts, notes=notes)
-    checks += _paper_checks(papers or {}, published=published, weights=weights)
+    checks += _paper_checks(papers or {}, published=published, weights=weights, fact_texts=fact_texts)
     return BankReport(
         published=n,
         kinds=Counter(item.kind for item in published),
@@ -753,11 +760,18 @@ def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dic
     ]
 
 
-def _paper_checks(papers: dict[str, list[str]], *, published: list[Item], weights: dict[str, float]) -> list[Check]:
+def _paper_checks(
+    papers: dict[str, list[str]],
+    *,
+    published: list[Item],
+    weights: dict[str, float],
+    fact_texts: dict[str, str] | None = None,
+) -> list[Check]:
     by_key = {item.key: item for item in published}
     checks = []
     for slug, keys in papers.items():
-        flaws = paper_flaws([by_key[key] for key in keys if key in by_key], weights=weights)
+        items = [by_key[key] for key in keys if key in by_key]
+        flaws = paper_flaws(items, weights=weights)
         checks.append(
             Check(
                 f"no question on the fixed paper {slug!r} gives another away",
@@ -765,7 +779,52 @@ def _paper_checks(papers: dict[str, list[str]], *, published: list[Item], weight
                 not flaws,
             )
         )
+        if fact_texts is not None:
+            lopsided = lopsided_facts(fact_forms(items, fact_texts=fact_texts, weights=weights))
+            checks.append(
+                Check(
+                    f"no fact stated more than once on the fixed paper {slug!r} is true (or false) more than "
+                    "twice as often as the other way",
+                    f"{len(lopsided)} fact(s)"
+                    + "".join(f"; {fact} {t} true, {f} false" for fact, (t, f) in sorted(lopsided.items())),
+                    not lopsided,
+                )
+            )
     return checks
+
+
+def fact_forms(
+    items: Iterable[Item], *, fact_texts: dict[str, str], weights: dict[str, float]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per fact, the statements of `items` on it (as "key.n"), split into true and false ones.
+
+    A paper that states one fact several times teaches its form: if the true form repeats while each
+    false one turns up once, the reader takes the form that repeats (reader B of issue 12 read
+    BrahMos with Russia three times, with France once). A statement is matched to a fact by words,
+    among the questions that name the fact in `tests` or `reveals`, so this is a floor: a statement
+    that words the fact differently is not counted.
+    """
+    forms: dict[str, tuple[list[str], list[str]]] = {}
+    items = list(items)
+    for fact, text in fact_texts.items():
+        words = content_words(text)
+        telling = set(sorted(words, key=lambda w: (-weights.get(w, 0.0), w))[:FACT_TELLING_WORDS])
+        true_rows, false_rows = [], []
+        for item in items:
+            if fact not in item.tests | item.reveals:
+                continue
+            for number, (statement, is_true) in enumerate(item.statements, start=1):
+                if len(content_words(statement) & telling) >= FACT_WORDS_MATCHED:
+                    (true_rows if is_true else false_rows).append(f"{item.key}.{number}")
+        if true_rows or false_rows:
+            forms[fact] = (true_rows, false_rows)
+    return forms
+
+
+def lopsided_facts(forms: dict[str, tuple[list[str], list[str]]]) -> dict[str, tuple[int, int]]:
+    """The facts stated more than once whose true or false form is more than twice as common as the other."""
+    counts = {fact: (len(t), len(f)) for fact, (t, f) in forms.items()}
+    return {fact: (t, f) for fact, (t, f) in counts.items() if t + f > 1 and max(t, f) > 2 * min(t, f)}
 
 
 def paper_flaws(items: Iterable[Item], *, weights: dict[str, float] | None = None) -> list[Flaw]:

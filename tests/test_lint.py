@@ -13,7 +13,9 @@ from content.lint import (
     accepted_flaws_parse,
     bank_report,
     cue_solver_pick,
+    fact_forms,
     giveaway_pairs,
+    lopsided_facts,
     pair_flaws,
     paper_flaws,
     phrases_in,
@@ -410,6 +412,43 @@ def test_bank_report_refuses_contrast_phrases_only_on_false_statements():
     assert (check.ok, check.figure) == (False, "0% of true vs 67% of false")
     good = bank_report(_phrase_bank(["It is a sale rather than a partnership."], ["It serves chiefly NATO."]))
     assert _check(good, "contrast phrases as common").ok
+
+
+VARUNA = {"varuna": "India holds Varuna with France in 2024."}
+
+
+def _on_varuna(key: str, text: str, is_true: bool, tests=("varuna",)) -> Item:
+    rows = [(text, is_true), ("Malabar trains navies.", not is_true)]
+    return Item(**{**statements(rows, key=key).__dict__, "tests": frozenset(tests)})
+
+
+def test_fact_forms_sorts_the_statements_on_a_fact_into_true_and_false():
+    items = [
+        _on_varuna("q1", "India holds Varuna with France.", True),
+        _on_varuna("q2", "India holds Varuna with Japan.", False),
+        _on_varuna("q3", "India holds Varuna with France.", True, tests=("malabar",)),  # names another fact
+    ]
+    forms = fact_forms(items, fact_texts=VARUNA, weights=word_weights(items))
+    assert forms == {"varuna": (["q1.1"], ["q2.1"])}
+    assert lopsided_facts(forms) == {}
+
+
+def test_lopsided_facts_finds_a_form_more_than_twice_as_common_as_the_other():
+    assert lopsided_facts({"a": (["q1.1", "q2.1"], []), "b": (["q3.1"], []), "c": (["q4.1", "q5.2"], ["q6.1"])}) == {
+        "a": (2, 0)
+    }
+    assert lopsided_facts({"d": (["q1.1"], ["q2.1", "q3.1", "q4.1"])}) == {"d": (1, 3)}
+
+
+def test_bank_report_refuses_a_fixed_paper_that_states_a_fact_true_each_time():
+    bad = [
+        _on_varuna("q1", "India holds Varuna with France.", True),
+        _on_varuna("q2", "Varuna: France holds it.", True),
+    ]
+    check = _check(bank_report(bad, papers={"mock": ["q1", "q2"]}, fact_texts=VARUNA), "no fact stated")
+    assert (check.ok, check.figure) == (False, "1 fact(s); varuna 2 true, 0 false")
+    good = [bad[0], _on_varuna("q2", "India holds Varuna with Japan.", False)]
+    assert _check(bank_report(good, papers={"mock": ["q1", "q2"]}, fact_texts=VARUNA), "no fact stated").ok
 
 
 def test_bank_report_needs_every_answer_pattern_and_none_dominant():
