@@ -118,7 +118,7 @@ RESTATES = 0.55
 RESTATED_WORDS = 3
 # A statement is on a fact when its question tests or reveals the fact and it holds at least this many
 # of the fact's most telling words (`word_weights`), of the fact's this many most telling.
-FACT_TELLING_WORDS = 4
+FACT_TELLING_WORDS = 5
 FACT_WORDS_MATCHED = 2
 
 
