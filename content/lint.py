@@ -15,8 +15,8 @@ file (`item_from_bank`) or from the database (`item_from_question`), so `manage.
   statement) without the author declaring it in `reveals`;
 - on one paper (`paper_flaws`): any give-away, declared or found in the wording;
 - over a bank (`bank_report`): the figures a test-wise solver would exploit (among them absolute
-  words, inclusive phrases and contrast phrases, each as common in true statements as in false
-  ones), with the strict thresholds `load_bank --strict` and CI hold the shipped bank to.
+  words, inclusive phrases, contrast phrases and statements most or few options name, each as
+  common in true statements as in false ones), with the strict thresholds `load_bank --strict` and CI hold the shipped bank to.
 
 A flaw an author has weighed can be accepted on the question (`accepted_flaws`, one a line as
 "code: reason"); it is still reported, as accepted, and no longer fails the strict check.
@@ -233,6 +233,21 @@ def phrases_in(text: str, family: str) -> list[str]:
     """The phrases of one of `PHRASE_FAMILIES` in `text`, as the family lists them."""
     normal = f" {_normal(text)} "
     return [phrase for phrase in PHRASE_FAMILIES[family] if re.search(rf" {phrase} ", normal)]
+
+
+def option_shares(item: Item) -> list[Fraction]:
+    """For a "which are correct" question, the share of its options that name each statement.
+
+    A statement most options name reads as true, one few options name as false (reader B of issue
+    12: "in three of the four options, so true"); the bank check wants neither to tell.
+    """
+    if item.kind != Kind.STATEMENTS_CORRECT or not item.choices:
+        return []
+    try:
+        claims = [choice_claim(item.kind, text) for text, _ in item.choices]
+    except ValueError:
+        return []
+    return [Fraction(sum(n in claim for claim in claims), len(claims)) for n in range(1, len(item.statements) + 1)]
 
 
 @lru_cache(maxsize=8192)
@@ -498,6 +513,7 @@ class BankReport:
     patterns: dict[str, Counter]
     absolutes: dict[str, tuple[int, int]]
     phrases: dict[str, dict[str, tuple[int, int]]]
+    option_named: dict[str, dict[str, tuple[int, int]]]
     no_absolute_all_true: tuple[int, int]
     misconceptions: Counter
     traps: int
@@ -528,6 +544,12 @@ class BankReport:
         for family, sides in self.phrases.items():
             for label, (hits, total) in sides.items():
                 out.append(f"{family.capitalize()} phrases in {label}: {hits} of {total} ({_pct(hits, total)})")
+        for label, sides in self.option_named.items():
+            (t_hits, t_total), (f_hits, f_total) = sides["true statements"], sides["false statements"]
+            out.append(
+                f"Statements {label} of their question: {t_hits} of {t_total} true ones ({_pct(t_hits, t_total)}), "
+                f"{f_hits} of {f_total} false ones ({_pct(f_hits, f_total)})"
+            )
         hits, total = self.no_absolute_all_true
         out.append(f"Statement questions with no absolute word whose key is 'all true': {hits} of {total}")
         out.append(f"Traps: {self.traps}; by misconception: " + _counts(self.misconceptions))
@@ -613,6 +635,21 @@ def bank_report(
         }
         for family in PHRASE_FAMILIES
     }
+    named = [
+        (share, is_true)
+        for item in statement_items
+        for share, (_, is_true) in zip(option_shares(item), item.statements, strict=False)
+    ]
+    option_named = {
+        label: {
+            "true statements": (sum(side(sh) for sh, t in named if t), sum(t for _, t in named)),
+            "false statements": (sum(side(sh) for sh, t in named if not t), sum(not t for _, t in named)),
+        }
+        for label, side in (
+            ("named by most options", lambda share: share > Fraction(1, 2)),
+            ("named by few options", lambda share: share < Fraction(1, 2)),
+        )
+    }
     plain = [
         item
         for item in statement_items
@@ -632,6 +669,7 @@ def bank_report(
         patterns=patterns,
         absolutes=absolutes,
         phrases=phrases,
+        option_named=option_named,
         plain=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         published=published,
@@ -649,6 +687,7 @@ def bank_report(
         patterns=patterns,
         absolutes=absolutes,
         phrases=phrases,
+        option_named=option_named,
         no_absolute_all_true=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         traps=len(traps),
@@ -659,7 +698,7 @@ def bank_report(
 
 
 def _checks(
-    *, n, singles, rank, patterns, absolutes, phrases, plain, misconceptions, published, solver_right
+    *, n, singles, rank, patterns, absolutes, phrases, option_named, plain, misconceptions, published, solver_right
 ) -> list[Check]:
     checks = [Check(f"at least {MIN_PUBLISHED} published questions", str(n), n >= MIN_PUBLISHED)]
     longest = rank.get(1, 0)
@@ -682,6 +721,9 @@ def _checks(
     checks.append(_both_sides_check("absolute words", absolutes["true statements"], absolutes["false statements"]))
     for family, sides in phrases.items():
         checks.append(_both_sides_check(f"{family} phrases", sides["true statements"], sides["false statements"]))
+    # "Named by three of the four options, so true": the options must not vote on a statement.
+    for label, sides in option_named.items():
+        checks.append(_both_sides_check(f"statements {label}", sides["true statements"], sides["false statements"]))
     all_true, plain_total = plain
     checks.append(
         Check(

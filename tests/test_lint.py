@@ -2,6 +2,7 @@
 
 import math
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from content.lint import (
     fact_forms,
     giveaway_pairs,
     lopsided_facts,
+    option_shares,
     pair_flaws,
     paper_flaws,
     phrases_in,
@@ -412,6 +414,33 @@ def test_bank_report_refuses_contrast_phrases_only_on_false_statements():
     assert (check.ok, check.figure) == (False, "0% of true vs 67% of false")
     good = bank_report(_phrase_bank(["It is a sale rather than a partnership."], ["It serves chiefly NATO."]))
     assert _check(good, "contrast phrases as common").ok
+
+
+def test_option_shares_counts_the_options_naming_each_statement():
+    rows = [("One.", True), ("Two.", False), ("Three.", True)]
+    voted = statements(
+        rows, choices=[("1 only", False), ("1 and 3 only", True), ("1, 2 and 3", False), ("3 only", False)]
+    )
+    assert option_shares(voted) == [Fraction(3, 4), Fraction(1, 4), Fraction(3, 4)]
+    assert option_shares(single()) == []
+
+
+def test_bank_report_refuses_options_that_vote_on_the_statements():
+    rows = [("One.", True), ("Two.", False), ("Three.", True)]
+    votes = [("1 only", False), ("1 and 3 only", True), ("1, 2 and 3", False), ("3 only", False)]
+    bad = bank_report([statements(rows, choices=votes)])
+    check = _check(bad, "statements named by most options")
+    assert (check.ok, check.figure) == (False, "100% of true vs 0% of false")
+    assert not _check(bad, "statements named by few options").ok
+    even = [
+        ("None of the above statements", False),
+        ("1 and 3 only", True),
+        ("1 and 2 only", False),
+        ("2 and 3 only", False),
+    ]
+    good = bank_report([statements(rows, choices=even)])
+    assert _check(good, "statements named by most options").ok
+    assert _check(good, "statements named by few options").ok
 
 
 VARUNA = {"varuna": "India holds Varuna with France in 2024."}
