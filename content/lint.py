@@ -16,7 +16,8 @@ file (`item_from_bank`) or from the database (`item_from_question`), so `manage.
 - on one paper (`paper_flaws`): any give-away, declared or found in the wording;
 - over a bank (`bank_report`): the figures a test-wise solver would exploit (among them absolute
   words, inclusive phrases, contrast phrases and statements most or few options name, each as
-  common in true statements as in false ones), with the strict thresholds `load_bank --strict` and CI hold the shipped bank to.
+  common in true statements as in false ones), with the strict thresholds `load_bank --strict`
+  and CI hold the shipped bank to.
 
 A flaw an author has weighed can be accepted on the question (`accepted_flaws`, one a line as
 "code: reason"); it is still reported, as accepted, and no longer fails the strict check.
