@@ -513,6 +513,7 @@ def bank_lint(*, bank: Bank, papers: dict[str, list[str]]):
         facts={fact.key: fact.note for fact in bank.facts},
         notes={note.key: note.examinable for note in bank.notes},
         papers=papers,
+        fact_texts={fact.key: fact.text for fact in bank.facts},
     )
 
 

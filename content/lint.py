@@ -14,8 +14,10 @@ file (`item_from_bank`) or from the database (`item_from_question`), so `manage.
   (its stem or a true statement holding the other's key words, or restating the other's true
   statement) without the author declaring it in `reveals`;
 - on one paper (`paper_flaws`): any give-away, declared or found in the wording;
-- over a bank (`bank_report`): the figures a test-wise solver would exploit, with the strict
-  thresholds `load_bank --strict` and CI hold the shipped bank to.
+- over a bank (`bank_report`): the figures a test-wise solver would exploit (among them absolute
+  words, inclusive phrases, contrast phrases and statements most or few options name, each as
+  common in true statements as in false ones), with the strict thresholds `load_bank --strict`
+  and CI hold the shipped bank to.
 
 A flaw an author has weighed can be accepted on the question (`accepted_flaws`, one a line as
 "code: reason"); it is still reported, as accepted, and no longer fails the strict check.
@@ -56,6 +58,33 @@ ABSOLUTES = (
     "obliged",
     "any",
 )
+# Phrase families a test-wise student reads as marking a statement's truth (reader B of issue 12):
+# inclusive wording ("not only", "besides") on true statements, one-sided contrast ("rather than",
+# "chiefly", "but leaves out") on false ones. Like absolute words, each must turn up on both sides.
+PHRASE_FAMILIES = {
+    "inclusive": (
+        r"not only",
+        r"not just",
+        r"not confined to",
+        r"not limited to",
+        r"not the only",
+        r"besides",
+        r"as well as",
+        r"along with",
+    ),
+    "contrast": (
+        r"rather than",
+        r"more than",
+        r"chiefly",
+        r"mainly",
+        r"mostly",
+        r"solely",
+        r"instead of",
+        r"in place of",
+        r"but leaves out",
+        r"but treats( [a-z0-9']+){1,6} as separate",
+    ),
+}
 # Openings of a Statement-II that announce "explains" whatever the substance.
 CONNECTIVES = ("because", "since", "as a result", "this is why", "therefore", "hence", "that is why", "thus")
 ALL_OR_NONE_OPTIONS = re.compile(r"\b(all|none|both|neither) of the (above|these|options)\b", re.IGNORECASE)
@@ -88,6 +117,10 @@ NEAR_DUPLICATE = Fraction(6, 10)
 # it carries at least this share of their weight (`word_weights`) in at least this many words.
 RESTATES = 0.55
 RESTATED_WORDS = 3
+# A statement is on a fact when its question tests or reveals the fact and it holds at least this many
+# of the fact's most telling words (`word_weights`), of the fact's this many most telling.
+FACT_TELLING_WORDS = 5
+FACT_WORDS_MATCHED = 2
 
 
 @dataclass(frozen=True)
@@ -195,6 +228,27 @@ def absolutes_in(text: str) -> list[str]:
     """The absolute words and phrases in `text`, as a test-wise student would spot them."""
     normal = f" {_normal(text)} "
     return [word for word in ABSOLUTES if f" {word} " in normal]
+
+
+def phrases_in(text: str, family: str) -> list[str]:
+    """The phrases of one of `PHRASE_FAMILIES` in `text`, as the family lists them."""
+    normal = f" {_normal(text)} "
+    return [phrase for phrase in PHRASE_FAMILIES[family] if re.search(rf" {phrase} ", normal)]
+
+
+def option_shares(item: Item) -> list[Fraction]:
+    """For a "which are correct" question, the share of its options that name each statement.
+
+    A statement most options name reads as true, one few options name as false (reader B of issue
+    12: "in three of the four options, so true"); the bank check wants neither to tell.
+    """
+    if item.kind != Kind.STATEMENTS_CORRECT or not item.choices:
+        return []
+    try:
+        claims = [choice_claim(item.kind, text) for text, _ in item.choices]
+    except ValueError:
+        return []
+    return [Fraction(sum(n in claim for claim in claims), len(claims)) for n in range(1, len(item.statements) + 1)]
 
 
 @lru_cache(maxsize=8192)
@@ -459,6 +513,8 @@ class BankReport:
     key_length_rank: Counter
     patterns: dict[str, Counter]
     absolutes: dict[str, tuple[int, int]]
+    phrases: dict[str, dict[str, tuple[int, int]]]
+    option_named: dict[str, dict[str, tuple[int, int]]]
     no_absolute_all_true: tuple[int, int]
     misconceptions: Counter
     traps: int
@@ -486,6 +542,15 @@ class BankReport:
             out.append(f"Keys of {kind}: " + _counts(counter))
         for label, (hits, total) in self.absolutes.items():
             out.append(f"Absolute words in {label}: {hits} of {total} ({_pct(hits, total)})")
+        for family, sides in self.phrases.items():
+            for label, (hits, total) in sides.items():
+                out.append(f"{family.capitalize()} phrases in {label}: {hits} of {total} ({_pct(hits, total)})")
+        for label, sides in self.option_named.items():
+            (t_hits, t_total), (f_hits, f_total) = sides["true statements"], sides["false statements"]
+            out.append(
+                f"Statements {label} of their question: {t_hits} of {t_total} true ones ({_pct(t_hits, t_total)}), "
+                f"{f_hits} of {f_total} false ones ({_pct(f_hits, f_total)})"
+            )
         hits, total = self.no_absolute_all_true
         out.append(f"Statement questions with no absolute word whose key is 'all true': {hits} of {total}")
         out.append(f"Traps: {self.traps}; by misconception: " + _counts(self.misconceptions))
@@ -531,13 +596,16 @@ def bank_report(
     facts: dict[str, str] | None = None,
     notes: dict[str, bool] | None = None,
     papers: dict[str, list[str]] | None = None,
+    fact_texts: dict[str, str] | None = None,
 ) -> BankReport:
     """The bank's figures and strict checks over its published questions.
 
     `facts` maps each fact to its note, `notes` each note to whether it is examinable; with them
     the report also checks that every examinable note and fact is tested, and no other note is.
     `papers` maps each fixed paper to its question keys; each must hold no pair that gives the
-    other away (a rule quiz needs no such check: its draw keeps declared pairs apart).
+    other away (a rule quiz needs no such check: its draw keeps declared pairs apart); with
+    `fact_texts` (each fact's text), no fact it states more than once may lean to its true or its
+    false form (`fact_forms`).
     """
     published = [item for item in items if item.published]
     n = len(published)
@@ -561,6 +629,28 @@ def bank_report(
         "keys of single questions": (sum(bool(absolutes_in(t)) for t in right_options), len(right_options)),
         "wrong options": (sum(bool(absolutes_in(t)) for t in wrong_options), len(wrong_options)),
     }
+    phrases = {
+        family: {
+            "true statements": (sum(bool(phrases_in(t, family)) for t in true_rows), len(true_rows)),
+            "false statements": (sum(bool(phrases_in(t, family)) for t in false_rows), len(false_rows)),
+        }
+        for family in PHRASE_FAMILIES
+    }
+    named = [
+        (share, is_true)
+        for item in statement_items
+        for share, (_, is_true) in zip(option_shares(item), item.statements, strict=False)
+    ]
+    option_named = {
+        label: {
+            "true statements": (sum(side(sh) for sh, t in named if t), sum(t for _, t in named)),
+            "false statements": (sum(side(sh) for sh, t in named if not t), sum(not t for _, t in named)),
+        }
+        for label, side in (
+            ("named by most options", lambda share: share > Fraction(1, 2)),
+            ("named by few options", lambda share: share < Fraction(1, 2)),
+        )
+    }
     plain = [
         item
         for item in statement_items
@@ -579,6 +669,8 @@ def bank_report(
         rank=rank,
         patterns=patterns,
         absolutes=absolutes,
+        phrases=phrases,
+        option_named=option_named,
         plain=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         published=published,
@@ -586,7 +678,7 @@ def bank_report(
     )
     if facts is not None and notes is not None:
         checks += _coverage_checks(published, facts=facts, notes=notes)
-    checks += _paper_checks(papers or {}, published=published, weights=weights)
+    checks += _paper_checks(papers or {}, published=published, weights=weights, fact_texts=fact_texts)
     return BankReport(
         published=n,
         kinds=Counter(item.kind for item in published),
@@ -595,6 +687,8 @@ def bank_report(
         key_length_rank=rank,
         patterns=patterns,
         absolutes=absolutes,
+        phrases=phrases,
+        option_named=option_named,
         no_absolute_all_true=(plain_all_true, len(plain)),
         misconceptions=misconceptions,
         traps=len(traps),
@@ -604,7 +698,9 @@ def bank_report(
     )
 
 
-def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, published, solver_right) -> list[Check]:
+def _checks(
+    *, n, singles, rank, patterns, absolutes, phrases, option_named, plain, misconceptions, published, solver_right
+) -> list[Check]:
     checks = [Check(f"at least {MIN_PUBLISHED} published questions", str(n), n >= MIN_PUBLISHED)]
     longest = rank.get(1, 0)
     checks.append(
@@ -622,17 +718,13 @@ def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, pub
             top_count <= MAX_KEY_RANK_SHARE * len(singles),
         )
     )
-    (t_hits, t_total), (f_hits, f_total) = absolutes["true statements"], absolutes["false statements"]
-    true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
-    false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
     # Either way round the words would be a cue: "absolute, so false" or, overcorrected, "so true".
-    checks.append(
-        Check(
-            "absolute words as common in true statements as in false ones (each share at least half the other)",
-            f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
-            true_share * 2 >= false_share and false_share * 2 >= true_share,
-        )
-    )
+    checks.append(_both_sides_check("absolute words", absolutes["true statements"], absolutes["false statements"]))
+    for family, sides in phrases.items():
+        checks.append(_both_sides_check(f"{family} phrases", sides["true statements"], sides["false statements"]))
+    # "Named by three of the four options, so true": the options must not vote on a statement.
+    for label, sides in option_named.items():
+        checks.append(_both_sides_check(f"statements {label}", sides["true statements"], sides["false statements"]))
     all_true, plain_total = plain
     checks.append(
         Check(
@@ -682,6 +774,18 @@ def _checks(*, n, singles, rank, patterns, absolutes, plain, misconceptions, pub
     return checks
 
 
+def _both_sides_check(what: str, true_side: tuple[int, int], false_side: tuple[int, int]) -> Check:
+    """Wording that a solver reads as a sign of truth (or falsehood) must be about as common on both sides."""
+    (t_hits, t_total), (f_hits, f_total) = true_side, false_side
+    true_share = Fraction(t_hits, t_total) if t_total else Fraction(0)
+    false_share = Fraction(f_hits, f_total) if f_total else Fraction(0)
+    return Check(
+        f"{what} as common in true statements as in false ones (each share at least half the other)",
+        f"{_pct(t_hits, t_total)} of true vs {_pct(f_hits, f_total)} of false",
+        true_share * 2 >= false_share and false_share * 2 >= true_share,
+    )
+
+
 def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dict[str, bool]) -> list[Check]:
     tested = set().union(*(item.tests for item in published)) if published else set()
     cited = {item.note for item in published}
@@ -699,11 +803,18 @@ def _coverage_checks(published: list[Item], *, facts: dict[str, str], notes: dic
     ]
 
 
-def _paper_checks(papers: dict[str, list[str]], *, published: list[Item], weights: dict[str, float]) -> list[Check]:
+def _paper_checks(
+    papers: dict[str, list[str]],
+    *,
+    published: list[Item],
+    weights: dict[str, float],
+    fact_texts: dict[str, str] | None = None,
+) -> list[Check]:
     by_key = {item.key: item for item in published}
     checks = []
     for slug, keys in papers.items():
-        flaws = paper_flaws([by_key[key] for key in keys if key in by_key], weights=weights)
+        items = [by_key[key] for key in keys if key in by_key]
+        flaws = paper_flaws(items, weights=weights)
         checks.append(
             Check(
                 f"no question on the fixed paper {slug!r} gives another away",
@@ -711,7 +822,52 @@ def _paper_checks(papers: dict[str, list[str]], *, published: list[Item], weight
                 not flaws,
             )
         )
+        if fact_texts is not None:
+            lopsided = lopsided_facts(fact_forms(items, fact_texts=fact_texts, weights=weights))
+            checks.append(
+                Check(
+                    f"no fact stated more than once on the fixed paper {slug!r} is true (or false) more than "
+                    "twice as often as the other way",
+                    f"{len(lopsided)} fact(s)"
+                    + "".join(f"; {fact} {t} true, {f} false" for fact, (t, f) in sorted(lopsided.items())),
+                    not lopsided,
+                )
+            )
     return checks
+
+
+def fact_forms(
+    items: Iterable[Item], *, fact_texts: dict[str, str], weights: dict[str, float]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per fact, the statements of `items` on it (as "key.n"), split into true and false ones.
+
+    A paper that states one fact several times teaches its form: if the true form repeats while each
+    false one turns up once, the reader takes the form that repeats (reader B of issue 12 read
+    BrahMos with Russia three times, with France once). A statement is matched to a fact by words,
+    among the questions that name the fact in `tests` or `reveals`, so this is a floor: a statement
+    that words the fact differently is not counted.
+    """
+    forms: dict[str, tuple[list[str], list[str]]] = {}
+    items = list(items)
+    for fact, text in fact_texts.items():
+        words = content_words(text)
+        telling = set(sorted(words, key=lambda w: (-weights.get(w, 0.0), w))[:FACT_TELLING_WORDS])
+        true_rows, false_rows = [], []
+        for item in items:
+            if fact not in item.tests | item.reveals:
+                continue
+            for number, (statement, is_true) in enumerate(item.statements, start=1):
+                if len(content_words(statement) & telling) >= FACT_WORDS_MATCHED:
+                    (true_rows if is_true else false_rows).append(f"{item.key}.{number}")
+        if true_rows or false_rows:
+            forms[fact] = (true_rows, false_rows)
+    return forms
+
+
+def lopsided_facts(forms: dict[str, tuple[list[str], list[str]]]) -> dict[str, tuple[int, int]]:
+    """The facts stated more than once whose true or false form is more than twice as common as the other."""
+    counts = {fact: (len(t), len(f)) for fact, (t, f) in forms.items()}
+    return {fact: (t, f) for fact, (t, f) in counts.items() if t + f > 1 and max(t, f) > 2 * min(t, f)}
 
 
 def paper_flaws(items: Iterable[Item], *, weights: dict[str, float] | None = None) -> list[Flaw]:

@@ -31,6 +31,11 @@ def shared_fact_pairs(question_ids: Collection[int]) -> set[frozenset[int]]:
     return {frozenset(pair) for pair in shared if pair[0] != pair[1]}
 
 
+def fact_texts(keys) -> dict[str, str]:
+    """Each fact's text by key: the checker matches statements to facts by these words."""
+    return dict(Fact.objects.filter(key__in=keys).values_list("key", "text"))
+
+
 def bank_report_saved():
     """The checker's report on the saved bank, with the coverage of its notes and facts."""
     items = [lint.item_from_question(q) for q in Question.objects.with_bank_fields()]

@@ -25,7 +25,7 @@ from content.admin import QuestionAdmin
 from content.inputs import ControlCharactersRefused
 from content.models import Question
 from content.rules import Kind
-from content.selectors import giveaway_pairs
+from content.selectors import fact_texts, giveaway_pairs
 from quiz import policy
 from quiz.models import Answer, Attempt, AttemptQuestion, ExtraTime, Quiz, QuizQuestion, ReviewCard
 from quiz.services import regrade as regrading
@@ -246,6 +246,13 @@ class QuizAdmin(ErrorSummaryAdmin, ControlCharactersRefused, admin.ModelAdmin):
             lines = [f"{len(items)} published questions: {mix}"]
             flaws = lint.paper_flaws(items)
             lines += [str(flaw) for flaw in flaws] or ["No question on the paper gives another away."]
+            texts = fact_texts(set().union(*(item.tests | item.reveals for item in items)))
+            forms = lint.fact_forms(items, fact_texts=texts, weights=lint.word_weights(items))
+            lines += [
+                f"{fact}: stated true {t} time(s) and false {f} time(s); the form that repeats tells a reader "
+                "which is true."
+                for fact, (t, f) in sorted(lint.lopsided_facts(forms).items())
+            ]
         else:
             pool = list(Question.objects.filter(quiz.draw_filter()).values_list("pk", flat=True))
             pairs = giveaway_pairs(pool)

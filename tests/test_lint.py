@@ -2,6 +2,7 @@
 
 import math
 from collections import Counter
+from fractions import Fraction
 
 import pytest
 from django.core.management import call_command
@@ -13,9 +14,13 @@ from content.lint import (
     accepted_flaws_parse,
     bank_report,
     cue_solver_pick,
+    fact_forms,
     giveaway_pairs,
+    lopsided_facts,
+    option_shares,
     pair_flaws,
     paper_flaws,
+    phrases_in,
     question_flaws,
     word_weights,
 )
@@ -375,6 +380,104 @@ def test_bank_report_refuses_absolutes_that_mark_true_statements():
     items = [statements(rows, key="c1", choices=[("1 and 2 only", True), ("1 only", False), ("2 only", False)])]
     check = _check(bank_report(items), "absolute words as common")
     assert (check.ok, check.figure) == (False, "100% of true vs 0% of false")
+
+
+def test_phrases_in_finds_each_family_and_not_parts_of_words():
+    assert phrases_in("It helps each side, not only India, as well as NATO.", "inclusive") == ["not only", "as well as"]
+    assert phrases_in("Besides drills, it shares data.", "inclusive") == ["besides"]
+    assert phrases_in("It lists piracy but treats terrorism on land as separate.", "contrast") == [
+        "but treats( [a-z0-9']+){1,6} as separate"
+    ]
+    assert phrases_in("It matters chiefly at sea, rather than on land.", "contrast") == ["rather than", "chiefly"]
+    assert phrases_in("Mischiefly, the rathertham moreover.", "contrast") == []
+
+
+def _phrase_bank(true_texts, false_texts) -> list[Item]:
+    rows = [(text, True) for text in true_texts] + [(text, False) for text in false_texts]
+    return [statements([row, ("A plain claim.", not row[1])], key=f"p{i}") for i, row in enumerate(rows)]
+
+
+def test_bank_report_refuses_inclusive_phrases_only_on_true_statements():
+    inclusive = ["It helps both, not only India.", "It helps NATO as well as India."]
+    bad = bank_report(_phrase_bank(inclusive, ["It trains."]))
+    check = _check(bad, "inclusive phrases as common")
+    assert bad.phrases["inclusive"] == {"true statements": (2, 3), "false statements": (0, 3)}
+    assert (check.ok, check.figure) == (False, "67% of true vs 0% of false")
+    good = bank_report(_phrase_bank(["It helps both, not only India."], ["Besides India, Japan trains in it."]))
+    assert _check(good, "inclusive phrases as common").ok
+
+
+def test_bank_report_refuses_contrast_phrases_only_on_false_statements():
+    contrast = ["It serves chiefly NATO.", "It lists piracy but leaves out terror."]
+    bad = bank_report(_phrase_bank(["It trains."], contrast))
+    check = _check(bad, "contrast phrases as common")
+    assert (check.ok, check.figure) == (False, "0% of true vs 67% of false")
+    good = bank_report(_phrase_bank(["It is a sale rather than a partnership."], ["It serves chiefly NATO."]))
+    assert _check(good, "contrast phrases as common").ok
+
+
+def test_option_shares_counts_the_options_naming_each_statement():
+    rows = [("One.", True), ("Two.", False), ("Three.", True)]
+    voted = statements(
+        rows, choices=[("1 only", False), ("1 and 3 only", True), ("1, 2 and 3", False), ("3 only", False)]
+    )
+    assert option_shares(voted) == [Fraction(3, 4), Fraction(1, 4), Fraction(3, 4)]
+    assert option_shares(single()) == []
+
+
+def test_bank_report_refuses_options_that_vote_on_the_statements():
+    rows = [("One.", True), ("Two.", False), ("Three.", True)]
+    votes = [("1 only", False), ("1 and 3 only", True), ("1, 2 and 3", False), ("3 only", False)]
+    bad = bank_report([statements(rows, choices=votes)])
+    check = _check(bad, "statements named by most options")
+    assert (check.ok, check.figure) == (False, "100% of true vs 0% of false")
+    assert not _check(bad, "statements named by few options").ok
+    even = [
+        ("None of the above statements", False),
+        ("1 and 3 only", True),
+        ("1 and 2 only", False),
+        ("2 and 3 only", False),
+    ]
+    good = bank_report([statements(rows, choices=even)])
+    assert _check(good, "statements named by most options").ok
+    assert _check(good, "statements named by few options").ok
+
+
+VARUNA = {"varuna": "India holds Varuna with France in 2024."}
+
+
+def _on_varuna(key: str, text: str, is_true: bool, tests=("varuna",)) -> Item:
+    rows = [(text, is_true), ("Malabar trains navies.", not is_true)]
+    return Item(**{**statements(rows, key=key).__dict__, "tests": frozenset(tests)})
+
+
+def test_fact_forms_sorts_the_statements_on_a_fact_into_true_and_false():
+    items = [
+        _on_varuna("q1", "India holds Varuna with France.", True),
+        _on_varuna("q2", "India holds Varuna with Japan.", False),
+        _on_varuna("q3", "India holds Varuna with France.", True, tests=("malabar",)),  # names another fact
+    ]
+    forms = fact_forms(items, fact_texts=VARUNA, weights=word_weights(items))
+    assert forms == {"varuna": (["q1.1"], ["q2.1"])}
+    assert lopsided_facts(forms) == {}
+
+
+def test_lopsided_facts_finds_a_form_more_than_twice_as_common_as_the_other():
+    assert lopsided_facts({"a": (["q1.1", "q2.1"], []), "b": (["q3.1"], []), "c": (["q4.1", "q5.2"], ["q6.1"])}) == {
+        "a": (2, 0)
+    }
+    assert lopsided_facts({"d": (["q1.1"], ["q2.1", "q3.1", "q4.1"])}) == {"d": (1, 3)}
+
+
+def test_bank_report_refuses_a_fixed_paper_that_states_a_fact_true_each_time():
+    bad = [
+        _on_varuna("q1", "India holds Varuna with France.", True),
+        _on_varuna("q2", "Varuna: France holds it.", True),
+    ]
+    check = _check(bank_report(bad, papers={"mock": ["q1", "q2"]}, fact_texts=VARUNA), "no fact stated")
+    assert (check.ok, check.figure) == (False, "1 fact(s); varuna 2 true, 0 false")
+    good = [bad[0], _on_varuna("q2", "India holds Varuna with Japan.", False)]
+    assert _check(bank_report(good, papers={"mock": ["q1", "q2"]}, fact_texts=VARUNA), "no fact stated").ok
 
 
 def test_bank_report_needs_every_answer_pattern_and_none_dominant():

@@ -8,11 +8,13 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from content.models import Statement
 from quiz.models import Attempt, ExtraTime, Quiz
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from tests.factories import (
     AssertionReasonQuestionFactory,
+    FactFactory,
     QuestionFactory,
     QuizFactory,
     RuleQuizFactory,
@@ -189,6 +191,20 @@ def test_admin_quiz_paper_checks_name_kinds_by_their_labels(staff_client):
     quiz = QuizFactory(questions=[QuestionFactory(), StatementQuestionFactory(), AssertionReasonQuestionFactory()])
     html = staff_client.get(reverse("admin:quiz_quiz_change", args=[quiz.pk])).content.decode()
     assert "3 published questions: Assertion and reason 1, Single answer 1, Statements: which are correct 1" in html
+
+
+def test_admin_quiz_paper_checks_name_a_fact_stated_true_each_time(staff_client):
+    fact = FactFactory(key="varuna", text="India holds Varuna with France in 2024.")
+    rows = [("India holds Varuna with France.", True), ("Malabar trains navies.", False), ("It helps.", True)]
+    questions = StatementQuestionFactory.create_batch(2, statements=rows)
+    for question in questions:
+        question.tests.add(fact)
+    html = staff_client.get(reverse("admin:quiz_quiz_change", args=[QuizFactory(questions=questions).pk])).content
+    assert "varuna: stated true 2 time(s) and false 0 time(s)" in html.decode()
+    swapped = {"text": "India holds Varuna with Japan.", "is_true": False}
+    Statement.objects.filter(question=questions[1], key="s1").update(**swapped)
+    html = staff_client.get(reverse("admin:quiz_quiz_change", args=[QuizFactory(questions=questions).pk])).content
+    assert "varuna: stated" not in html.decode()
 
 
 QUESTIONS = reverse("admin:content_question_changelist")
