@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -184,6 +185,9 @@ def queries_for(client, url: str, *, method="get", data=None, status=200, app_on
     Every statement by default; with `app_only`, leaving out the session and user lookups and
     transaction control, so the figure is what the view itself asked of the database.
     """
+    # Content types are cached per process once read (the admin's log reads one): cold each time, a
+    # count does not depend on which test ran before.
+    ContentType.objects.clear_cache()
     with CaptureQueriesContext(connection) as captured:
         response = getattr(client, method)(url, data or {})
     assert response.status_code == status

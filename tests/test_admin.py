@@ -990,4 +990,4 @@ def test_admin_question_change_page_makes_a_fixed_number_of_queries(staff_client
         large.save()
         question_version_current(question=large)
     counts = [queries_for(staff_client, reverse("admin:content_question_change", args=[q.pk])) for q in (small, large)]
-    assert counts == [10, 10]
+    assert counts == [11, 11]

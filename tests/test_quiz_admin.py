@@ -207,6 +207,21 @@ def test_admin_quiz_paper_checks_name_a_fact_stated_true_each_time(staff_client)
     assert "varuna: stated" not in html.decode()
 
 
+def test_admin_fixed_quiz_change_page_makes_a_fixed_number_of_queries(staff_client):
+    """Whatever the length of the fixed list: its rows, their questions and the paper checks."""
+    small, large = (QuizFactory(questions=QuestionFactory.create_batch(n)) for n in (2, 22))
+    counts = [queries_for(staff_client, reverse("admin:quiz_quiz_change", args=[quiz.pk])) for quiz in (small, large)]
+    assert counts == [14, 14]
+
+
+def test_admin_fixed_quiz_rows_name_their_questions(staff_client):
+    questions = [QuestionFactory(key="pva-01"), QuestionFactory(key="pva-02")]
+    html = staff_client.get(reverse("admin:quiz_quiz_change", args=[QuizFactory(questions=questions).pk])).content
+    for n, question in enumerate(questions):
+        option = f'<option value="{question.pk}" selected>{question}</option>'
+        assert option in html.decode(), f"row {n}"
+
+
 QUESTIONS = reverse("admin:content_question_changelist")
 
 
@@ -314,4 +329,4 @@ def test_admin_add_to_quiz_makes_a_fixed_number_of_queries(staff_client):
     data = {"action": "add_to_quiz", "_selected_action": [q.pk for q in few], "quiz": quiz.pk}
     small = queries_for(staff_client, QUESTIONS, method="post", data=data, status=302)
     data["_selected_action"] = [q.pk for q in QuestionFactory.create_batch(30)]
-    assert queries_for(staff_client, QUESTIONS, method="post", data=data, status=302) == small == 17
+    assert queries_for(staff_client, QUESTIONS, method="post", data=data, status=302) == small == 18

@@ -265,7 +265,11 @@ def _cohort(attempt: Attempt, others: dict) -> Cohort:
     top = average = None
     if not others["total"] or others["least_max"] == others["most_max"] == attempt.max_score:
         top = (max(attempt.score, others["top"]) if others["total"] else attempt.score).quantize(Decimal("0.01"))
-        average = (Decimal(others["scores"] or 0) + attempt.score) / count
+        # SQLite adds decimals as floats (-2.91 + -3.33 + 6.15 comes back as -0.0900000000000003), and a
+        # mean on a rounding boundary (-0.015) would then round the wrong way: scores have two
+        # decimals, so their sum is exact at two.
+        scores = Decimal(others["scores"] or 0).quantize(Decimal("0.01"))
+        average = (scores + attempt.score) / count
     return Cohort(
         top=top,
         average=None if average is None else average.quantize(Decimal("0.01"), ROUND_HALF_UP),
