@@ -24,6 +24,9 @@ INVALID_ANSWERS = {
     "changed": "This answer could not be saved: reload the page and answer again.",
 }
 
+# How a confidence tag reads (quiz.scoring.Confidence; "" is an answer given none).
+CONFIDENCE_LABELS = {"sure": "Sure", "fifty": "50:50", "guess": "Guess", "": "Untagged"}
+
 SIGNED_OUT = "You are signed out. Sign in again: your saved answers are kept."
 
 # What the paper's clock check is told about a paper that is no longer open.

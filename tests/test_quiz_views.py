@@ -570,7 +570,7 @@ def test_answer_with_a_malformed_was_is_400(student_client, attempt, questions):
     data = {"question": questions[0].pk, "choice": "", "was": "yes"}
     response = student_client.post(url("attempt_answer", attempt), data)
     assert response.status_code == 400
-    assert response.json() == {"error": "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."}
+    assert response.json() == {"error": "Send 'was' as '<choice id or empty>:<1 or 0>:<confidence or empty>', or '?'."}
     assert Answer.objects.count() == 0
 
 
