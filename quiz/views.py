@@ -341,7 +341,18 @@ class FormIntent:
     layout: str | None = None
 
 
-def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool], dict[int, str]]:
+@dataclass(frozen=True)
+class FormAnswers:
+    """What the paper form changes, by question id: choices (None clears), review marks,
+    confidences ("" clears) and the seconds the page measured since each question's last save."""
+
+    choices: dict[int, int | None]
+    marked: dict[int, bool]
+    confidences: dict[int, str]
+    seconds: dict[int, int]
+
+
+def _form_answers(post) -> FormAnswers:
     """What the paper form changes: choices (None clears), review marks and confidences ("" clears), by question id.
 
     Each question on the form carries `was-<id>` = "<choice id or empty>:<1 or 0>:<confidence or
@@ -350,15 +361,19 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool], dict[in
     differs is applied, so a tab left open on one device never overwrites answers saved since from
     another. A `q-<id>` without `was-<id>` (another client) is applied as sent. The confidence is
     the radio group `conf-<id>`: none checked clears it, unless `was-<id>` has no confidence part
-    (a form from before confidence), which leaves it as it was.
+    (a form from before confidence), which leaves it as it was. `secs-<id>` is the page's measure
+    of time (the script adds it as the form is sent).
     """
     choices: dict[int, int | None] = {}
     marked: dict[int, bool] = {}
     confidences: dict[int, str] = {}
+    seconds: dict[int, int] = {}
     try:
         for name, value in post.items():
             if name.startswith("q-"):
                 choices[_parse_id(name[2:])] = _parse_id(value) if value != "" else None
+            elif name.startswith("secs-"):
+                seconds[_parse_id(name[5:])] = _parse_seconds(value)
         for name, was in post.items():
             if not name.startswith("was-"):
                 continue
@@ -385,7 +400,7 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool], dict[in
             raise ValueError(intent)
     except ValueError:
         raise MalformedForm from None
-    return choices, marked, confidences
+    return FormAnswers(choices=choices, marked=marked, confidences=confidences, seconds=seconds)
 
 
 def _form_intent(post, attempt: Attempt, marked: dict[int, bool]) -> FormIntent:
@@ -433,15 +448,15 @@ def attempt_submit(request, public_id: UUID):
     if request.method == "GET":
         return _submit_confirmation(request, attempt)
     try:
-        choices, marked, confidences = _form_answers(request.POST)
-        intent = _form_intent(request.POST, attempt, marked)
+        form = _form_answers(request.POST)
+        intent = _form_intent(request.POST, attempt, form.marked)
     except MalformedForm:
         return _paper_error(request, attempt, wording.FORM_UNREADABLE)
     try:
         if intent.name == "submit":
-            attempt = attempts.attempt_submit(attempt=attempt, choices=choices, marked=marked, confidences=confidences)
+            attempt = attempts.attempt_submit(attempt=attempt, **vars(form))
             return redirect("attempt_result", public_id=attempt.public_id)
-        answers.answers_save(attempt=attempt, choices=choices, marked=marked, confidences=confidences)
+        answers.answers_save(attempt=attempt, **vars(form))
     except InvalidAnswer as error:
         return _paper_error(request, attempt, f"{error.message} Nothing was saved.")
     except AttemptClosed as error:

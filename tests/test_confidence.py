@@ -288,3 +288,26 @@ def test_confidence_paper_renders_the_group_with_what_was_saved(student_client, 
         in html
     )
     assert html.count(f'name="conf-{questions[1].pk}"') == 3
+
+
+def test_time_form_adds_the_seconds_the_page_sends_capped(student_client, attempt, questions):
+    q1, q2 = questions[0], questions[1]
+    with time_machine.travel(attempt.started_at + timedelta(seconds=60), tick=False):
+        _save(student_client, attempt, question=q1.pk, choice=right(q1).pk, seconds="20")
+        fields = {f"was-{q1.pk}": f"{right(q1).pk}:0:", f"q-{q1.pk}": right(q1).pk, f"secs-{q1.pk}": "15"}
+        student_client.post(
+            reverse("attempt_submit", args=[attempt.public_id]),
+            _form(attempt, questions, **fields, **{f"secs-{q2.pk}": "90"}),
+        )
+    # 60 s since the start: 20 saved, then 15 more on Q1, and Q2 gets the 25 left.
+    assert [_answer(attempt, q).active_seconds for q in (q1, q2)] == [35, 25]
+
+
+def test_time_form_bad_seconds_is_400_and_changes_nothing(student_client, attempt, questions):
+    q = questions[0]
+    response = student_client.post(
+        reverse("attempt_submit", args=[attempt.public_id]),
+        _form(attempt, questions, **{f"q-{q.pk}": right(q).pk, f"secs-{q.pk}": "ten"}),
+    )
+    assert response.status_code == 400
+    assert Answer.objects.count() == 0

@@ -105,21 +105,23 @@ def answers_save(
     choices: dict[int, int | None],
     marked: dict[int, bool],
     confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
     now: datetime | None = None,
 ) -> None:
     """Save a whole paper's form at once (the page without JavaScript). All or nothing.
 
     `choices` maps question ids to a choice id, or None to clear; `marked` maps the question ids
-    the form showed to their review mark; `confidences` to a confidence, or "" to clear it.
-    Questions absent from all three are left as they were.
+    the form showed to their review mark; `confidences` to a confidence, or "" to clear it;
+    `seconds` to the time the page measured on them since their last save (the page with
+    JavaScript sends it). Questions absent from all four are left as they were.
     """
     now = now or timezone.now()
-    confidences = confidences or {}
+    form = {"choices": choices, "marked": marked, "confidences": confidences or {}, "seconds": seconds or {}}
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        refusal = answers_check(locked, choices=choices, marked=marked, confidences=confidences, now=now)
+        refusal = answers_check(locked, **form, now=now)
         if refusal is None:
-            answers_write(locked, choices=choices, marked=marked, confidences=confidences, now=now)
+            answers_write(locked, **form, now=now)
     _refuse(locked, refusal, now=now)
 
 
@@ -139,6 +141,7 @@ def answers_check(
     marked: dict[int, bool],
     now: datetime,
     confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
 ) -> QuizError | None:
     """Why a locked attempt does not take these answers, in the order a student needs to hear it; None if it does.
 
@@ -147,7 +150,7 @@ def answers_check(
     if refusal := policy.answer_refusal(attempt, now):
         return AttemptClosed(refusal)
     on_paper = set(AttemptQuestion.objects.filter(attempt=attempt).values_list("question_id", flat=True))
-    if not (choices.keys() | marked.keys() | (confidences or {}).keys()) <= on_paper:
+    if not (choices.keys() | marked.keys() | (confidences or {}).keys() | (seconds or {}).keys()) <= on_paper:
         return InvalidAnswer("not_on_paper")
     chosen = {choice_id for choice_id in choices.values() if choice_id is not None}
     options = dict(Choice.objects.filter(pk__in=chosen).values_list("pk", "question_id"))
@@ -165,27 +168,44 @@ def answers_write(
     marked: dict[int, bool],
     now: datetime,
     confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
 ) -> None:
-    """Apply checked answers to a locked attempt: only rows whose choice, mark or confidence changes are written."""
-    confidences = confidences or {}
+    """Apply checked answers to a locked attempt: only rows whose choice, mark, confidence or time changes are written.
+
+    Measured seconds are added as the autosave adds them, capped at what the paper has left of its
+    time so far, so its answers never add up to more than the time since its start.
+    """
+    confidences, seconds = confidences or {}, seconds or {}
     saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    budget = int((now - attempt.started_at).total_seconds()) - sum(a.active_seconds for a in saved.values())
+    added = {}
+    for question_id in sorted(seconds):
+        added[question_id] = max(0, min(seconds[question_id], budget))
+        budget -= added[question_id]
     changed = []
-    for question_id in choices.keys() | marked.keys() | confidences.keys():
+    for question_id in choices.keys() | marked.keys() | confidences.keys() | seconds.keys():
         answer = saved.get(question_id)
         choice_id = choices.get(question_id, answer.choice_id if answer else None)
         is_marked = marked.get(question_id, answer.marked if answer else False)
         confidence = confidences.get(question_id, answer.confidence if answer else "")
-        if answer is None and choice_id is None and not is_marked and not confidence:
+        active = (answer.active_seconds if answer else 0) + added.get(question_id, 0)
+        if answer is None and choice_id is None and not is_marked and not confidence and not active:
             continue  # never touched: stays "not visited"
-        if answer is not None and (answer.choice_id, answer.marked, answer.confidence) == (
+        if answer is not None and (answer.choice_id, answer.marked, answer.confidence, answer.active_seconds) == (
             choice_id,
             is_marked,
             confidence,
+            active,
         ):
             continue
         changed.append(
             Answer(
-                attempt=attempt, question_id=question_id, choice_id=choice_id, marked=is_marked, confidence=confidence
+                attempt=attempt,
+                question_id=question_id,
+                choice_id=choice_id,
+                marked=is_marked,
+                confidence=confidence,
+                active_seconds=active,
             )
         )
     if changed:
@@ -203,7 +223,7 @@ def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
         answers,
         update_conflicts=True,
         unique_fields=["attempt", "question"],
-        update_fields=["choice", "marked", "confidence", "saved_at"],
+        update_fields=["choice", "marked", "confidence", "active_seconds", "saved_at"],
     )
 
 

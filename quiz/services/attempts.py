@@ -272,6 +272,7 @@ def attempt_submit(
     choices: dict[int, int | None] | None = None,
     marked: dict[int, bool] | None = None,
     confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
     now: datetime | None = None,
 ) -> Attempt:
     """Close the attempt and grade it, first saving the form's answers if they are in time.
@@ -283,8 +284,13 @@ def attempt_submit(
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if not locked.is_open:
             return locked
-        if policy.accepts_answers(locked, now) and (choices or marked or confidences):
-            form = {"choices": choices or {}, "marked": marked or {}, "confidences": confidences or {}}
+        if policy.accepts_answers(locked, now) and (choices or marked or confidences or seconds):
+            form = {
+                "choices": choices or {},
+                "marked": marked or {},
+                "confidences": confidences or {},
+                "seconds": seconds or {},
+            }
             # In time, so only the answers themselves can be refused (InvalidAnswer).
             if refusal := answers_check(locked, **form, now=now):
                 raise refusal
