@@ -177,14 +177,22 @@ class RiskReport:
         return next(g for g in self.groups if g.confidence == confidence)
 
     @property
+    def guesses(self) -> ConfidenceGroup:
+        return self.group(Confidence.GUESS)
+
+    @property
+    def fifties(self) -> ConfidenceGroup:
+        return self.group(Confidence.FIFTY)
+
+    @property
     def without_guesses(self) -> Fraction:
         """The score had every Guess been left blank."""
-        return self.score - self.group(Confidence.GUESS).net
+        return self.score - self.guesses.net
 
     @property
     def without_fifties(self) -> Fraction:
         """The score had every 50:50 been left blank."""
-        return self.score - self.group(Confidence.FIFTY).net
+        return self.score - self.fifties.net
 
     @property
     def tagged(self) -> bool:

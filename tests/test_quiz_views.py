@@ -660,7 +660,8 @@ def test_result_topic_marks_add_up_to_the_score(student_client, student):
     assert attempt.score == Decimal("4.00")
 
     html = student_client.get(url("attempt_result", attempt)).content.decode()
-    table = html[html.index('id="by-topic"') : html.index("</table>")]
+    start = html.index('id="by-topic"')
+    table = html[start : html.index("</table>", start)]
     scores = re.findall(r'<td class="text-end">(\u2212?[\d.]+)</td></tr>', table)
     assert scores == ["\u22120.67", "1.33", "0.00", "3.34"]
     assert '<td class="text-end" data-topic-total>4.00</td>' in table

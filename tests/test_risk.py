@@ -1,0 +1,145 @@
+"""What the confidence tags and measured time are read into: the result's risk report and time
+chart, History's calibration, staff item analysis, and practice (issue 15)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from quiz.models import Answer, Quiz
+from quiz.selectors import results
+from quiz.services.answers import answer_save
+from quiz.services.attempts import attempt_start, attempt_submit
+from tests.factories import QuestionFactory, QuizFactory
+from tests.helpers import MINUTE, T0, graded_attempt, right, wrong
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def _section(html: str, marker: str, end: str = "</section>") -> str:
+    """From `marker` to the next `end`."""
+    start = html.index(marker)
+    return html[start : html.index(end, start)]
+
+
+@pytest.fixture
+def six():
+    return QuestionFactory.create_batch(6)
+
+
+@pytest.fixture
+def tagged_paper(student, six):
+    """Sure: right, right, wrong; 50:50: right; Guess: wrong, wrong. UPSC marking, 12 min for 6."""
+    q = six
+    quiz = QuizFactory(questions=six, time_limit=12 * MINUTE)
+    picks = {
+        q[0]: right(q[0]),
+        q[1]: right(q[1]),
+        q[2]: wrong(q[2]),
+        q[3]: right(q[3]),
+        q[4]: wrong(q[4]),
+        q[5]: wrong(q[5]),
+    }
+    confidences = {q[0]: "sure", q[1]: "sure", q[2]: "sure", q[3]: "fifty", q[4]: "guess", q[5]: "guess"}
+    return graded_attempt(user=student, quiz=quiz, picks=picks, now=T0, confidences=confidences, seconds_apart=30)
+
+
+def test_risk_report_groups_the_papers_answers_by_confidence(student_client, tagged_paper):
+    html = student_client.get(reverse("attempt_result", args=[tagged_paper.public_id])).content.decode()
+    risk = _section(html, "data-risk")
+    assert "an answer pays when it is right more than 25.0% of the time" in _text(risk)
+    rows = re.findall(r'<tr data-group="(\w+)">(.*?)</tr>', risk)
+    assert [(group, _text(row)) for group, row in rows] == [
+        ("sure", "Sure 3 2 1 66.7% +3.33 +1.11"),
+        ("fifty", "50:50 1 1 0 100.0% +2.00 +2.00"),
+        ("guess", "Guess 2 0 2 0.0% \u22121.33 \u22120.67"),
+        ("untagged", "Untagged 0 0 0 \u2013 0.00 \u2013"),
+    ]
+    what_if = _text(_section(html, "data-what-if", "</ul>"))
+    assert "Had you left every Guess blank, you would have scored 5.33 , 1.33 more: your guesses cost you." in what_if
+    assert "Had you left every 50:50 blank, you would have scored 2.00 , 2.00 less: your 50:50s paid." in what_if
+    assert str(tagged_paper.score) == "4.00"
+
+
+def test_risk_report_without_tags_invites_them(student_client, student, six):
+    attempt = graded_attempt(user=student, quiz=QuizFactory(questions=six), picks={six[0]: right(six[0])}, now=T0)
+    risk = _section(
+        student_client.get(reverse("attempt_result", args=[attempt.public_id])).content.decode(), "data-risk"
+    )
+    assert "data-untagged" in risk and "risk-table" not in risk
+
+
+def test_time_chart_draws_each_question_against_the_pace_and_lists_the_slowest(student_client, tagged_paper):
+    html = student_client.get(reverse("attempt_result", args=[tagged_paper.public_id])).content.decode()
+    timing = _section(html, "data-timing")
+    # No measure from a page: 30 s between first answers, estimated; pace 12 min / 6 = 120 s.
+    assert timing.count('class="bar outcome-') == 6
+    assert "against the paper's pace of 120 s a question" in timing
+    assert "Time estimated from when each answer was first saved" in timing
+    table = re.findall(r"<tr><td>(\d+)</td><td>(\d+)</td><td>(\w+)</td><td>([\w:]+)</td></tr>", timing)
+    assert table[:3] == [("1", "30", "correct", "Sure"), ("2", "30", "correct", "Sure"), ("3", "30", "wrong", "Sure")]
+    slowest = _text(_section(timing, "data-slowest", "</ol>"))
+    assert slowest.startswith("data-slowest> Question 1 : 30 s (within the pace), right, tagged Sure.")
+    assert slowest.count("Question") == results.SLOWEST
+
+
+def test_time_chart_uses_measured_seconds_and_says_how_far_over_the_pace(student_client, student, six):
+    attempt = attempt_start(quiz=QuizFactory(questions=six, time_limit=12 * MINUTE), user=student, now=T0).attempt
+    for question, seconds in ((six[1], 200), (six[4], 90)):
+        answer_save(
+            user=student, attempt_public_id=attempt.public_id, question_id=question.pk, choice_id=wrong(question).pk,
+            marked=False, confidence="guess", seconds=seconds, now=T0 + 5 * MINUTE,
+        )  # fmt: skip
+    attempt_submit(attempt=attempt, now=T0 + 6 * MINUTE)
+    timing = _section(
+        student_client.get(reverse("attempt_result", args=[attempt.public_id])).content.decode(), "data-timing"
+    )
+    assert "Time measured on the page" in timing
+    assert _text(_section(timing, "data-slowest", "</ol>")) == (
+        "data-slowest> Question 2 : 200 s (80 s over the pace), wrong, tagged Guess. "
+        "Question 5 : 90 s (within the pace), wrong, tagged Guess."
+    )
+
+
+def test_risk_report_and_time_chart_absent_while_the_result_is_withheld(client, student, six, time_machine):
+    live = QuizFactory(
+        questions=six,
+        explanations=Quiz.Explanations.AFTER_CLOSE,
+        closes_at=T0 + 2 * 60 * MINUTE,
+        time_limit=30 * MINUTE,
+    )
+    time_machine.move_to(T0, tick=False)
+    attempt = graded_attempt(
+        user=student, quiz=live, picks={six[0]: right(six[0])}, now=T0, confidences={six[0]: "sure"}
+    )
+    client.force_login(student)
+    html = client.get(reverse("attempt_result", args=[attempt.public_id])).content.decode()
+    assert "data-withheld" in html
+    assert "data-risk" not in html and "data-timing" not in html and "break-even" not in html
+
+
+def test_risk_report_absent_while_another_paper_runs(student_client, student, tagged_paper, six):
+    attempt_start(quiz=QuizFactory(questions=six), user=student)
+    html = student_client.get(reverse("attempt_result", args=[tagged_paper.public_id])).content.decode()
+    assert "data-risk" not in html and "data-timing" not in html
+
+
+def test_paper_risk_leaves_out_a_question_another_quiz_seals(student, six, time_machine):
+    time_machine.move_to(T0, tick=False)
+    attempt = graded_attempt(
+        user=student,
+        quiz=QuizFactory(questions=six[:2]),
+        picks={six[0]: right(six[0]), six[1]: wrong(six[1])},
+        now=T0,
+        confidences={six[0]: "sure", six[1]: "sure"},
+    )
+    QuizFactory(questions=[six[1]], explanations=Quiz.Explanations.AFTER_CLOSE, closes_at=T0 + 60 * MINUTE)
+    review = results.attempt_review(attempt, show="all", now=T0)
+    sure = review["risk"].group("sure")
+    assert (review["sealed_count"], sure.correct, sure.wrong) == (1, 1, 0)
+    assert [bar.item.outcome for bar in review["timing"].bars] == ["correct", "sealed"]
+    assert Answer.objects.filter(attempt=attempt, confidence="sure").count() == 2
