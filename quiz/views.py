@@ -24,7 +24,7 @@ from quiz import policy, wording
 from quiz.forms import PracticeForm
 from quiz.models import Attempt, Quiz
 from quiz.practice import BOX_DAYS, LEARNED_BOX
-from quiz.scoring import Confidence
+from quiz.scoring import CALIBRATION_MIN_ANSWERS, Confidence
 from quiz.selectors import items, papers, progress, results
 from quiz.services import answers, attempts, grading
 from quiz.services.errors import AttemptClosed, AttemptNotFound, InvalidAnswer, PaperRunning, QuizUnavailable
@@ -560,6 +560,8 @@ def history(request):
         "summary": progress.history_summary(charted, now=now),
         "chart": progress.score_chart(charted.filter(policy.key_visible_q(now))),
         "topics": progress.topic_mastery(request.user),
+        "calibration": progress.confidence_calibration(request.user),
+        "calibration_min": CALIBRATION_MIN_ANSWERS,
         "running": sitting,
     }
     # Trap notes and statements' truth could answer the paper being sat: hidden until it closes.

@@ -143,3 +143,73 @@ def test_paper_risk_leaves_out_a_question_another_quiz_seals(student, six, time_
     assert (review["sealed_count"], sure.correct, sure.wrong) == (1, 1, 0)
     assert [bar.item.outcome for bar in review["timing"].bars] == ["correct", "sealed"]
     assert Answer.objects.filter(attempt=attempt, confidence="sure").count() == 2
+
+
+# --- History: calibration per confidence level -------------------------------------------------------
+
+
+@pytest.fixture
+def calibrated(student):
+    """One paper of 45: 20 Sure (18 right), 20 Guess (3 right), 5 50:50 (all right)."""
+    questions = QuestionFactory.create_batch(45)
+    sure, guess, fifty = questions[:20], questions[20:40], questions[40:]
+    picks = {q: right(q) if i < 18 else wrong(q) for i, q in enumerate(sure)}
+    picks |= {q: right(q) if i < 3 else wrong(q) for i, q in enumerate(guess)}
+    picks |= {q: right(q) for q in fifty}
+    confidences = dict.fromkeys(sure, "sure") | dict.fromkeys(guess, "guess") | dict.fromkeys(fifty, "fifty")
+    return graded_attempt(
+        user=student,
+        quiz=QuizFactory(questions=questions),
+        picks=picks,
+        now=T0,
+        confidences=confidences,
+        seconds_apart=1,
+    )
+
+
+def test_history_calibration_shows_accuracy_intervals_and_the_students_own_advice(student_client, calibrated):
+    html = student_client.get(reverse("history")).content.decode()
+    section = _section(html, "data-calibration")
+    rows = dict(re.findall(r'<tr data-level="(\w+)">(.*?)</tr>', section, re.S))
+    assert _text(rows["sure"]) == "Sure 20 18 90.0% 69.9% to 97.2% +1.73"
+    assert _text(rows["guess"]) == "Guess 20 3 15.0% 5.2% to 36.0% \u22120.27"
+    assert _text(rows["fifty"]) == "50:50 5 5 too few answers yet"
+    assert _text(rows["untagged"]) == "Untagged 0 0 no answers yet"
+    advice = re.findall(r"<li>(.*?)</li>", _section(section, "data-advice", "</ul>"))
+    assert advice == [
+        "Your Sure answers were right 90% of the time (n = 20): each one you attempt earns +1.73 marks on average"
+        " \u2014 keep attempting them.",
+        "Your guesses were right 15% of the time (n = 20): each costs \u22120.27 marks on average \u2014 leave them"
+        " blank. The 95% interval, 5% to 36%, still takes in the break-even of 25%: more answers will make it sure.",
+    ]
+
+
+def test_history_calibration_gives_no_advice_below_the_threshold(student_client, student, six):
+    graded_attempt(
+        user=student,
+        quiz=QuizFactory(questions=six),
+        picks={q: wrong(q) for q in six},
+        now=T0,
+        confidences=dict.fromkeys(six, "guess"),
+    )
+    section = _section(student_client.get(reverse("history")).content.decode(), "data-calibration")
+    assert "data-advice" not in section and "data-no-advice" in section
+    assert "Advice appears for a level once you have 20 attempted answers tagged with it" in section
+
+
+def test_history_calibration_leaves_out_a_paper_whose_result_is_withheld(student_client, student, six, time_machine):
+    live = QuizFactory(
+        questions=six,
+        explanations=Quiz.Explanations.AFTER_CLOSE,
+        closes_at=T0 + 2 * 60 * MINUTE,
+        time_limit=30 * MINUTE,
+    )
+    time_machine.move_to(T0 + MINUTE, tick=False)
+    graded_attempt(
+        user=student, quiz=live, picks={q: right(q) for q in six}, now=T0, confidences=dict.fromkeys(six, "sure")
+    )
+    section = _section(student_client.get(reverse("history")).content.decode(), "data-calibration")
+    assert (
+        _text(dict(re.findall(r'<tr data-level="(\w+)">(.*?)</tr>', section, re.S))["sure"])
+        == "Sure 0 0 no answers yet"
+    )

@@ -126,3 +126,8 @@ def release_note(until) -> str:
 @register.filter
 def awaiting_results(count: int) -> str:
     return wording.awaiting_results(count)
+
+
+@register.filter
+def calibration_advice(level) -> str:
+    return wording.calibration_advice(level)
