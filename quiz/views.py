@@ -649,5 +649,10 @@ def quiz_stats(request, slug: str):
     sort = request.GET.get("sort", "position")
     if sort.removeprefix("-") not in items.ITEM_SORTS:
         sort = "position"
-    context = {"quiz": quiz, "analysis": items.item_analysis(quiz, sort=sort), "sort": sort}
+    context = {
+        "quiz": quiz,
+        "analysis": items.item_analysis(quiz, sort=sort),
+        "sort": sort,
+        "sure_wrong_flag": items.SURE_WRONG_FLAG,
+    }
     return render(request, "quiz/stats.html", context)

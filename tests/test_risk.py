@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from quiz.models import Answer, Quiz
-from quiz.selectors import results
+from quiz.selectors import items, results
 from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
-from tests.factories import QuestionFactory, QuizFactory
+from tests.factories import QuestionFactory, QuizFactory, UserFactory
 from tests.helpers import MINUTE, T0, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,27 @@ def test_history_calibration_leaves_out_a_paper_whose_result_is_withheld(student
         _text(dict(re.findall(r'<tr data-level="(\w+)">(.*?)</tr>', section, re.S))["sure"])
         == "Sure 0 0 no answers yet"
     )
+
+
+# --- staff item analysis: sure and wrong -----------------------------------------------------------
+
+
+def test_item_analysis_counts_sure_and_wrong_flags_and_sorts(staff_client, six):
+    quiz = QuizFactory(slug="mock", questions=six[:3])
+    trap, plain, easy = six[:3]
+    # Three students: all Sure of the same wrong answer to `trap`; one Sure and wrong on `plain`.
+    for n in range(3):
+        picks = {trap: wrong(trap), plain: wrong(plain) if n == 0 else right(plain), easy: right(easy)}
+        tags = {trap: "sure", plain: "sure" if n == 0 else "guess", easy: "sure"}
+        graded_attempt(
+            user=UserFactory(username=f"s{n}"), quiz=quiz, picks=picks, now=T0 + n * MINUTE, confidences=tags
+        )
+    analysis = items.item_analysis(quiz, sort="-sure_wrong")
+    assert [(row.question.pk, row.sure_wrong) for row in analysis.rows] == [(trap.pk, 3), (plain.pk, 1), (easy.pk, 0)]
+    flagged = {row.question.pk: row.flags for row in analysis.rows}
+    assert "3 sure and wrong: a working trap, or a wrong key?" in flagged[trap.pk]
+    assert not any("sure and wrong" in flag for flag in flagged[plain.pk] + flagged[easy.pk])
+
+    html = staff_client.get(reverse("quiz_stats", args=[quiz.slug]), {"sort": "-sure_wrong"}).content.decode()
+    assert re.findall(r"<td class=\"text-end\" data-sure-wrong>(\d+)</td>", html) == ["3", "1", "0"]
+    assert 'href="?sort=sure_wrong">Sure and wrong</a>' in html  # sorted most first: the link turns it round
