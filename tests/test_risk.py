@@ -6,12 +6,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from quiz.models import Answer, Quiz
+from quiz.models import Answer, Quiz, ReviewCard
+from quiz.practice import sure_miss_after
+from quiz.scoring import Outcome
 from quiz.selectors import items, results
 from quiz.services.answers import answer_save
-from quiz.services.attempts import attempt_start, attempt_submit
+from quiz.services.attempts import attempt_start, attempt_submit, practice_start
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import MINUTE, T0, graded_attempt, right, wrong
+from tests.helpers import DAY, MINUTE, T0, answers_saved, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +239,40 @@ def test_item_analysis_counts_sure_and_wrong_flags_and_sorts(staff_client, six):
     html = staff_client.get(reverse("quiz_stats", args=[quiz.slug]), {"sort": "-sure_wrong"}).content.decode()
     assert re.findall(r"<td class=\"text-end\" data-sure-wrong>(\d+)</td>", html) == ["3", "1", "0"]
     assert 'href="?sort=sure_wrong">Sure and wrong</a>' in html  # sorted most first: the link turns it round
+
+
+# --- practice: sure but wrong first ----------------------------------------------------------------
+
+
+def test_sure_miss_after_is_set_by_a_sure_wrong_answer_and_ended_by_a_right_one():
+    assert sure_miss_after(was=False, outcome=Outcome.WRONG, confidence="sure") is True
+    assert sure_miss_after(was=False, outcome=Outcome.WRONG, confidence="guess") is False
+    assert sure_miss_after(was=False, outcome=Outcome.BLANK, confidence="sure") is False
+    assert sure_miss_after(was=True, outcome=Outcome.WRONG, confidence="") is True
+    assert sure_miss_after(was=True, outcome=Outcome.BLANK, confidence="") is True
+    assert sure_miss_after(was=True, outcome=Outcome.CORRECT, confidence="sure") is False
+
+
+def test_practice_sure_but_wrong_goes_to_box_1_and_is_drawn_first(student, six):
+    plain, confident = six[0], six[1]
+    # A plain miss on day 0 (more overdue), then a Sure one that was in box 2 missed on day 1.
+    graded_attempt(user=student, quiz=QuizFactory(questions=[plain]), picks={plain: wrong(plain)}, now=T0)
+    graded_attempt(user=student, quiz=QuizFactory(questions=[confident]), picks={confident: wrong(confident)}, now=T0)
+    graded_attempt(
+        user=student, quiz=QuizFactory(questions=[confident]), picks={confident: right(confident)}, now=T0 + DAY
+    )
+    assert ReviewCard.objects.get(question=confident).box == 2
+    graded_attempt(
+        user=student, quiz=QuizFactory(questions=[confident]), picks={confident: wrong(confident)}, now=T0 + 2 * DAY,
+        confidences={confident: "sure"},
+    )  # fmt: skip
+    card = ReviewCard.objects.get(question=confident)
+    assert (card.box, card.sure_miss) == (1, True)
+    assert ReviewCard.objects.get(question=plain).sure_miss is False
+
+    round_ = practice_start(user=student, now=T0 + 4 * DAY)
+    assert [item.question_id for item in round_.items.order_by("position")] == [confident.pk, plain.pk]
+    # Right this time: no longer listed first.
+    answers_saved(round_, {confident: right(confident), plain: right(plain)}, now=T0 + 4 * DAY)
+    attempt_submit(attempt=round_, now=T0 + 4 * DAY + MINUTE)
+    assert ReviewCard.objects.get(question=confident).sure_miss is False

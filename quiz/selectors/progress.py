@@ -74,9 +74,14 @@ def paper_mistakes_q(user, paper: Attempt) -> Q:
     return Q(question__in=missed.values("question"))
 
 
+# Most urgent first: a card missed while the student was sure (`practice.sure_miss_after`), then
+# the lowest box, the longest overdue.
+ROUND_ORDER = ("-sure_miss", "box", "due_on", "pk")
+
+
 def cards_for_round(user, *, now, scope: str = Scope.DUE, paper: Attempt | None = None):
-    """The cards a round of `scope` draws from (`paper`: for `Scope.PAPER`)."""
-    cards = cards_practisable(user, now=now)
+    """The cards a round of `scope` draws from (`paper`: for `Scope.PAPER`), in `ROUND_ORDER`."""
+    cards = cards_practisable(user, now=now).order_by(*ROUND_ORDER)
     today = timezone.localdate(now)
     if scope == Scope.DUE:
         return cards.due(today)

@@ -90,9 +90,7 @@ def practice_start(
         if check.resume is not None:
             return check.resume
         question_ids = list(
-            cards_for_round(user, now=now, scope=scope, paper=paper)
-            .order_by("box", "due_on", "pk")
-            .values_list("question_id", flat=True)[:size]
+            cards_for_round(user, now=now, scope=scope, paper=paper).values_list("question_id", flat=True)[:size]
         )
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
