@@ -38,7 +38,7 @@ def calibration_advice(level) -> str:
     group = level.group
     name = CONFIDENCE_PLURALS[group.confidence]
     per = to_decimal(group.per_attempt)
-    said = f"Your {name} were right {_whole_percent(group.accuracy)} of the time (n = {group.attempted}): "
+    said = f"Your {name} were right {whole_percent(group.accuracy)} of the time (n = {group.attempted}): "
     if level.advice == Advice.ATTEMPT:
         said += f"each one you attempt earns +{per} marks on average \u2014 keep attempting them."
     elif level.advice == Advice.LEAVE:
@@ -47,13 +47,14 @@ def calibration_advice(level) -> str:
         said += "on average they neither earn nor cost you marks."
     if not level.clear and level.break_even is not None:
         said += (
-            f" The 95% interval, {_whole_percent(level.interval.low)} to {_whole_percent(level.interval.high)}, "
-            f"still takes in the break-even of {_whole_percent(level.break_even)}: more answers will make it sure."
+            f" The 95% interval, {whole_percent(level.interval.low)} to {whole_percent(level.interval.high)}, "
+            f"still takes in the break-even of {whole_percent(level.break_even)}: more answers will make it sure."
         )
     return said
 
 
-def _whole_percent(value) -> str:
+def whole_percent(value) -> str:
+    """A share in whole percent: "58%"."""
     return f"{round(float(value) * 100)}%"
 
 

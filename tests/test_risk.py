@@ -173,8 +173,8 @@ def test_history_calibration_shows_accuracy_intervals_and_the_students_own_advic
     html = student_client.get(reverse("history")).content.decode()
     section = _section(html, "data-calibration")
     rows = dict(re.findall(r'<tr data-level="(\w+)">(.*?)</tr>', section, re.S))
-    assert _text(rows["sure"]) == "Sure 20 18 90.0% 69.9% to 97.2% +1.73"
-    assert _text(rows["guess"]) == "Guess 20 3 15.0% 5.2% to 36.0% \u22120.27"
+    assert _text(rows["sure"]) == "Sure 20 18 90.0% 70%\u201397% +1.73"
+    assert _text(rows["guess"]) == "Guess 20 3 15.0% 5%\u201336% \u22120.27"
     assert _text(rows["fifty"]) == "50:50 5 5 too few answers yet"
     assert _text(rows["untagged"]) == "Untagged 0 0 no answers yet"
     advice = re.findall(r"<li>(.*?)</li>", _section(section, "data-advice", "</ul>"))

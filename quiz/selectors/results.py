@@ -233,7 +233,7 @@ def paper_timing(attempt: Attempt, items: list, *, width: int = 640, height: int
     top_value = max([*seconds, round((pace or 0) * 1.25), 10])
     step = next((s for s in _STEPS if top_value / s <= 5), _STEPS[-1])
     ceiling = -(-top_value // step) * step
-    left, right, top, bottom = 56, width - 12, 12, height - 32
+    left, right, top, bottom = 76, width - 12, 12, height - 32  # room for "1200 s" at a phone's label size
 
     def y_of(value: int) -> float:
         return bottom - value / ceiling * (bottom - top)

@@ -131,3 +131,11 @@ def awaiting_results(count: int) -> str:
 @register.filter
 def calibration_advice(level) -> str:
     return wording.calibration_advice(level)
+
+
+@register.filter
+def interval(value) -> str:
+    """A 95% interval of an accuracy in whole percent, "65\u201393%": the precision it has."""
+    if value is None:
+        return "\u2013"
+    return f"{wording.whole_percent(value.low)}\u2013{wording.whole_percent(value.high)}"
