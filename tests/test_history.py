@@ -177,7 +177,14 @@ def test_history_queries_do_not_grow_with_attempts(student_client, student, quiz
     assert one == 16  # with the session's and the user's own; the calibration is one
     for n in range(1, 20):
         picks = {statement: wrong(statement, n % 3), trap: wrong(trap, n % 3), questions[0]: right(questions[0])}
-        graded_attempt(user=student, quiz=mixed if n % 2 else quiz, picks=picks if n % 2 else {}, now=T0 + n * HOUR)
+        tags = {statement: "sure", trap: "guess", questions[0]: "fifty"} if n % 2 else {}
+        graded_attempt(
+            user=student,
+            quiz=mixed if n % 2 else quiz,
+            picks=picks if n % 2 else {},
+            now=T0 + n * HOUR,
+            confidences=tags,
+        )
     assert Attempt.objects.count() == 20
     with django_assert_num_queries(16):
         assert queries_for(student_client, reverse("history")) == one
