@@ -361,8 +361,8 @@ def _form_answers(post) -> FormAnswers:
     differs is applied, so a tab left open on one device never overwrites answers saved since from
     another. A `q-<id>` without `was-<id>` (another client) is applied as sent. The confidence is
     the radio group `conf-<id>`: none checked clears it, unless `was-<id>` has no confidence part
-    (a form from before confidence), which leaves it as it was. `secs-<id>` is the page's measure
-    of time (the script adds it as the form is sent).
+    (a form from before confidence), which leaves it as it was; without `was-<id>`, applied as sent.
+    `secs-<id>` is the page's measure of time (the script adds it as the form is sent).
     """
     choices: dict[int, int | None] = {}
     marked: dict[int, bool] = {}
@@ -374,15 +374,17 @@ def _form_answers(post) -> FormAnswers:
                 choices[_parse_id(name[2:])] = _parse_id(value) if value != "" else None
             elif name.startswith("secs-"):
                 seconds[_parse_id(name[5:])] = _parse_seconds(value)
+            elif name.startswith("conf-"):
+                if value not in CONFIDENCES:
+                    raise ValueError(value)
+                confidences[_parse_id(name[5:])] = value
         for name, was in post.items():
             if not name.startswith("was-"):
                 continue
             question_id = _parse_id(name[4:])
             known = _parse_was(was)  # None: a save was in flight, so apply what the page shows
             chosen, is_marked = choices.pop(question_id, None), f"mark-{question_id}" in post
-            confidence = post.get(f"conf-{question_id}", "")
-            if confidence not in CONFIDENCES:
-                raise ValueError(confidence)
+            confidence = confidences.pop(question_id, "")
             if known is not None and known[2] is None:
                 confidence = None
             changed = answers.changed_fields(choice_id=chosen, marked=is_marked, confidence=confidence, was=known)

@@ -311,3 +311,11 @@ def test_time_form_bad_seconds_is_400_and_changes_nothing(student_client, attemp
     )
     assert response.status_code == 400
     assert Answer.objects.count() == 0
+
+
+def test_confidence_form_tag_without_was_is_applied_as_sent(student_client, attempt, questions):
+    q = questions[0]
+    student_client.post(
+        reverse("attempt_submit", args=[attempt.public_id]), {"intent": "save", f"conf-{q.pk}": "guess"}
+    )
+    assert _answer(attempt, q).confidence == "guess"

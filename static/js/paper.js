@@ -386,7 +386,10 @@
     inFlight.add(id);
     const section = byId.get(id);
     settle();
+    // Taken off as they are sent, so the form cannot send them again; put back if the save fails.
     const seconds = Math.floor(unsent.get(id) || 0);
+    unsent.set(id, (unsent.get(id) || 0) - seconds);
+    const giveBack = () => unsent.set(id, (unsent.get(id) || 0) + seconds);
     const body = new URLSearchParams({
       question: id,
       choice: want.choice,
@@ -408,7 +411,6 @@
       if (response.ok && data && data.saved) {
         failed.delete(id);
         retryDelay = 1000;
-        unsent.set(id, (unsent.get(id) || 0) - seconds);
         acknowledged.set(id, `${want.choice}:${want.marked ? 1 : 0}:${want.confidence}`);
         if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
         resync(data.seconds_left);
@@ -418,6 +420,7 @@
         closedByServer(data && data.error);
         return;
       } else if (response.status === 400) {
+        giveBack();
         failed.delete(id);
         wasField(id).value = acknowledged.get(id);
         if (!pending.has(id)) revert(section);
@@ -435,6 +438,7 @@
         throw new Error(reason);
       }
     } catch (error) {
+      giveBack();
       if (want.quiet) {
         if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
       } else {
