@@ -18,7 +18,7 @@ class PracticeForm(forms.Form):
         choices=[(10, "10"), (20, "20"), (40, "40")],
         coerce=int,
         initial=20,
-        help_text="The most urgent first: lowest box, longest overdue.",
+        help_text="The most urgent first: what you were sure of and got wrong, then lowest box, longest overdue.",
     )
     timed = forms.BooleanField(
         label="Time me at exam pace (72 seconds a question)",

@@ -10,7 +10,7 @@ question came up early in another quiz) leaves it where it is: the wait is what 
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from quiz.scoring import Outcome
+from quiz.scoring import Confidence, Outcome
 
 BOX_DAYS = {1: 1, 2: 3, 3: 7, 4: 21}
 LEARNED_BOX = 5
@@ -30,3 +30,13 @@ def card_after(card: CardState | None, *, outcome: Outcome, today: date) -> Card
         return card
     box = card.box + 1
     return CardState(box=box, due_on=None if box == LEARNED_BOX else today + timedelta(days=BOX_DAYS[box]))
+
+
+def sure_miss_after(*, was: bool, outcome: Outcome, confidence: str) -> bool:
+    """Whether a card is a "sure but wrong" one after this answer: a wrong answer the student was
+    Sure of (a confident error, the kind that costs most in the exam) makes it one, listed first in
+    practice (`progress.cards_for_round`); answering it right ends that; anything else leaves it.
+    Its box is already 1: every miss sends a card there (`card_after`)."""
+    if outcome == Outcome.CORRECT:
+        return False
+    return was or (outcome == Outcome.WRONG and confidence == Confidence.SURE)

@@ -24,6 +24,7 @@ from quiz import policy, wording
 from quiz.forms import PracticeForm
 from quiz.models import Attempt, Quiz
 from quiz.practice import BOX_DAYS, LEARNED_BOX
+from quiz.scoring import CALIBRATION_MIN_ANSWERS, Confidence
 from quiz.selectors import items, papers, progress, results
 from quiz.services import answers, attempts, grading
 from quiz.services.errors import AttemptClosed, AttemptNotFound, InvalidAnswer, PaperRunning, QuizUnavailable
@@ -233,6 +234,7 @@ def attempt_paper(request, public_id: UUID):
         "seconds_left": policy.seconds_left(attempt, timezone.now()),
         "states": papers.PALETTE_STATES,
         "layouts": Attempt.Layout,
+        "confidences": wording.CONFIDENCE_LABELS,
     }
     return render(request, "quiz/paper.html", context)
 
@@ -256,14 +258,31 @@ def _parse_position(value: str, count: int) -> int:
     return number
 
 
-def _parse_was(value: str) -> tuple[int | None, bool] | None:
-    """`was-<id>` / `was`: "<choice id or empty>:<1 or 0>" as last saved, or "?" when unknown."""
+CONFIDENCES = ("", *Confidence)
+
+
+def _parse_was(value: str) -> answers.Was | None:
+    """`was-<id>` / `was`: "<choice id or empty>:<1 or 0>[:<confidence or empty>]" as last saved,
+    or "?" when unknown. Without the third part (a client from before confidence) the confidence
+    is unknown."""
     if value == "?":
         return None
-    choice, separator, mark = value.partition(":")
-    if not separator or mark not in ("0", "1"):
+    choice, separator, rest = value.partition(":")
+    mark, has_confidence, confidence = rest.partition(":")
+    if not separator or mark not in ("0", "1") or (has_confidence and confidence not in CONFIDENCES):
         raise ValueError(value)
-    return (_parse_id(choice) if choice else None, mark == "1")
+    return (_parse_id(choice) if choice else None, mark == "1", confidence if has_confidence else None)
+
+
+# A page's measure of one question's time in one save: more than a day is no measure of anything.
+MAX_SECONDS = 86_400
+
+
+def _parse_seconds(value: str) -> int:
+    number = ascii_int(value)
+    if not 0 <= number <= MAX_SECONDS:
+        raise ValueError(value)
+    return number
 
 
 def _error(message: str, status: int, **extra) -> JsonResponse:
@@ -291,10 +310,17 @@ def attempt_answer(request, public_id: str):
     try:
         was = _parse_was(request.POST["was"]) if "was" in request.POST else None
     except ValueError:
-        return _error("Send 'was' as '<choice id or empty>:<1 or 0>', or '?'.", 400)
+        return _error("Send 'was' as '<choice id or empty>:<1 or 0>:<confidence or empty>', or '?'.", 400)
     marked = request.POST.get("marked", "")
     if marked not in ("", "on"):
         return _error("Send 'marked' as 'on', or leave it out.", 400)
+    confidence = request.POST.get("confidence")
+    if confidence not in (None, *CONFIDENCES):
+        return _error("Send 'confidence' as 'sure', 'fifty' or 'guess', empty to clear it, or leave it out.", 400)
+    try:
+        seconds = _parse_seconds(request.POST.get("seconds", "0"))
+    except ValueError:
+        return _error(f"Send 'seconds' as a whole number from 0 to {MAX_SECONDS}, or leave it out.", 400)
     try:
         saved = answers.answer_save(
             user=request.user,
@@ -302,6 +328,8 @@ def attempt_answer(request, public_id: str):
             question_id=question_id,
             choice_id=choice_id,
             marked=marked == "on",
+            confidence=confidence,
+            seconds=seconds,
             was=was,
         )
     except AttemptNotFound as error:
@@ -357,32 +385,59 @@ class FormIntent:
     layout: str | None = None
 
 
-def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
-    """What the paper form changes: choices (None clears) and review marks, by question id.
+@dataclass(frozen=True)
+class FormAnswers:
+    """What the paper form changes, by question id: choices (None clears), review marks,
+    confidences ("" clears) and the seconds the page measured since each question's last save."""
 
-    Each question on the form carries `was-<id>` = "<choice id or empty>:<1 or 0>": its answer
-    and mark as the page last knew them saved (the script updates it after every save, and sets
-    "?" while one is unconfirmed, which applies both). Only what differs is applied, so a tab
-    left open on one device never overwrites answers saved since from another. A `q-<id>`
-    without `was-<id>` (another client) is applied as sent.
+    choices: dict[int, int | None]
+    marked: dict[int, bool]
+    confidences: dict[int, str]
+    seconds: dict[int, int]
+
+
+def _form_answers(post) -> FormAnswers:
+    """What the paper form changes: choices (None clears), review marks and confidences ("" clears), by question id.
+
+    Each question on the form carries `was-<id>` = "<choice id or empty>:<1 or 0>:<confidence or
+    empty>": its answer, mark and confidence as the page last knew them saved (the script updates
+    it after every save, and sets "?" while one is unconfirmed, which applies all three). Only what
+    differs is applied, so a tab left open on one device never overwrites answers saved since from
+    another. A `q-<id>` without `was-<id>` (another client) is applied as sent. The confidence is
+    the radio group `conf-<id>`: none checked clears it, unless `was-<id>` has no confidence part
+    (a form from before confidence), which leaves it as it was; without `was-<id>`, applied as sent.
+    `secs-<id>` is the page's measure of time (the script adds it as the form is sent).
     """
     choices: dict[int, int | None] = {}
     marked: dict[int, bool] = {}
+    confidences: dict[int, str] = {}
+    seconds: dict[int, int] = {}
     try:
         for name, value in post.items():
             if name.startswith("q-"):
                 choices[_parse_id(name[2:])] = _parse_id(value) if value != "" else None
+            elif name.startswith("secs-"):
+                seconds[_parse_id(name[5:])] = _parse_seconds(value)
+            elif name.startswith("conf-"):
+                if value not in CONFIDENCES:
+                    raise ValueError(value)
+                confidences[_parse_id(name[5:])] = value
         for name, was in post.items():
             if not name.startswith("was-"):
                 continue
             question_id = _parse_id(name[4:])
             known = _parse_was(was)  # None: a save was in flight, so apply what the page shows
             chosen, is_marked = choices.pop(question_id, None), f"mark-{question_id}" in post
-            changed = answers.changed_fields(choice_id=chosen, marked=is_marked, was=known)
+            confidence = confidences.pop(question_id, "")
+            if known is not None and known[2] is None:
+                confidence = None
+            changed = answers.changed_fields(choice_id=chosen, marked=is_marked, confidence=confidence, was=known)
             if "choice" in changed:
                 choices[question_id] = chosen
             if "marked" in changed:
                 marked[question_id] = is_marked
+            if "confidence" in changed:
+                confidences[question_id] = confidence
         intent = post.get("intent", "review")
         if intent.startswith("clear-"):
             choices[_parse_id(intent.removeprefix("clear-"))] = None
@@ -391,7 +446,7 @@ def _form_answers(post) -> tuple[dict[int, int | None], dict[int, bool]]:
             raise ValueError(intent)
     except ValueError:
         raise MalformedForm from None
-    return choices, marked
+    return FormAnswers(choices=choices, marked=marked, confidences=confidences, seconds=seconds)
 
 
 def _form_intent(post, attempt: Attempt, marked: dict[int, bool]) -> FormIntent:
@@ -439,15 +494,15 @@ def attempt_submit(request, public_id: UUID):
     if request.method == "GET":
         return _submit_confirmation(request, attempt)
     try:
-        choices, marked = _form_answers(request.POST)
-        intent = _form_intent(request.POST, attempt, marked)
+        form = _form_answers(request.POST)
+        intent = _form_intent(request.POST, attempt, form.marked)
     except MalformedForm:
         return _paper_error(request, attempt, wording.FORM_UNREADABLE)
     try:
         if intent.name == "submit":
-            attempt = attempts.attempt_submit(attempt=attempt, choices=choices, marked=marked)
+            attempt = attempts.attempt_submit(attempt=attempt, **vars(form))
             return redirect("attempt_result", public_id=attempt.public_id)
-        answers.answers_save(attempt=attempt, choices=choices, marked=marked)
+        answers.answers_save(attempt=attempt, **vars(form))
     except InvalidAnswer as error:
         return _paper_error(request, attempt, f"{error.message} Nothing was saved.")
     except AttemptClosed as error:
@@ -551,6 +606,8 @@ def history(request):
         "summary": progress.history_summary(charted, now=now),
         "chart": progress.score_chart(charted.filter(policy.key_visible_q(now))),
         "topics": progress.topic_mastery(request.user),
+        "calibration": progress.confidence_calibration(request.user),
+        "calibration_min": CALIBRATION_MIN_ANSWERS,
         "running": sitting,
     }
     # Trap notes and statements' truth could answer the paper being sat: hidden until it closes.
@@ -638,5 +695,10 @@ def quiz_stats(request, slug: str):
     sort = request.GET.get("sort", "position")
     if sort.removeprefix("-") not in items.ITEM_SORTS:
         sort = "position"
-    context = {"quiz": quiz, "analysis": items.item_analysis(quiz, sort=sort), "sort": sort}
+    context = {
+        "quiz": quiz,
+        "analysis": items.item_analysis(quiz, sort=sort),
+        "sort": sort,
+        "sure_wrong_flag": items.SURE_WRONG_FLAG,
+    }
     return render(request, "quiz/stats.html", context)

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 from content.rules import Kind
 from quiz.models import Attempt, Quiz
 from quiz.policy import AnswerRefusal, StartRefusal
+from quiz.scoring import Advice, to_decimal
 
 NOT_FOUND = "There is nothing at this address for you: it may be mistyped, or belong to someone else's account."
 
@@ -23,6 +24,39 @@ INVALID_ANSWERS = {
     "not_an_option": "That choice is not an option of this question.",
     "changed": "This answer could not be saved: reload the page and answer again.",
 }
+
+# How a confidence tag reads (quiz.scoring.Confidence; "" is an answer given none).
+CONFIDENCE_LABELS = {"sure": "Sure", "fifty": "50:50", "guess": "Guess", "": "Untagged"}
+
+# A level's answers as the calibration's advice names them.
+CONFIDENCE_PLURALS = {"sure": "Sure answers", "fifty": "50:50s", "guess": "guesses"}
+
+
+def calibration_advice(level) -> str:
+    """What a student's own figures at one confidence level say (`scoring.CalibrationLevel.advice`,
+    given only at or above `scoring.CALIBRATION_MIN_ANSWERS`): every figure is theirs."""
+    group = level.group
+    name = CONFIDENCE_PLURALS[group.confidence]
+    per = to_decimal(group.per_attempt)
+    said = f"Your {name} were right {whole_percent(group.accuracy)} of the time (n = {group.attempted}): "
+    if level.advice == Advice.ATTEMPT:
+        said += f"each one you attempt earns +{per} marks on average \u2014 keep attempting them."
+    elif level.advice == Advice.LEAVE:
+        said += f"each costs \u2212{-per} marks on average \u2014 leave them blank."
+    else:
+        said += "on average they neither earn nor cost you marks."
+    if not level.clear and level.break_even is not None:
+        said += (
+            f" The 95% interval, {whole_percent(level.interval.low)} to {whole_percent(level.interval.high)}, "
+            f"still takes in the break-even of {whole_percent(level.break_even)}: more answers will make it sure."
+        )
+    return said
+
+
+def whole_percent(value) -> str:
+    """A share in whole percent: "58%"."""
+    return f"{round(float(value) * 100)}%"
+
 
 SIGNED_OUT = "You are signed out. Sign in again: your saved answers are kept."
 

@@ -56,33 +56,37 @@ def wrong(question, nth: int = 0) -> Choice:
     return question.choices.filter(is_correct=False).order_by("order")[nth]
 
 
-def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10):
+def graded_attempt(*, user, quiz, picks: dict, now, seconds_apart: int = 10, confidences: dict | None = None):
     """A sitting of `quiz` through the real services, submitted: `picks` maps questions to a Choice, or None.
 
-    Answers are saved `seconds_apart` from the start and from each other, in the order given.
+    Answers are saved `seconds_apart` from the start and from each other, in the order given;
+    `confidences` maps questions to the tag saved with their answer.
     """
     from quiz.services.attempts import attempt_start, attempt_submit
 
     attempt = attempt_start(quiz=quiz, user=user, now=now).attempt
-    moment = answers_saved(attempt, picks, now=now, seconds_apart=seconds_apart)
+    moment = answers_saved(attempt, picks, now=now, seconds_apart=seconds_apart, confidences=confidences)
     return attempt_submit(attempt=attempt, now=moment + timedelta(seconds=seconds_apart))
 
 
-def answers_saved(attempt, picks: dict, *, now, seconds_apart: int = 0):
+def answers_saved(attempt, picks: dict, *, now, seconds_apart: int = 0, confidences: dict | None = None):
     """Save `picks` (question to Choice, or None for a blank) on an open attempt through the autosave's
-    service, `seconds_apart` after `now` and each other; returns the moment of the last."""
+    service, `seconds_apart` after `now` and each other; returns the moment of the last. A blank
+    with a tag in `confidences` (question to "sure", "fifty" or "guess") is saved, tagged."""
     from quiz.services.answers import answer_save
 
+    confidences = confidences or {}
     moment = now
     for question, choice in picks.items():
         moment += timedelta(seconds=seconds_apart)
-        if choice is not None:
+        if choice is not None or question in confidences:
             answer_save(
                 user=attempt.user,
                 attempt_public_id=attempt.public_id,
                 question_id=question.pk,
-                choice_id=choice.pk,
+                choice_id=choice.pk if choice is not None else None,
                 marked=False,
+                confidence=confidences.get(question),
                 now=moment,
             )
     return moment

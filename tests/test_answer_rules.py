@@ -72,15 +72,19 @@ def test_answer_rules_sql_and_orm_accept_and_refuse_the_same_saves():
         question_on_paper=st.booleans(),
         choice=st.sampled_from(sorted(choices)),
         marked=st.booleans(),
+        confidence=st.sampled_from(["", "sure", "fifty", "guess"]),
+        seconds=st.integers(min_value=0, max_value=7200),
     )
-    def check(status, deadline_offset, by_owner, question_on_paper, choice, marked):
+    def check(status, deadline_offset, by_owner, question_on_paper, choice, marked, confidence, seconds):
         with transaction.atomic():
             attempt = _attempt(user=owner, quiz=quiz, status=status, deadline_offset=deadline_offset, on_paper=[on])
             question = on if question_on_paper else off
             choice_id = choices[choice]
-            orm = (
-                by_owner and answers.answers_check(attempt, choices={question.pk: choice_id}, marked={}, now=T0) is None
+            # A confidence and the seconds measured never decide whether a save is taken.
+            check = answers.answers_check(
+                attempt, choices={question.pk: choice_id}, marked={}, confidences={question.pk: confidence}, now=T0
             )
+            orm = by_owner and check is None
             in_database = Attempt.objects.filter(policy.accepting_q(T0), pk=attempt.pk).exists()
             sql = answers._answer_upsert_if_open(
                 user_id=(owner if by_owner else stranger).pk,
@@ -88,7 +92,9 @@ def test_answer_rules_sql_and_orm_accept_and_refuse_the_same_saves():
                 question_id=question.pk,
                 choice_id=choice_id,
                 marked=marked,
-                fields=("choice", "marked"),
+                confidence=confidence,
+                seconds=seconds,
+                fields=("choice", "marked", "confidence"),
                 now=T0,
             )
             assert sql == orm
@@ -111,6 +117,22 @@ def test_answer_rules_accept_up_to_the_grace_and_refuse_after():
 
 def test_answer_rules_changed_fields_is_what_differs_from_was():
     assert answers.changed_fields(choice_id=7, marked=False, was=None) == ("choice", "marked")
-    assert answers.changed_fields(choice_id=7, marked=False, was=(7, False)) == ()
-    assert answers.changed_fields(choice_id=None, marked=False, was=(7, False)) == ("choice",)
-    assert answers.changed_fields(choice_id=7, marked=True, was=(7, False)) == ("marked",)
+    assert answers.changed_fields(choice_id=7, marked=False, was=(7, False, "")) == ()
+    assert answers.changed_fields(choice_id=None, marked=False, was=(7, False, "")) == ("choice",)
+    assert answers.changed_fields(choice_id=7, marked=True, was=(7, False, "")) == ("marked",)
+
+
+def test_answer_rules_changed_fields_writes_a_confidence_only_when_sent_and_changed():
+    assert answers.changed_fields(choice_id=7, marked=False, confidence="sure", was=None) == (
+        "choice",
+        "marked",
+        "confidence",
+    )
+    assert answers.changed_fields(choice_id=7, marked=False, confidence="sure", was=(7, False, "sure")) == ()
+    assert answers.changed_fields(choice_id=7, marked=False, confidence="", was=(7, False, "sure")) == ("confidence",)
+    # Not sent: never written, whatever the page last knew.
+    assert answers.changed_fields(choice_id=7, marked=False, confidence=None, was=(7, False, "sure")) == ()
+    # Sent by a page that did not say what it knew of it: written.
+    assert answers.changed_fields(choice_id=7, marked=False, confidence="guess", was=(7, False, None)) == (
+        "confidence",
+    )

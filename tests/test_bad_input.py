@@ -50,7 +50,7 @@ def _no_start_or_submit_limit(settings):
 
 
 ANSWER_MALFORMED = "Send 'question' as a question id and 'choice' as a choice id, or empty to clear."
-WAS_MALFORMED = "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."
+WAS_MALFORMED = "Send 'was' as '<choice id or empty>:<1 or 0>:<confidence or empty>', or '?'."
 MARKED_MALFORMED = "Send 'marked' as 'on', or leave it out."
 NOT_ON_PAPER = "That question is not on this paper."
 NOT_AN_OPTION = "That choice is not an option of this question."
@@ -80,8 +80,14 @@ def parses_as_was(value: str) -> bool:
     """What the views accept as `was` (quiz.views._parse_was)."""
     if value == "?":
         return True
-    choice, separator, mark = value.partition(":")
-    return bool(separator) and mark in ("0", "1") and (choice == "" or parses_as_id(choice))
+    choice, separator, rest = value.partition(":")
+    mark, _, confidence = rest.partition(":")  # the confidence part is optional
+    return (
+        bool(separator)
+        and mark in ("0", "1")
+        and confidence in ("", "sure", "fifty", "guess")
+        and (choice == "" or parses_as_id(choice))
+    )
 
 
 not_ids = st.one_of(
@@ -96,7 +102,9 @@ not_ids = st.one_of(
     st.text(max_size=30).filter(lambda text: not parses_as_id(text)),
 )
 not_was = st.one_of(
-    st.sampled_from(["", ":", "1", ":2", "x:1", "1:1:1", "?:1", "0:0", "-5:1", f"{2**64}:0", "1 :on"]),
+    st.sampled_from(
+        ["", ":", "1", ":2", "x:1", "1:1:1", "?:1", "0:0", "-5:1", f"{2**64}:0", "1 :on", "1:1:maybe", "1:0:sure:"]
+    ),
     st.text(max_size=30),
 ).filter(lambda text: not parses_as_was(text))
 not_marked = st.text(max_size=20).filter(lambda text: text not in ("", "on"))

@@ -172,14 +172,21 @@ def test_history_queries_do_not_grow_with_attempts(student_client, student, quiz
     trap = QuestionFactory(is_trap=True, trap_note="Taking a partnership for an alliance.")
     mixed = QuizFactory(questions=[*questions[:2], statement, trap])
     graded_attempt(user=student, quiz=mixed, picks={statement: wrong(statement), trap: wrong(trap)}, now=T0)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         one = queries_for(student_client, reverse("history"))
-    assert one == 15  # with the session's and the user's own
+    assert one == 16  # with the session's and the user's own; the calibration is one
     for n in range(1, 20):
         picks = {statement: wrong(statement, n % 3), trap: wrong(trap, n % 3), questions[0]: right(questions[0])}
-        graded_attempt(user=student, quiz=mixed if n % 2 else quiz, picks=picks if n % 2 else {}, now=T0 + n * HOUR)
+        tags = {statement: "sure", trap: "guess", questions[0]: "fifty"} if n % 2 else {}
+        graded_attempt(
+            user=student,
+            quiz=mixed if n % 2 else quiz,
+            picks=picks if n % 2 else {},
+            now=T0 + n * HOUR,
+            confidences=tags,
+        )
     assert Attempt.objects.count() == 20
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert queries_for(student_client, reverse("history")) == one
 
 

@@ -570,7 +570,7 @@ def test_answer_with_a_malformed_was_is_400(student_client, attempt, questions):
     data = {"question": questions[0].pk, "choice": "", "was": "yes"}
     response = student_client.post(url("attempt_answer", attempt), data)
     assert response.status_code == 400
-    assert response.json() == {"error": "Send 'was' as '<choice id or empty>:<1 or 0>', or '?'."}
+    assert response.json() == {"error": "Send 'was' as '<choice id or empty>:<1 or 0>:<confidence or empty>', or '?'."}
     assert Answer.objects.count() == 0
 
 
@@ -660,7 +660,8 @@ def test_result_topic_marks_add_up_to_the_score(student_client, student):
     assert attempt.score == Decimal("4.00")
 
     html = student_client.get(url("attempt_result", attempt)).content.decode()
-    table = html[html.index('id="by-topic"') : html.index("</table>")]
+    start = html.index('id="by-topic"')
+    table = html[start : html.index("</table>", start)]
     scores = re.findall(r'<td class="text-end">(\u2212?[\d.]+)</td></tr>', table)
     assert scores == ["\u22120.67", "1.33", "0.00", "3.34"]
     assert '<td class="text-end" data-topic-total>4.00</td>' in table
@@ -759,6 +760,8 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
                 question_id=item.question_id,
                 choice_id=wrong(item.question).pk,
                 marked=False,
+                confidence="guess",  # the result's risk report and time chart read them: no query more
+                seconds=5,
             )
         question = items[-1].question
         counts[n] = {
@@ -768,7 +771,8 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
                 "autosave",
                 url("attempt_answer", attempt),
                 method="post",
-                data={"question": question.pk, "choice": right(question).pk},
+                # A tag and measured seconds ride in the same statement: no query more.
+                data={"question": question.pk, "choice": right(question).pk, "confidence": "sure", "seconds": "12"},
             ),
             "state": measure("state", url("attempt_state", attempt)),
             "submit": measure(

@@ -355,8 +355,9 @@ def test_sealed_pages_query_counts_do_not_grow(
 ):
     """Every statement, session and user included. A page that shows a sealed quiz's release reads
     the deadline of its last running paper: one query, whatever the number of sealed quizzes and
-    papers. A withheld result reads nothing else: no review, standing or running paper."""
-    expected = {"result": 4, "history": 13, "home": 11, "quiz_list": 7, "quiz_detail": 9}
+    papers. A withheld result reads nothing else: no review, standing or running paper. History
+    reads the calibration by confidence: one query (it counts only answers whose key shows)."""
+    expected = {"result": 4, "history": 14, "home": 11, "quiz_list": 7, "quiz_detail": 9}
 
     def sealed_quiz(n: int) -> Quiz:
         # Questions of their own: one sealed quiz's papers leave out the questions another seals.

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from content.models import Choice, Question, QuestionVersion
 from quiz.models.quizzes import MarkingScheme, Quiz
-from quiz.scoring import Outcome, accuracy_of
+from quiz.scoring import Confidence, Outcome, accuracy_of
 
 
 class AttemptQuerySet(models.QuerySet):
@@ -181,6 +181,16 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     choice = models.ForeignKey(Choice, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     marked = models.BooleanField("marked for review", default=False)
+    # Optional, and never changes the marks: what the risk report and History's calibration read.
+    confidence = models.CharField(
+        max_length=5,
+        choices=[(c.value, c.name.title()) for c in Confidence],
+        blank=True,
+        help_text="How sure the student said they were: sure, fifty (50:50) or guess; empty if not said.",
+    )
+    # Seconds the page measured this question as the one being worked on, added up by the autosave
+    # and capped so that a paper's answers never add up to more than the time since its start.
+    active_seconds = models.PositiveIntegerField(default=0)
     first_saved_at = models.DateTimeField()
     saved_at = models.DateTimeField()
     # Set at grading: editing a question later never changes these (an explicit regrade does).
@@ -189,7 +199,8 @@ class Answer(models.Model):
     time_spent = models.DurationField(
         null=True,
         blank=True,
-        help_text="From the previous first answer to this one's: an estimate, as all are on one page.",
+        help_text="Measured by the page (active_seconds) when it did; else from the previous first answer to "
+        "this one's, an estimate.",
     )
 
     objects = AnswerQuerySet.as_manager()
@@ -198,6 +209,7 @@ class Answer(models.Model):
         ordering = ["attempt", "first_saved_at"]
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="answer_one_per_question"),
+            models.CheckConstraint(condition=Q(confidence__in=["", *Confidence]), name="answer_confidence_known"),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,10 @@ class ReviewCard(models.Model):
     box = models.PositiveSmallIntegerField(default=1)
     due_on = models.DateField(null=True, blank=True, help_text="Local date it is next due; empty once learned.")
     misses = models.PositiveIntegerField(default=0, help_text="Times answered wrongly or left blank.")
+    sure_miss = models.BooleanField(
+        default=False,
+        help_text="Last missed while the student was sure: listed first in practice until answered right.",
+    )
     last_seen_at = models.DateTimeField()
 
     objects = ReviewCardQuerySet.as_manager()

@@ -1,4 +1,5 @@
-"""Item analysis for staff: per question of a quiz, facility, discrimination, option counts and time."""
+"""Item analysis for staff: per question of a quiz, facility, discrimination, option counts, time, and
+how many were sure and wrong."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,14 +12,17 @@ from django.db.models.functions import Cast
 
 from content.models import Choice, Question
 from quiz.models import Answer, Attempt, Quiz
-from quiz.scoring import Outcome
+from quiz.scoring import Confidence, Outcome
 from quiz.selectors.results import TIE
 
-CORRECT = Outcome.CORRECT.value
+CORRECT, WRONG = Outcome.CORRECT.value, Outcome.WRONG.value
 
 
 FACILITY_LOW, FACILITY_HIGH, DISCRIMINATION_LOW = Fraction(1, 5), Fraction(9, 10), Fraction(1, 10)
 GROUP_SHARE = Fraction(27, 100)
+# Students who said Sure and were wrong: from this many on, a question is flagged. A working trap
+# (a misconception held with confidence) shows so, and so does a wrong key: staff check which.
+SURE_WRONG_FLAG = 2
 
 
 @dataclass
@@ -37,6 +41,7 @@ class ItemRow:
     facility: Fraction | None  # correct / seen: a blank is not correct
     discrimination: Fraction | None  # p(upper 27%) - p(lower 27%)
     average_time: timedelta | None
+    sure_wrong: int = 0  # answered wrongly by students who said they were Sure
     options: list[OptionCount] = field(default_factory=list)
 
     @property
@@ -48,6 +53,8 @@ class ItemRow:
             flags.append("too easy (facility above 0.9)")
         if self.discrimination is not None and self.discrimination < DISCRIMINATION_LOW:
             flags.append("discriminates poorly (below 0.1)")
+        if self.sure_wrong >= SURE_WRONG_FLAG:
+            flags.append(f"{self.sure_wrong} sure and wrong: a working trap, or a wrong key?")
         return flags
 
 
@@ -67,6 +74,7 @@ ITEM_SORTS = {
     "facility": lambda row: (row.facility is None, row.facility or 0),
     "discrimination": lambda row: (row.discrimination is None, row.discrimination or 0),
     "time": lambda row: (row.average_time is None, row.average_time or timedelta(0)),
+    "sure_wrong": lambda row: row.sure_wrong,
     "flags": lambda row: -len(row.flags),
 }
 
@@ -110,6 +118,7 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
             lower_seen=Count("pk", filter=lower),
             lower_correct=Count("pk", filter=lower & Q(outcome=CORRECT)),
             average_time=Avg("time_spent", filter=Q(choice__isnull=False)),
+            sure_wrong=Count("pk", filter=Q(outcome=WRONG, confidence=Confidence.SURE)),
         )
         .order_by()
     }
@@ -144,6 +153,7 @@ def item_analysis(quiz: Quiz, *, sort: str = "position") -> ItemAnalysis:
                 facility=Fraction(row["correct"], row["seen"]) if row["seen"] else None,
                 discrimination=discrimination,
                 average_time=_as_duration(row["average_time"]),
+                sure_wrong=row["sure_wrong"],
                 options=[
                     OptionCount(choice=choice, chosen=chosen[question.pk].get(choice.pk, 0))
                     for choice in question.choices.all()

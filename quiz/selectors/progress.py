@@ -17,7 +17,7 @@ from content.models import Question, QuestionVersion, Topic
 from content.rules import Kind
 from quiz import policy
 from quiz.models import Answer, Attempt, AttemptQuestion, Quiz, ReviewCard
-from quiz.scoring import Outcome, accuracy_of
+from quiz.scoring import CalibrationLevel, Marking, Outcome, accuracy_of, calibration
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
 
@@ -74,9 +74,14 @@ def paper_mistakes_q(user, paper: Attempt) -> Q:
     return Q(question__in=missed.values("question"))
 
 
+# Most urgent first: a card missed while the student was sure (`practice.sure_miss_after`), then
+# the lowest box, the longest overdue.
+ROUND_ORDER = ("-sure_miss", "box", "due_on", "pk")
+
+
 def cards_for_round(user, *, now, scope: str = Scope.DUE, paper: Attempt | None = None):
-    """The cards a round of `scope` draws from (`paper`: for `Scope.PAPER`)."""
-    cards = cards_practisable(user, now=now)
+    """The cards a round of `scope` draws from (`paper`: for `Scope.PAPER`), in `ROUND_ORDER`."""
+    cards = cards_practisable(user, now=now).order_by(*ROUND_ORDER)
     today = timezone.localdate(now)
     if scope == Scope.DUE:
         return cards.due(today)
@@ -231,6 +236,36 @@ def score_chart(attempts, *, width: int = 640, height: int = 260) -> Chart:
     ]
     gridlines = [(y_of(Fraction(value)), value) for value in range(low, 101, 20)]
     return Chart(width, height, left, right, top, bottom, points, gridlines)
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+
+def confidence_calibration(user) -> list[CalibrationLevel]:
+    """How often the student's answers at each confidence level were right, across every graded
+    answer whose key they may see (`_graded_answers`), and what each level earned by each answer's
+    own marking: one query, counted by level and marking scheme (`scoring.calibration`)."""
+    scheme = ("attempt__marks_per_correct", "attempt__penalty_numerator", "attempt__penalty_denominator")
+    rows = (
+        _graded_answers(user)
+        .exclude(outcome=BLANK)
+        .values("confidence", *scheme)
+        .annotate(correct=Count("pk", filter=Q(outcome=CORRECT)), wrong=Count("pk", filter=Q(outcome=WRONG)))
+        .order_by()
+    )
+    return calibration(
+        (
+            row["confidence"],
+            Marking.of(
+                marks_per_correct=row["attempt__marks_per_correct"],
+                penalty_numerator=row["attempt__penalty_numerator"],
+                penalty_denominator=row["attempt__penalty_denominator"],
+            ),
+            row["correct"],
+            row["wrong"],
+        )
+        for row in rows
+    )
 
 
 # --- mastery -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Whether the result may be read at all is `policy.result_withheld_until`, and its
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -17,7 +17,7 @@ from django.db.models.functions import Cast
 from content.models import Choice, Question
 from quiz import policy
 from quiz.models import Attempt, Quiz
-from quiz.scoring import Outcome, apportion, to_decimal
+from quiz.scoring import Outcome, RiskReport, apportion, risk_report, to_decimal
 from quiz.selectors.progress import TopicMastery
 
 REVIEW_FILTERS = {
@@ -155,6 +155,8 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
     topic_total.score_shown = to_decimal(topic_total.score)
     return {
         "items": shown,
+        "risk": paper_risk(attempt, items),
+        "timing": paper_timing(attempt, items),
         "topic_rows": topic_rows,
         "topic_total": topic_total,
         "show": show,
@@ -163,6 +165,108 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
         "sealed_count": len(sealed),
     }
+
+
+# --- the risk report and time per question ---------------------------------------------------------
+# Both read the review's items (`attempt_review` has loaded them and their answers), so they cost
+# the result page no query. A question whose key another quiz still seals is left out of both: its
+# outcome would tell that key.
+
+
+def paper_risk(attempt: Attempt, items: list) -> RiskReport:
+    """A closed paper's answers grouped by the confidence the student gave them (`scoring.risk_report`)."""
+    return risk_report(
+        attempt.marking,
+        ((item.answer.confidence if item.answer else "", Outcome(item.outcome)) for item in items if not item.sealed),
+    )
+
+
+@dataclass(frozen=True)
+class TimeBar:
+    item: object  # the review's item: position, question id, answer, outcome
+    seconds: int
+    x: float
+    y: float
+    width: float
+    height: float
+    over: int | None  # seconds beyond the paper's pace; None untimed or within it
+
+    @property
+    def confidence(self) -> str:
+        return self.item.answer.confidence if self.item.answer else ""
+
+
+@dataclass(frozen=True)
+class TimeChart:
+    """Geometry for templates/quiz/_time_chart.html: seconds per question as bars, and the pace."""
+
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+    bars: list[TimeBar]
+    gridlines: list[tuple[float, int]]  # (y, seconds)
+    pace: int | None  # seconds a question at the paper's pace; None untimed
+    pace_y: float | None
+    measured: bool  # the page measured the time; False: estimated from when answers were first saved
+    slowest: list[TimeBar]
+
+    @property
+    def total(self) -> int:
+        return sum(bar.seconds for bar in self.bars)
+
+
+SLOWEST = 5  # questions listed under the chart
+_STEPS = (10, 15, 30, 60, 120, 300, 600, 900, 1800)
+
+
+def paper_timing(attempt: Attempt, items: list, *, width: int = 640, height: int = 240) -> TimeChart:
+    """Seconds spent per question against the paper's pace (its time allowed over its questions:
+    72 s a question for UPSC), as graded (`Answer.time_spent`: measured, or estimated)."""
+    seconds = [
+        round(item.answer.time_spent.total_seconds()) if item.answer and item.answer.time_spent else 0 for item in items
+    ]
+    pace = None
+    if attempt.is_timed and attempt.question_count:
+        pace = round((attempt.deadline - attempt.started_at) / timedelta(seconds=1) / attempt.question_count)
+    top_value = max([*seconds, round((pace or 0) * 1.25), 10])
+    step = next((s for s in _STEPS if top_value / s <= 5), _STEPS[-1])
+    ceiling = -(-top_value // step) * step
+    left, right, top, bottom = 76, width - 12, 12, height - 32  # room for "1200 s" at a phone's label size
+
+    def y_of(value: int) -> float:
+        return bottom - value / ceiling * (bottom - top)
+
+    slot = (right - left) / max(1, len(items))
+    bars = [
+        TimeBar(
+            item=item,
+            seconds=value,
+            x=left + slot * i + slot * 0.15,
+            y=y_of(value),
+            width=max(1.0, slot * 0.7),
+            height=bottom - y_of(value),
+            over=value - pace if pace and value > pace else None,
+        )
+        for i, (item, value) in enumerate(zip(items, seconds, strict=True))
+    ]
+    slowest = sorted((bar for bar in bars if bar.seconds), key=lambda bar: (-bar.seconds, bar.item.position))
+    return TimeChart(
+        width=width,
+        height=height,
+        left=left,
+        right=right,
+        top=top,
+        bottom=bottom,
+        bars=bars,
+        gridlines=[(y_of(value), value) for value in range(0, ceiling + 1, step)],
+        pace=pace,
+        pace_y=y_of(pace) if pace else None,
+        measured=any(item.answer and item.answer.active_seconds for item in items),
+        slowest=slowest[:SLOWEST],
+    )
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,28 @@ class Progress:
     seconds_left: int
 
 
-Was = tuple[int | None, bool]  # (choice id or None, review mark) as the page last knew them saved
+# (choice id or None, review mark, confidence) as the page last knew them saved; the confidence is
+# None when the page did not say (a client from before confidence, which never sends one).
+Was = tuple[int | None, bool, str | None]
 
 
-def changed_fields(*, choice_id: int | None, marked: bool, was: Was | None) -> tuple[str, ...]:
+def changed_fields(
+    *, choice_id: int | None, marked: bool, confidence: str | None = None, was: Was | None
+) -> tuple[str, ...]:
     """What a save writes: only what differs from `was`, so a page left open on another device
-    cannot undo an answer saved since (say, by toggling its mark). Unknown `was`: both."""
+    cannot undo an answer saved since (say, by toggling its mark). Unknown `was`: all it sends.
+    A confidence of None was not sent, so it is never written; "" clears it."""
     if was is None:
-        return ("choice", "marked")
-    return tuple(name for name, changed in (("choice", choice_id != was[0]), ("marked", marked != was[1])) if changed)
+        return ("choice", "marked", *(("confidence",) if confidence is not None else ()))
+    return tuple(
+        name
+        for name, changed in (
+            ("choice", choice_id != was[0]),
+            ("marked", marked != was[1]),
+            ("confidence", confidence is not None and (was[2] is None or confidence != was[2])),
+        )
+        if changed
+    )
 
 
 def answer_save(
@@ -47,10 +60,14 @@ def answer_save(
     question_id: int,
     choice_id: int | None,
     marked: bool,
+    confidence: str | None = None,
+    seconds: int = 0,
     was: Was | None = None,
     now: datetime | None = None,
 ) -> Progress:
-    """Save one answer (None clears it) and its review mark, if the student's paper still accepts answers.
+    """Save one answer (None clears it), its review mark and its confidence (None: leave it; ""
+    clears it), if the student's paper still accepts answers; add `seconds` the page measured the
+    question being worked on, capped so the paper's answers never add up to more than its time so far.
 
     Someone else's paper and no paper at all are the same AttemptNotFound.
     """
@@ -62,7 +79,9 @@ def answer_save(
         question_id=question_id,
         choice_id=choice_id,
         marked=marked,
-        fields=changed_fields(choice_id=choice_id, marked=marked, was=was),
+        confidence=confidence or "",
+        seconds=seconds,
+        fields=changed_fields(choice_id=choice_id, marked=marked, confidence=confidence, was=was),
         now=now,
     )
     if not save():
@@ -81,19 +100,28 @@ def answer_save(
 
 
 def answers_save(
-    *, attempt: Attempt, choices: dict[int, int | None], marked: dict[int, bool], now: datetime | None = None
+    *,
+    attempt: Attempt,
+    choices: dict[int, int | None],
+    marked: dict[int, bool],
+    confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
+    now: datetime | None = None,
 ) -> None:
     """Save a whole paper's form at once (the page without JavaScript). All or nothing.
 
     `choices` maps question ids to a choice id, or None to clear; `marked` maps the question ids
-    the form showed to their review mark. Questions absent from both are left as they were.
+    the form showed to their review mark; `confidences` to a confidence, or "" to clear it;
+    `seconds` to the time the page measured on them since their last save (the page with
+    JavaScript sends it). Questions absent from all four are left as they were.
     """
     now = now or timezone.now()
+    form = {"choices": choices, "marked": marked, "confidences": confidences or {}, "seconds": seconds or {}}
     with transaction.atomic():
         locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
-        refusal = answers_check(locked, choices=choices, marked=marked, now=now)
+        refusal = answers_check(locked, **form, now=now)
         if refusal is None:
-            answers_write(locked, choices=choices, marked=marked, now=now)
+            answers_write(locked, **form, now=now)
     _refuse(locked, refusal, now=now)
 
 
@@ -107,7 +135,13 @@ def _refuse(attempt: Attempt, refusal: QuizError | None, *, now: datetime) -> No
 
 
 def answers_check(
-    attempt: Attempt, *, choices: dict[int, int | None], marked: dict[int, bool], now: datetime
+    attempt: Attempt,
+    *,
+    choices: dict[int, int | None],
+    marked: dict[int, bool],
+    now: datetime,
+    confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
 ) -> QuizError | None:
     """Why a locked attempt does not take these answers, in the order a student needs to hear it; None if it does.
 
@@ -116,7 +150,7 @@ def answers_check(
     if refusal := policy.answer_refusal(attempt, now):
         return AttemptClosed(refusal)
     on_paper = set(AttemptQuestion.objects.filter(attempt=attempt).values_list("question_id", flat=True))
-    if not (choices.keys() | marked.keys()) <= on_paper:
+    if not (choices.keys() | marked.keys() | (confidences or {}).keys() | (seconds or {}).keys()) <= on_paper:
         return InvalidAnswer("not_on_paper")
     chosen = {choice_id for choice_id in choices.values() if choice_id is not None}
     options = dict(Choice.objects.filter(pk__in=chosen).values_list("pk", "question_id"))
@@ -127,25 +161,59 @@ def answers_check(
     return None
 
 
-def answers_write(attempt: Attempt, *, choices: dict[int, int | None], marked: dict[int, bool], now: datetime) -> None:
-    """Apply checked answers to a locked attempt: only rows whose choice or mark changes are written."""
+def answers_write(
+    attempt: Attempt,
+    *,
+    choices: dict[int, int | None],
+    marked: dict[int, bool],
+    now: datetime,
+    confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
+) -> None:
+    """Apply checked answers to a locked attempt: only rows whose choice, mark, confidence or time changes are written.
+
+    Measured seconds are added as the autosave adds them, capped at what the paper has left of its
+    time so far, so its answers never add up to more than the time since its start.
+    """
+    confidences, seconds = confidences or {}, seconds or {}
     saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    budget = int((now - attempt.started_at).total_seconds()) - sum(a.active_seconds for a in saved.values())
+    added = {}
+    for question_id in sorted(seconds):
+        added[question_id] = max(0, min(seconds[question_id], budget))
+        budget -= added[question_id]
     changed = []
-    for question_id in choices.keys() | marked.keys():
+    for question_id in choices.keys() | marked.keys() | confidences.keys() | seconds.keys():
         answer = saved.get(question_id)
         choice_id = choices.get(question_id, answer.choice_id if answer else None)
         is_marked = marked.get(question_id, answer.marked if answer else False)
-        if answer is None and choice_id is None and not is_marked:
+        confidence = confidences.get(question_id, answer.confidence if answer else "")
+        active = (answer.active_seconds if answer else 0) + added.get(question_id, 0)
+        if answer is None and choice_id is None and not is_marked and not confidence and not active:
             continue  # never touched: stays "not visited"
-        if answer is not None and (answer.choice_id, answer.marked) == (choice_id, is_marked):
+        if answer is not None and (answer.choice_id, answer.marked, answer.confidence, answer.active_seconds) == (
+            choice_id,
+            is_marked,
+            confidence,
+            active,
+        ):
             continue
-        changed.append(Answer(attempt=attempt, question_id=question_id, choice_id=choice_id, marked=is_marked))
+        changed.append(
+            Answer(
+                attempt=attempt,
+                question_id=question_id,
+                choice_id=choice_id,
+                marked=is_marked,
+                confidence=confidence,
+                active_seconds=active,
+            )
+        )
     if changed:
         _answers_upsert(changed, now=now)
 
 
 def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
-    """Insert answers, or update the choice and mark of existing ones, in one statement.
+    """Insert answers, or update the choice, mark and confidence of existing ones, in one statement.
 
     `first_saved_at` always keeps the first save's time: grading estimates time spent from it.
     """
@@ -155,7 +223,7 @@ def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
         answers,
         update_conflicts=True,
         unique_fields=["attempt", "question"],
-        update_fields=["choice", "marked", "saved_at"],
+        update_fields=["choice", "marked", "confidence", "active_seconds", "saved_at"],
     )
 
 
@@ -169,17 +237,32 @@ def _answers_upsert(answers: list[Answer], *, now: datetime) -> None:
 # submit holding it makes the statement wait, then see the paper closed and insert nothing; a
 # submit that comes after waits for the save, then grades it. On SQLite a write statement holds
 # the database's one write lock from its start.
+#
+# The seconds measured on the page are added to the answer's, capped at what the paper has left of
+# its time so far (seconds since its start less what its answers already hold), so a page that
+# miscounts, or a client that lies, never makes a paper's questions add up to more than its time.
 _ANSWER_UPSERT_SQL = """
-    INSERT INTO {answer} (attempt_id, question_id, choice_id, marked, first_saved_at, saved_at, outcome)
-    SELECT a.id, i.question_id, %(choice)s, %(marked)s, %(now)s, %(now)s, ''
+    INSERT INTO {answer}
+           (attempt_id, question_id, choice_id, marked, confidence, active_seconds, first_saved_at, saved_at, outcome)
+    SELECT a.id, i.question_id, %(choice)s, %(marked)s, %(confidence)s,
+           {greatest}(0, {least}(%(seconds)s, {elapsed} - (
+               SELECT COALESCE(SUM(t.active_seconds), 0) FROM {answer} t WHERE t.attempt_id = a.id))),
+           %(now)s, %(now)s, ''
       FROM {attempt} a
       JOIN {item} i ON i.attempt_id = a.id AND i.question_id = %(question)s
      WHERE a.public_id = %(public_id)s AND a.user_id = %(user)s
        AND a.status = %(open)s AND a.deadline >= %(cutoff)s
        {choice_check}
      {lock}
-    ON CONFLICT (attempt_id, question_id) DO UPDATE SET {updates}
+    ON CONFLICT (attempt_id, question_id) DO UPDATE SET {updates},
+           active_seconds = {answer}.active_seconds + excluded.active_seconds
 """
+# Whole seconds from the paper's start to now, as each database subtracts times.
+_ELAPSED_SQL = {
+    "postgresql": "CAST(FLOOR(EXTRACT(EPOCH FROM (%(now)s - a.started_at))) AS INTEGER)",
+    # julianday() is a float: 100 s can come out as 99.99999, so round to the millisecond before truncating.
+    "sqlite": "CAST(ROUND((julianday(%(now)s) - julianday(a.started_at)) * 86400, 3) AS INTEGER)",
+}
 _CHOICE_CHECK_SQL = "AND EXISTS (SELECT 1 FROM {choice} c WHERE c.id = %(choice)s AND c.question_id = i.question_id)"
 _ANSWER_PROGRESS_SQL = """
     SELECT a.deadline,
@@ -205,6 +288,10 @@ def _answer_upsert_sql(vendor: str, *, has_choice: bool, fields: tuple[str, ...]
         # SQLite has no row locks: see above.
         lock="FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",
         updates=", ".join(f"{column} = excluded.{column}" for column in columns),
+        elapsed=_ELAPSED_SQL[connection.vendor],
+        # SQLite's many-argument min() and max() are PostgreSQL's LEAST and GREATEST.
+        least="MIN" if connection.vendor == "sqlite" else "LEAST",
+        greatest="MAX" if connection.vendor == "sqlite" else "GREATEST",
         **tables,
     )
 
@@ -223,6 +310,8 @@ def _answer_upsert_if_open(
     marked: bool,
     fields: tuple[str, ...],
     now: datetime,
+    confidence: str = "",
+    seconds: int = 0,
 ) -> bool:
     """Insert the answer, or update `fields` of it, if the paper takes it; False (nothing written) if not."""
     ops = connection.ops
@@ -230,6 +319,8 @@ def _answer_upsert_if_open(
     params = {
         "choice": choice_id,
         "marked": marked,
+        "confidence": confidence,
+        "seconds": seconds,
         "now": ops.adapt_datetimefield_value(now),
         "question": question_id,
         "public_id": _public_id_param(attempt_public_id),

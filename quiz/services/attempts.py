@@ -90,9 +90,7 @@ def practice_start(
         if check.resume is not None:
             return check.resume
         question_ids = list(
-            cards_for_round(user, now=now, scope=scope, paper=paper)
-            .order_by("box", "due_on", "pk")
-            .values_list("question_id", flat=True)[:size]
+            cards_for_round(user, now=now, scope=scope, paper=paper).values_list("question_id", flat=True)[:size]
         )
         if not question_ids:
             raise QuizUnavailable(policy.StartRefusal.EMPTY, quiz=quiz)
@@ -271,6 +269,8 @@ def attempt_submit(
     attempt: Attempt,
     choices: dict[int, int | None] | None = None,
     marked: dict[int, bool] | None = None,
+    confidences: dict[int, str] | None = None,
+    seconds: dict[int, int] | None = None,
     now: datetime | None = None,
 ) -> Attempt:
     """Close the attempt and grade it, first saving the form's answers if they are in time.
@@ -282,11 +282,17 @@ def attempt_submit(
         locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if not locked.is_open:
             return locked
-        if policy.accepts_answers(locked, now) and (choices or marked):
+        if policy.accepts_answers(locked, now) and (choices or marked or confidences or seconds):
+            form = {
+                "choices": choices or {},
+                "marked": marked or {},
+                "confidences": confidences or {},
+                "seconds": seconds or {},
+            }
             # In time, so only the answers themselves can be refused (InvalidAnswer).
-            if refusal := answers_check(locked, choices=choices or {}, marked=marked or {}, now=now):
+            if refusal := answers_check(locked, **form, now=now):
                 raise refusal
-            answers_write(locked, choices=choices or {}, marked=marked or {}, now=now)
+            answers_write(locked, **form, now=now)
         attempt_close(locked, now=now)
     return locked
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from quiz import policy
 from quiz.models import Answer, Attempt, Quiz, ReviewCard
-from quiz.practice import CardState, card_after
+from quiz.practice import CardState, card_after, sure_miss_after
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
 
 
@@ -42,8 +42,8 @@ def attempt_close(attempt: Attempt, *, now: datetime) -> None:
     attempt.status = Attempt.Status.SUBMITTED if now < attempt.deadline else Attempt.Status.TIMED_OUT
     attempt.submitted_at = now
     attempt.time_taken = min(now, attempt.deadline) - attempt.started_at
-    outcomes = _grade(attempt)
-    review_cards_move(attempt=attempt, outcomes=outcomes, now=now)
+    outcomes, confidences = _grade(attempt)
+    review_cards_move(attempt=attempt, outcomes=outcomes, confidences=confidences, now=now)
     attempt.save(
         update_fields=[
             "status",
@@ -59,10 +59,11 @@ def attempt_close(attempt: Attempt, *, now: datetime) -> None:
     )
 
 
-def _grade(attempt: Attempt) -> dict[int, Outcome]:
+def _grade(attempt: Attempt) -> tuple[dict[int, Outcome], dict[int, str]]:
     """Store each answer's outcome and marks, and the attempt's totals, from the key of each pinned version.
 
-    Returns each question's outcome.
+    Returns each question's outcome, and the confidence of each answer given one. Time spent is
+    what the page measured when it measured any (`Answer.active_seconds`), else the estimate.
     """
     marking = attempt.marking
     versions = {item.question_id: item.version for item in attempt.items.select_related("version")}
@@ -70,12 +71,15 @@ def _grade(attempt: Attempt) -> dict[int, Outcome]:
     answers = list(Answer.objects.filter(attempt=attempt).select_related("choice").order_by("first_saved_at", "pk"))
     outcomes: dict[int, Outcome] = {}
     previous = attempt.started_at
+    measured = any(answer.active_seconds for answer in answers)
     for answer in answers:
         # Against the key the student was set (the pinned version's), matched by the choice's key.
         chosen = versions[answer.question_id].is_correct(answer.choice.key) if answer.choice_id else None
         outcome = outcome_of(chosen_is_correct=chosen)
         answer.outcome, answer.marks = outcome.value, to_decimal(marking.marks_for(outcome))
-        if answer.choice_id is not None:
+        if measured:
+            answer.time_spent = timedelta(seconds=answer.active_seconds)
+        elif answer.choice_id is not None:
             answer.time_spent, previous = answer.first_saved_at - previous, answer.first_saved_at
         outcomes[answer.question_id] = outcome
     Answer.objects.bulk_update(answers, ["outcome", "marks", "time_spent"])
@@ -96,7 +100,7 @@ def _grade(attempt: Attempt) -> dict[int, Outcome]:
     )
     outcomes |= dict.fromkeys(missing, blank)
     totals_store(attempt, totals_of(marking, outcomes.values()))
-    return outcomes
+    return outcomes, {a.question_id: a.confidence for a in answers if a.confidence}
 
 
 def totals_store(attempt: Attempt, totals) -> None:
@@ -106,7 +110,9 @@ def totals_store(attempt: Attempt, totals) -> None:
     attempt.score, attempt.max_score = to_decimal(totals.score), to_decimal(totals.maximum)
 
 
-def review_cards_move(*, attempt: Attempt, outcomes: dict[int, Outcome], now: datetime) -> None:
+def review_cards_move(
+    *, attempt: Attempt, outcomes: dict[int, Outcome], now: datetime, confidences: dict[int, str] | None = None
+) -> None:
     """Move the student's review cards by a graded paper's outcomes (the rules: quiz/practice.py).
 
     In a practice round a blank moves nothing: the round may have been closed for the student
@@ -129,7 +135,9 @@ def review_cards_move(*, attempt: Attempt, outcomes: dict[int, Outcome], now: da
         card = cards.get(question_id)
         before = CardState(box=card.box, due_on=card.due_on) if card else None
         after = card_after(before, outcome=outcome, today=today)
-        if after is None or (after == before and outcome == Outcome.CORRECT):
+        confidence = (confidences or {}).get(question_id, "")
+        sure_miss = sure_miss_after(was=bool(card and card.sure_miss), outcome=outcome, confidence=confidence)
+        if after is None or (after == before and outcome == Outcome.CORRECT and sure_miss == card.sure_miss):
             continue
         if card is None:
             card = ReviewCard(user_id=attempt.user_id, question_id=question_id)
@@ -140,5 +148,6 @@ def review_cards_move(*, attempt: Attempt, outcomes: dict[int, Outcome], now: da
         if not_before is not None and card.due_on is not None:
             card.due_on = max(card.due_on, not_before)
         card.misses += outcome != Outcome.CORRECT
+        card.sure_miss = sure_miss
     ReviewCard.objects.bulk_create(created)
-    ReviewCard.objects.bulk_update(changed, ["box", "due_on", "misses", "last_seen_at"])
+    ReviewCard.objects.bulk_update(changed, ["box", "due_on", "misses", "last_seen_at", "sure_miss"])

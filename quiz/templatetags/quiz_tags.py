@@ -28,6 +28,26 @@ def marks(value) -> str:
 
 
 @register.filter
+def signed_marks(value) -> str:
+    """Marks gained or lost, always with a sign: "+0.88", a true minus before 0.16, "0.00"."""
+    if value is None or value == "":
+        return "\u2013"  # an en dash: no value
+    shown = marks(value)
+    return f"+{shown}" if Fraction(value) > 0 else shown
+
+
+@register.filter
+def unsigned_marks(value) -> str:
+    """How many marks, whichever way: "0.67" for -2/3."""
+    return marks(abs(Fraction(value)))
+
+
+@register.filter
+def confidence_label(value: str) -> str:
+    return wording.CONFIDENCE_LABELS.get(value, value)
+
+
+@register.filter
 def percent(value: Fraction | None) -> str:
     if value is None:
         return "\u2013"  # an en dash: no value
@@ -106,3 +126,16 @@ def release_note(until) -> str:
 @register.filter
 def awaiting_results(count: int) -> str:
     return wording.awaiting_results(count)
+
+
+@register.filter
+def calibration_advice(level) -> str:
+    return wording.calibration_advice(level)
+
+
+@register.filter
+def interval(value) -> str:
+    """A 95% interval of an accuracy in whole percent, "65\u201393%": the precision it has."""
+    if value is None:
+        return "\u2013"
+    return f"{wording.whole_percent(value.low)}\u2013{wording.whole_percent(value.high)}"

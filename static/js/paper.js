@@ -29,6 +29,15 @@
   let signedOut = false;
   let dialogOpen = false; // the submit dialog or the shortcuts list: keys answer nothing behind it
 
+  // A question's options are the radios `q-<id>`; its confidence tag the radios `conf-<id>`.
+  const options = (section) => section.querySelectorAll(`input[name="q-${section.dataset.question}"]`);
+  const chosen = (section) => section.querySelector(`input[name="q-${section.dataset.question}"]:checked`);
+  const tags = (section) => section.querySelectorAll(`input[name="conf-${section.dataset.question}"]`);
+  const tagOf = (section) => {
+    const tag = section.querySelector(`input[name="conf-${section.dataset.question}"]:checked`);
+    return tag ? tag.value : "";
+  };
+
   // Signing in again (in another tab) rotates the CSRF token: read the cookie at every request.
   function csrfToken() {
     const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
@@ -192,7 +201,7 @@
 
   function stateOf(section) {
     const id = section.dataset.question;
-    const answered = !!section.querySelector("input[type=radio]:checked");
+    const answered = !!chosen(section);
     const marked = section.querySelector(`#mark-${id}`).checked;
     if (answered) return marked ? "answered-marked" : "answered";
     if (marked) return "marked";
@@ -222,7 +231,7 @@
   }
 
   function counts() {
-    const answered = questions.filter((q) => q.querySelector("input[type=radio]:checked")).length;
+    const answered = questions.filter((q) => chosen(q)).length;
     const marked = questions.filter((q) => q.querySelector(`#mark-${q.dataset.question}`).checked).length;
     return { answered, marked };
   }
@@ -231,6 +240,63 @@
     document.querySelector("[data-answered]").textContent = answered;
     const markedEl = document.querySelector("[data-marked]");
     markedEl.textContent = marked;
+  }
+
+  // --- time per question -------------------------------------------------------------------------
+  // Which question is being worked on, and for how long, on the monotonic clock: the one last
+  // focused or moved to (palette, keys, Next), or, after scrolling, the one most in view. Time
+  // counts only while the page is seen and has the focus. Each question's seconds not yet saved
+  // go with its next save (or a quiet save when the student moves on) and with the form.
+  const TAG_KEYS = { s: "sure", f: "fifty", g: "guess" };
+  const unsent = new Map();
+  let workingOn = null;
+  let since = null; // performance.now() when the current stretch began; null while not counting
+
+  const counting = () => document.visibilityState === "visible" && document.hasFocus() && !submitting && !closed;
+
+  // Add the stretch so far to the question being worked on, and start a new one if time counts now.
+  function settle() {
+    const now = performance.now();
+    if (workingOn && since !== null) unsent.set(workingOn, (unsent.get(workingOn) || 0) + (now - since) / 1000);
+    since = counting() ? now : null;
+  }
+
+  function working(section) {
+    const id = section ? section.dataset.question : null;
+    if (id === workingOn) return;
+    settle();
+    const left = workingOn;
+    workingOn = id;
+    if (left) queueTime(left);
+    form.dataset.working = id || "";
+  }
+
+  document.addEventListener("visibilitychange", () => {
+    settle();
+    // Leaving the page: what was measured goes now, while it can.
+    if (document.visibilityState === "hidden" && workingOn) queueTime(workingOn);
+  });
+  window.addEventListener("focus", settle);
+  window.addEventListener("blur", settle);
+
+  // Scrolling: once the question worked on is out of view, the one most in view is.
+  const inView = new Map();
+  if (!onePerScreen && window.IntersectionObserver) {
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) inView.set(entry.target, entry.intersectionRatio);
+        const here = workingOn && byId.get(workingOn);
+        if (here && (inView.get(here) || 0) > 0.25) return;
+        let best = null;
+        for (const [section, ratio] of inView) if (ratio > 0 && (!best || ratio > inView.get(best))) best = section;
+        if (best) {
+          current = best;
+          working(best);
+        }
+      },
+      { threshold: [0, 0.25, 0.5, 0.75, 1] },
+    );
+    questions.forEach((section) => observer.observe(section));
   }
 
   // --- autosave ----------------------------------------------------------------------------------
@@ -267,17 +333,33 @@
     }
   }
 
+  function wanted(section, quiet = false) {
+    const checked = chosen(section);
+    const id = section.dataset.question;
+    return { choice: checked ? checked.value : "", marked: section.querySelector(`#mark-${id}`).checked, confidence: tagOf(section), quiet };
+  }
+
   function queue(section) {
     const id = section.dataset.question;
-    const checked = section.querySelector("input[type=radio]:checked");
-    pending.set(id, { choice: checked ? checked.value : "", marked: section.querySelector(`#mark-${id}`).checked });
+    pending.set(id, wanted(section));
     paint(section);
     status(section, "Saving…", "body-secondary");
     flush(id);
   }
 
+  // A save that only brings the time measured on a question: quiet (no "Saved" under a question the
+  // student only looked at), never queued over a real save, and not retried: its seconds wait for
+  // the next save instead.
+  function queueTime(id) {
+    if (pending.has(id) || inFlight.has(id) || closed || submitting) return;
+    if (Math.floor(unsent.get(id) || 0) < 1) return;
+    pending.set(id, wanted(byId.get(id), true));
+    flush(id);
+  }
+
   // `was-<id>` tells the server what this page last knew saved, so that only real changes made
-  // here are applied: "<choice>:<mark>", or "?" while a save is unconfirmed (then all is applied).
+  // here are applied: "<choice>:<mark>:<confidence>", or "?" while a save is unconfirmed (then all
+  // is applied).
   function wasField(id) {
     return form.querySelector(`input[name="was-${id}"]`);
   }
@@ -286,9 +368,12 @@
   // Put a question back to what the server last acknowledged (after it refused a change).
   function revert(section) {
     const id = section.dataset.question;
-    const [choice, mark] = acknowledged.get(id).split(":");
-    section.querySelectorAll("input[type=radio]").forEach((radio) => {
+    const [choice, mark, confidence = ""] = acknowledged.get(id).split(":");
+    options(section).forEach((radio) => {
       radio.checked = radio.value === choice;
+    });
+    tags(section).forEach((radio) => {
+      radio.checked = radio.value === confidence;
     });
     section.querySelector(`#mark-${id}`).checked = mark === "1";
     paint(section);
@@ -300,7 +385,18 @@
     pending.delete(id);
     inFlight.add(id);
     const section = byId.get(id);
-    const body = new URLSearchParams({ question: id, choice: want.choice, was: wasField(id).value });
+    settle();
+    // Taken off as they are sent, so the form cannot send them again; put back if the save fails.
+    const seconds = Math.floor(unsent.get(id) || 0);
+    unsent.set(id, (unsent.get(id) || 0) - seconds);
+    const giveBack = () => unsent.set(id, (unsent.get(id) || 0) + seconds);
+    const body = new URLSearchParams({
+      question: id,
+      choice: want.choice,
+      confidence: want.confidence,
+      seconds: String(seconds),
+      was: wasField(id).value,
+    });
     if (want.marked) body.set("marked", "on");
     wasField(id).value = "?";
     try {
@@ -315,15 +411,16 @@
       if (response.ok && data && data.saved) {
         failed.delete(id);
         retryDelay = 1000;
-        acknowledged.set(id, `${want.choice}:${want.marked ? 1 : 0}`);
+        acknowledged.set(id, `${want.choice}:${want.marked ? 1 : 0}:${want.confidence}`);
         if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
         resync(data.seconds_left);
-        status(section, "Saved", "success");
+        if (!want.quiet) status(section, "Saved", "success");
         showCounts(data.answered, data.marked);
       } else if (response.status === 409) {
         closedByServer(data && data.error);
         return;
       } else if (response.status === 400) {
+        giveBack();
         failed.delete(id);
         wasField(id).value = acknowledged.get(id);
         if (!pending.has(id)) revert(section);
@@ -341,10 +438,15 @@
         throw new Error(reason);
       }
     } catch (error) {
-      if (!pending.has(id)) pending.set(id, want);
-      failed.set(id, error instanceof TypeError ? "The connection is down." : error.message);
-      status(section, "Not saved yet, retrying…", "danger");
-      scheduleRetry();
+      giveBack();
+      if (want.quiet) {
+        if (!pending.has(id)) wasField(id).value = acknowledged.get(id);
+      } else {
+        if (!pending.has(id)) pending.set(id, want);
+        failed.set(id, error instanceof TypeError ? "The connection is down." : error.message);
+        status(section, "Not saved yet, retrying…", "danger");
+        scheduleRetry();
+      }
     } finally {
       inFlight.delete(id);
       showWarning();
@@ -381,11 +483,32 @@
     if (!clear) return;
     event.preventDefault();
     const section = clear.closest("section.question");
-    section.querySelectorAll("input[type=radio]").forEach((radio) => {
+    options(section).forEach((radio) => {
       radio.checked = false;
     });
     queue(section);
   });
+
+  // A radio cannot be unchecked by clicking it: a click on the tag already chosen takes it off.
+  let armedTag = null;
+  form.addEventListener("pointerdown", (event) => {
+    const label = event.target.closest(".confidence label");
+    armedTag = label && document.getElementById(label.htmlFor).checked ? label.htmlFor : null;
+  });
+  form.addEventListener("click", (event) => {
+    const tag = event.target.closest(".confidence input");
+    if (!tag || tag.id !== armedTag) return;
+    armedTag = null;
+    tag.checked = false;
+    queue(tag.closest("section.question"));
+  });
+
+  // s, f and g tag the current question's answer; the same key again takes its tag off.
+  function tag(section, value) {
+    const radio = section.querySelector(`input[name="conf-${section.dataset.question}"][value="${value}"]`);
+    radio.checked = !radio.checked;
+    queue(section);
+  }
 
   // --- submitting --------------------------------------------------------------------------------
   // The form carries every answer, so submitting never depends on the autosaves having landed.
@@ -419,7 +542,21 @@
 
   form.addEventListener("submit", () => {
     csrfToken();
+    // The time measured since each question's last save goes with the form (`secs-<id>`).
+    settle();
+    for (const [id, seconds] of unsent) {
+      if (Math.floor(seconds) < 1) continue;
+      let field = form.querySelector(`input[name="secs-${id}"]`);
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = `secs-${id}`;
+        form.append(field);
+      }
+      field.value = String(Math.floor(seconds));
+    }
     submitting = true;
+    settle();
   });
 
   // --- navigation and keys -----------------------------------------------------------------------
@@ -445,9 +582,10 @@
     if (!section) return;
     if (onePerScreen) showOnly(section);
     current = section;
+    working(section);
     visit(section);
     section.scrollIntoView({ block: "start" });
-    const target = section.querySelector("input[type=radio]:checked") || section.querySelector("input[type=radio]");
+    const target = chosen(section) || options(section)[0];
     target.focus({ preventScroll: true });
   }
 
@@ -474,6 +612,7 @@
     if (section) {
       current = section;
       visit(section);
+      working(section);
     }
   });
 
@@ -517,8 +656,7 @@
       event.preventDefault();
       showShortcuts();
     } else if (/^[1-4]$/.test(event.key)) {
-      const radios = current.querySelectorAll("input[type=radio]");
-      const radio = radios[Number(event.key) - 1];
+      const radio = options(current)[Number(event.key) - 1];
       if (radio) {
         radio.checked = true;
         radio.focus();
@@ -533,6 +671,9 @@
       const box = current.querySelector(`#mark-${current.dataset.question}`);
       box.checked = !box.checked;
       queue(current);
+    } else if (TAG_KEYS[event.key]) {
+      tag(current, TAG_KEYS[event.key]);
+      event.preventDefault();
     }
   });
 
@@ -566,6 +707,7 @@
   });
   if (window.location.hash || onePerScreen) visit(current);
   else visit(questions[0]);
+  working(current);
   if (timer) tick();
   // Every handler is bound: say so, for assistive checks and for tests that must not type too early.
   form.dataset.ready = "true";

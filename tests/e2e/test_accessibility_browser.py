@@ -194,7 +194,11 @@ def test_paper_every_control_has_a_name(page, live_server, sign_in):
     for number in (1, 2):
         expect(page.get_by_role("checkbox", name=f"Mark for review (question {number})", exact=True)).to_have_count(1)
         expect(page.get_by_role("button", name=f"Clear response (question {number})", exact=True)).to_have_count(1)
-    assert len(names["input:radio"]) == 8
+    # Four options and three confidence tags a question, the tags a named group of their own.
+    assert len(names["input:radio"]) == 2 * (4 + 3)
+    tags = page.get_by_role("group", name="How sure are you of your answer to question 1? (optional)")
+    expect(tags.get_by_role("radio")).to_have_count(3)
+    expect(tags.get_by_role("radio", name="50:50", exact=True)).to_have_count(1)
     # An unchosen option's circle stands out from the page (WCAG 1.4.11: 3:1 for a control's edge).
     edge = page.locator(f"#c-{option(q1, 1).pk}").evaluate("el => getComputedStyle(el).borderTopColor")
     assert contrast(edge, "rgb(255, 255, 255)") >= 3, edge

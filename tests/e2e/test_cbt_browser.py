@@ -271,7 +271,7 @@ def test_shortcuts_button_opens_an_accessible_list(page, live_server, sign_in):
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(dialog).to_be_visible()
     terms = dialog.locator("dt")
-    expect(terms).to_have_text(["1 to 4", "n", "p", "m", "?", "Esc"])
+    expect(terms).to_have_text(["1 to 4", "n", "p", "m", "s, f, g", "?", "Esc"])
     page.wait_for_function("() => document.getElementById('shortcuts-dialog').contains(document.activeElement)")
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()

@@ -190,7 +190,7 @@ def test_admin_question_reaches_study_notes_and_a_rule_quiz(page, browser, live_
     questions = reader.locator("section.question")
     expect(questions).to_have_count(1)
     expect(questions).to_contain_text("India holds regular dialogue with NATO. What does that make India?")
-    expect(questions.get_by_role("radio")).to_have_count(4)
+    expect(questions.get_by_role("group", name=re.compile("^Options for")).get_by_role("radio")).to_have_count(4)
     for letter, text in zip("abcd", texts, strict=True):
         expect(questions.get_by_role("radio", name=f"({letter}) {text}", exact=True)).to_have_count(1)
     questions.get_by_text("(b) A NATO member").click()  # falls for the trap

@@ -152,9 +152,11 @@ def test_paper_tab_reaches_every_control_with_visible_focus(page, live_server, s
         "All on one page",
         "One question per screen",
         f"(a) {option(q1, 1).text}",  # a radio group is one stop, at its chosen option
+        "Sure",  # the confidence tags: a radio group too, at its first when none is chosen
         "Mark for review (question 1)",
         "Clear response (question 1)",
         f"(a) {option(q2, 1).text}",
+        "Sure",
         "Mark for review (question 2)",
         "Clear response (question 2)",
         "Save answers",
