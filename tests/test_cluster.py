@@ -1,0 +1,114 @@
+"""Several app instances: sessions that outlive Redis, the settings REDIS_URL selects, and the
+load balancer's shipped config (deploy/nginx.conf) parsing as nginx reads it."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+from django.core.cache import cache
+from django.urls import reverse
+
+from bench.cluster import nginx_binary, nginx_config
+
+# A database of its own on the CI machine's Redis: the test flushes only that one (FLUSHDB).
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def _redis_answers(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=0.5) as probe:
+            probe.sendall(b"PING\r\n")
+            return probe.recv(7) == b"+PONG\r\n"
+    except OSError:
+        return False
+
+
+def _redis_sessions(settings, location: str) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.SESSION_ENGINE = "config.sessions"
+
+
+@pytest.mark.skipif(not _redis_answers(TEST_REDIS_URL), reason=f"no Redis answers at {TEST_REDIS_URL}")
+def test_session_survives_a_redis_flush(client, student, settings):
+    _redis_sessions(settings, TEST_REDIS_URL)
+    client.force_login(student)
+    key = f"{KEY_PREFIX}{client.session.session_key}"
+    assert cache.get(key)["_auth_user_id"] == str(student.pk)
+
+    cache.clear()  # FLUSHDB of the test's own database: a Redis restarted empty
+    assert cache.get(key) is None
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert response.wsgi_request.user == student
+    assert cache.get(key)["_auth_user_id"] == str(student.pk)  # read from the database, cached again
+    cache.clear()
+
+
+def test_session_read_from_the_database_while_redis_does_not_answer(client, student, settings, caplog):
+    working = settings.CACHES
+    _redis_sessions(settings, "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    client.force_login(student)  # a sign-in: a new session key, the old one dropped
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert response.wsgi_request.user == student
+    warnings = sorted({r.getMessage().split(":")[0] for r in caplog.records if r.name == "config.sessions"})
+    assert warnings == ["Old session key left in the cache", "Session not cached", "Session read from the database"]
+    settings.CACHES = working  # before the fixture that clears the cache tears down
+
+
+def _settings_under(environment: dict) -> list[str]:
+    code = (
+        "from django.conf import settings; print(settings.SESSION_ENGINE); print(settings.CACHES['default']['BACKEND'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | environment
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return result.stdout.split()
+
+
+def test_settings_redis_url_selects_redis_cache_and_cached_db_sessions():
+    assert _settings_under({"REDIS_URL": "redis://127.0.0.1:6379/0"}) == [
+        "config.sessions",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_settings_without_redis_url_keep_database_sessions_and_local_memory():
+    assert _settings_under({}) == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+
+
+@pytest.mark.skipif(not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")), reason="nginx is not installed")
+@pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is not installed (it makes the test certificate)")
+def test_nginx_config_shipped_parses(tmp_path):
+    # As shipped: its app addresses, host name and ports; only the certificate is a real file here.
+    main = nginx_config(tmp_path, None, https=None, http=None, access_log=True)
+
+    result = subprocess.run(
+        [nginx_binary(), "-t", "-c", str(main), "-p", str(tmp_path), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+    site = (tmp_path / "nginx-site.conf").read_text()
+    assert site.count("server 10.0.0.1") == 3
+    assert "non_idempotent" in site
