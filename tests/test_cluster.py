@@ -1,11 +1,10 @@
-"""Several app instances: sessions that outlive Redis, the settings REDIS_URL selects, and the
-load balancer's shipped config (deploy/nginx.conf) parsing as nginx reads it."""
+"""Several app instances: sessions that outlive Redis, and the load balancer's shipped config
+(deploy/nginx.conf) parsing as nginx reads it. (What REDIS_URL selects: tests/test_security.py.)"""
 
 import os
 import shutil
 import socket
 import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -69,30 +68,6 @@ def test_session_read_from_the_database_while_redis_does_not_answer(client, stud
     warnings = sorted({r.getMessage().split(":")[0] for r in caplog.records if r.name == "config.sessions"})
     assert warnings == ["Old session key left in the cache", "Session not cached", "Session read from the database"]
     settings.CACHES = working  # before the fixture that clears the cache tears down
-
-
-def _settings_under(environment: dict) -> list[str]:
-    code = (
-        "from django.conf import settings; print(settings.SESSION_ENGINE); print(settings.CACHES['default']['BACKEND'])"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"} | environment
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    return result.stdout.split()
-
-
-def test_settings_redis_url_selects_redis_cache_and_cached_db_sessions():
-    assert _settings_under({"REDIS_URL": "redis://127.0.0.1:6379/0"}) == [
-        "config.sessions",
-        "django.core.cache.backends.redis.RedisCache",
-    ]
-
-
-def test_settings_without_redis_url_keep_database_sessions_and_local_memory():
-    assert _settings_under({}) == [
-        "django.contrib.sessions.backends.db",
-        "django.core.cache.backends.locmem.LocMemCache",
-    ]
 
 
 @pytest.mark.skipif(not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")), reason="nginx is not installed")
