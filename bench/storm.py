@@ -270,6 +270,70 @@ def bare_figures(capacity: report.Samples, sampler: Sampler, settle: float = 1.0
     return result
 
 
+# The capacity model's assumptions: each stated in bench/README.md ("Capacity model").
+MODEL_STUDENTS = (10_000, 100_000)
+MODEL_START_SECONDS = 60
+MODEL_DEADLINE_SECONDS = 30
+MODEL_SIGN_IN_SECONDS = 30 * 60  # the lobby open half an hour before the start
+MODEL_UTILISATION = 0.6  # above it, a sync worker's queue (and so the latency) grows without bound
+MODEL_CORES_PER_INSTANCE = 4  # and 2 sync workers per core
+PARTS = ("app", "database", "nginx", "redis")
+MODEL_PHASES = {  # the model's phases: their window, and which measured phase they come from
+    "sign-in (lobby)": MODEL_SIGN_IN_SECONDS,
+    "start (Start + paper)": MODEL_START_SECONDS,
+    "deadline (submit + result)": MODEL_DEADLINE_SECONDS,
+}
+
+
+def capacity_model(figures: list[dict], students: int) -> dict:
+    """Cores for a storm of N students from this run's CPU per student, by part of the cluster.
+
+    The start storm's CPU is taken without the autosaves the compressed exam makes within it (at
+    the steady phase's CPU per autosave): in a real start minute a student reads the instructions.
+    """
+    lobby, start, steady, deadline = figures
+    per_save = {part: steady["cpu"][part] / steady["requests"] for part in PARTS}
+    saves_in_start = sum(e["requests"] for e in start["endpoints"] if e["name"] == "autosave")
+    measured = {
+        "sign-in (lobby)": lobby["cpu"],
+        "start (Start + paper)": {
+            part: max(0.0, start["cpu"][part] - saves_in_start * per_save[part]) for part in PARTS
+        },
+        "deadline (submit + result)": deadline["cpu"],
+    }
+    per_student = {phase: {part: cpu[part] / students for part in PARTS} for phase, cpu in measured.items()}
+    model = {
+        "per_student_ms": {phase: {p: 1000 * v for p, v in cpu.items()} for phase, cpu in per_student.items()},
+        "per_save_ms": {p: 1000 * v for p, v in per_save.items()},
+    }
+    for n in MODEL_STUDENTS:
+        model[n] = {}
+        for phase, cpu in per_student.items():
+            cores = {part: n * cpu[part] / MODEL_PHASES[phase] / MODEL_UTILISATION for part in PARTS}
+            model[n][phase] = cores | {"instances": -(-cores["app"] // MODEL_CORES_PER_INSTANCE)}
+    return model
+
+
+def model_lines(model: dict) -> list[str]:
+    per_save = " / ".join(f"{v:.1f}" for v in model["per_save_ms"].values())
+    heads = " | ".join(f"{n:,}: cores app / db / nginx+redis, instances" for n in MODEL_STUDENTS)
+    lines = [
+        f"Capacity model (bench/README.md): CPU per student measured here, ms (app / database / nginx / redis); "
+        f"per autosave {per_save}.",
+        "",
+        f"| phase | window s | ms per student | {heads} |",
+        "| --- | ---: | --- | " + " | ".join("---" for _ in MODEL_STUDENTS) + " |",
+    ]
+    for phase, ms in model["per_student_ms"].items():
+        cells = []
+        for n in MODEL_STUDENTS:
+            c = model[n][phase]
+            cells.append(f"{c['app']:.1f} / {c['database']:.1f} / {c['nginx'] + c['redis']:.1f}, {c['instances']:.0f}")
+        per = " / ".join(f"{v:.0f}" for v in ms.values())
+        lines.append(f"| {phase} | {MODEL_PHASES[phase]} | {per} | {' | '.join(cells)} |")
+    return lines
+
+
 def fmt_cpu(cpu: dict) -> str:
     return ", ".join(f"{part} {seconds:.1f}" for part, seconds in cpu.items())
 
@@ -310,6 +374,8 @@ def summarize(bench, args, phases, figures, bare, closing, faults, verified, log
         f"close_expired_attempts (cron's run after the end): closed {closing['closed']} papers "
         f"in {closing['wall']:.2f} s, "
         f"CPU {closing['command_cpu']:.2f} s in the command, database {closing['database_cpu']:.2f} s.",
+        "",
+        *model_lines(capacity_model(figures, args.students)),
         "",
         f"Load generator (locust, on the same cores): {bench.cpu['storm']['locust']:.0f} s of CPU during the storm.",
         "",
@@ -500,6 +566,7 @@ def main() -> None:
                 "phases": [{"name": n, "start": s, "end": e} | f for (n, s, e), f in zip(phases, figures, strict=True)],
                 "bare": bare,
                 "closing": closing,
+                "model": capacity_model(figures, args.students),
                 "faults": faults.events,
                 "verify": verified,
                 "logs": logs,
