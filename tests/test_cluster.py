@@ -70,6 +70,20 @@ def test_session_read_from_the_database_while_redis_does_not_answer(client, stud
     settings.CACHES = working  # before the fixture that clears the cache tears down
 
 
+def test_sign_out_fails_while_redis_does_not_answer(client, student, settings):
+    # Redis may still hold the session's copy, which would sign the browser in again once it answers:
+    # a sign-out that could not delete it must not look like one.
+    working = settings.CACHES
+    _redis_sessions(settings, "redis://127.0.0.1:1/0")
+    client.force_login(student)
+    client.raise_request_exception = False
+
+    response = client.post(reverse("logout"))
+
+    assert response.status_code == 500
+    settings.CACHES = working
+
+
 @pytest.mark.skipif(not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")), reason="nginx is not installed")
 @pytest.mark.skipif(not shutil.which("openssl"), reason="openssl is not installed (it makes the test certificate)")
 def test_nginx_config_shipped_parses(tmp_path):
