@@ -6,7 +6,7 @@ PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev lock run setup serve secret-key test screenshots lint format clean bench
+.PHONY: install install-dev lock run setup serve secret-key test screenshots lint format clean bench storm
 
 # What production runs (requirements.txt), and that plus the test and lint tools
 # (requirements-dev.txt); both are locks generated from pyproject.toml by `make lock`.
@@ -65,11 +65,17 @@ test: install-dev
 screenshots: install-dev
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e
 
-# Load, fault and two-server benchmarks (bench/README.md); not part of `make test` or CI.
-# Options go in BENCH_ARGS, e.g. `make bench BENCH_ARGS="--students 50 --databases sqlite"`.
+# Load, fault and two-server benchmarks, then the live-mock storm on the cluster (bench/README.md);
+# not part of `make test` or CI. Options go in BENCH_ARGS and STORM_ARGS, e.g.
+# `make bench BENCH_ARGS="--students 50 --databases sqlite" STORM_ARGS="--students 100"`; `make storm` runs the storm alone.
 bench: install
 	$(PIP) install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.storm $(STORM_ARGS)
+
+storm: install
+	$(PIP) install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.storm $(STORM_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -17,14 +17,13 @@ and each client names its own address in X-Forwarded-For, so the flood comes fro
 student from yet another address every two seconds: the sign-in limit is per address, and its
 figures say whether it held for others. `--cache redis` starts a private redis-server on a free
 loopback port and sets REDIS_URL, as several instances would share one; without it each worker
-counts in its own memory (the default). `--proxy nginx` puts README's nginx, with its limit on
-sign-in posts, in front; `--attacker-nice 19` runs the attack and nginx at the lowest priority, as
+counts in its own memory (the default). `--proxy nginx` puts the shipped load balancer (deploy/nginx.conf, with its
+limit on sign-in posts, over TLS) in front; `--attacker-nice 19` runs the attack and nginx at the lowest priority, as
 if they stood on machines of their own. bench/README.md ("Login flood") has the figures. Raw files
 go to bench/.run/<time>/.
 """
 
 # ruff: noqa: S311 -- random usernames and pauses for a simulation, not secrets.
-# ruff: noqa: S603 -- the commands run here are built from this checkout's own paths.
 
 import argparse
 import http.client
@@ -34,7 +33,6 @@ import os
 import random
 import re
 import resource
-import shutil
 import string
 import subprocess
 import threading
@@ -43,8 +41,9 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.cluster import UNVERIFIED, Redis, start_nginx
 from bench.report import percentile
-from bench.run import Bench, free_port, log
+from bench.run import Bench, log
 
 RADIO = re.compile(r'name="q-(\d+)" id="c-\d+" value="(\d+)"')
 ATTACKER_ADDRESS = "203.0.113.66"
@@ -56,6 +55,7 @@ class Browser:
 
     def __init__(self, host: str, address: str):
         self.netloc = urlsplit(host).netloc
+        self.https = host.startswith("https:")  # through nginx, which terminates TLS as in production
         self.address = address
         self.cookies: dict[str, str] = {}
 
@@ -76,7 +76,11 @@ class Browser:
         if ajax:
             headers |= {"X-CSRFToken": self.cookies.get("csrftoken", ""), "Accept": "application/json"}
         started = time.perf_counter()
-        connection = http.client.HTTPConnection(self.netloc, timeout=60)
+        connection = (
+            http.client.HTTPSConnection(self.netloc, timeout=60, context=UNVERIFIED)
+            if self.https
+            else http.client.HTTPConnection(self.netloc, timeout=60)
+        )
         try:
             connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
@@ -200,72 +204,6 @@ def attackers_process(host: str, count: int, schedule: dict, path: str, niceness
     Path(f"{path}.cpu").write_text(str(used.ru_utime + used.ru_stime))
 
 
-# --- the reverse proxy (--proxy nginx) ------------------------------------------------------------
-
-NGINX = """
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx.error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {dir}/nginx-tmp;
-    proxy_temp_path {dir}/nginx-tmp;
-    # The bench's clients stand behind a pretend proxy on 127.0.0.1 that names each one.
-    set_real_ip_from 127.0.0.1;
-    real_ip_header X-Forwarded-For;
-{limits}
-    server {{
-        listen 127.0.0.1:{port};
-        location ~ ^/(accounts/login|accounts/signup|admin/login)/$ {{
-            limit_req zone=sign_in burst=20;
-            proxy_pass http://{app};
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-Proto https;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-        location / {{
-            proxy_pass http://{app};
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-Proto https;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }}
-    }}
-}}
-"""
-
-# README's "Behind a reverse proxy": sign-in posts per address, refused by nginx itself beyond that.
-NGINX_LIMITS = """
-    map $request_method $sign_in_key {
-        POST $binary_remote_addr;
-        default "";
-    }
-    limit_req_zone $sign_in_key zone=sign_in:10m rate=2r/s;
-    limit_req_status 429;
-"""
-
-
-def start_nginx(directory: Path, app: str, niceness: int, cores: set | None) -> tuple[str, subprocess.Popen]:
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not Path(binary).exists():
-        raise SystemExit("--proxy nginx needs nginx (apt-get install nginx)")
-    port = free_port()
-    (directory / "nginx-tmp").mkdir(mode=0o777)
-    (directory / "nginx-tmp").chmod(0o777)
-    config = directory / "nginx.conf"
-    config.write_text(NGINX.format(dir=directory, port=port, app=urlsplit(app).netloc, limits=NGINX_LIMITS))
-    process = subprocess.Popen(
-        [binary, "-c", str(config), "-p", str(directory), "-g", "daemon off;"],
-        preexec_fn=lambda: (os.nice(niceness), cores and os.sched_setaffinity(0, cores)),
-    )
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        if Browser(f"http://127.0.0.1:{port}", "192.0.2.250").request("GET", "/accounts/login/")[0] == 200:
-            return f"http://127.0.0.1:{port}", process
-        time.sleep(0.2)
-    raise SystemExit(f"nginx on port {port} did not answer: see {directory}/nginx.error.log")
-
-
 # --- the figures -------------------------------------------------------------------------------------
 
 
@@ -320,7 +258,7 @@ def main() -> None:
         "--proxy",
         choices=["none", "nginx"],
         default="none",
-        help="nginx: README's reverse proxy in front, with its limit on sign-in posts per address",
+        help="nginx: deploy/nginx.conf in front, with its limit on sign-in posts per address",
     )
     parser.add_argument(
         "--attacker-nice",
@@ -342,17 +280,9 @@ def main() -> None:
     bench = Bench(args)
     redis = None
     if args.cache == "redis":
-        server = shutil.which("redis-server")
-        if not server:
-            raise SystemExit("--cache redis needs redis-server on the PATH")
-        port = free_port()
-        redis = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            preexec_fn=lambda: server_cores and os.sched_setaffinity(0, server_cores),
-        )
-        bench.env |= {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-        time.sleep(0.5)
+        redis = Redis(cores=server_cores)
+        redis.start()
+        bench.env |= {"REDIS_URL": redis.url}
     bench.collectstatic()
     url = f"sqlite:///{bench.dir / 'bench.sqlite3'}"
     log("prepare")
@@ -365,7 +295,12 @@ def main() -> None:
     proxy = None
     try:
         if args.proxy == "nginx":
-            host, proxy = start_nginx(bench.dir, host, 0 if args.split_cores else args.attacker_nice, attack_cores)
+            host, proxy = start_nginx(
+                bench.dir,
+                [urlsplit(host).netloc],
+                niceness=0 if args.split_cores else args.attacker_nice,
+                cores=attack_cores,
+            )
         warm_up = 5.0
         start = time.time() + 10 + args.students * 0.5  # time for every student to sign in and start
         phases, at = [], start + warm_up
@@ -399,8 +334,7 @@ def main() -> None:
             proxy.terminate()
             proxy.wait()
         if redis:
-            redis.terminate()
-            redis.wait()
+            redis.stop()
     samples = json.loads(Path(paths["students"]).read_text())
     flood = json.loads(Path(paths["flood"]).read_text())
     result = figures(samples, windows(schedule, flood))

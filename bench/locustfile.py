@@ -52,7 +52,12 @@ class Run:
 
 @events.init_command_line_parser.add_listener
 def _options(parser):
-    parser.add_argument("--scenario", choices=["students", "capacity"], default="students")
+    parser.add_argument("--scenario", choices=["students", "capacity", "storm"], default="students")
+    # The storm (bench/storm.py): the start window opens at --start-at; every paper ends at --closes-at.
+    parser.add_argument("--start-at", type=float, default=0.0, help="storm: epoch seconds the start window opens")
+    parser.add_argument("--start-window", type=float, default=60.0, help="storm: seconds over which all start")
+    parser.add_argument("--closes-at", type=float, default=0.0, help="storm: epoch seconds of the common end")
+    parser.add_argument("--submit-share", type=float, default=0.85, help="storm: papers submitted by the page at zero")
     parser.add_argument("--hosts", default="", help="comma-separated base URLs, used in turn")
     parser.add_argument("--prefix", default="load-", help="students are <prefix>0001 ...")
     parser.add_argument("--password", default="bench-practise-2026")
@@ -91,13 +96,26 @@ def _write(environment, **kwargs):
 
 
 def phase_now() -> str:
-    if Run.scenario == "students":
+    if Run.scenario != "capacity":
         return "students"
     now = time.time()
     for name, start, end in Run.phases:
         if start <= now < end:
             return name
     return "closing" if Run.phases and now >= Run.phases[-1][2] else "setup"
+
+
+def wait_for_common_start(student: "Student") -> None:
+    """LOBBY PLUG-IN (issue 16, item 1: scheduled live mocks with a lobby and a common start).
+
+    Today the storm's quiz is an ordinary timed quiz with a `closes_at`: each student, already
+    signed in on the quiz page, presses Start at a moment of their own within the start window.
+    With the lobby, this waits on the lobby page until Start opens for everyone at --start-at and
+    presses it after the student's own reaction time (the same spread); the rest is unchanged.
+    """
+    options = student.options
+    pressed = options.start_at + student.rng.uniform(0.0, options.start_window)
+    gevent.sleep(max(0.0, pressed - time.time()))
 
 
 class Student(FastHttpUser):
@@ -172,9 +190,10 @@ class Student(FastHttpUser):
             raise RuntimeError(f"{self.username} could not sign in: {response.status_code}")
         self.send("GET", urlsplit(response.headers["Location"]).path, "home")
 
-    def start_paper(self) -> None:
+    def start_paper(self, *, visit_quiz: bool = True) -> None:
         quiz = f"/quizzes/{self.options.quiz}/"
-        self.send("GET", quiz, "quiz")
+        if visit_quiz:
+            self.send("GET", quiz, "quiz")
         response = self.send(
             "POST",
             f"{quiz}start/",
@@ -239,6 +258,8 @@ class Student(FastHttpUser):
     def act(self):
         if self.options.scenario == "students":
             self.sit_paper()
+        elif self.options.scenario == "storm":
+            self.sit_live_mock()
         else:
             self.hammer()
 
@@ -259,6 +280,35 @@ class Student(FastHttpUser):
                 gevent.sleep(rng.uniform(0.25, 1.75) * pause)
                 self.autosave(earlier, choice, False)
         self.submit()
+        self.finish()
+
+    def sit_live_mock(self) -> None:
+        """The storm: signed in and in the lobby before the start; Start within the start window;
+        answers at exam pace until the common end; at zero the page submits the paper, or (a
+        student who closed the tab) the server closes it (close_expired_attempts, as cron would)."""
+        rng, options = self.rng, self.options
+        self.sign_in()
+        quiz = f"/quizzes/{options.quiz}/"
+        self.send("GET", quiz, "lobby")
+        wait_for_common_start(self)
+        self.start_paper(visit_quiz=False)
+        questions = list(self.options_of)
+        # Exam pace: the questions spread over the time left, the last answered a little before the end.
+        pace = max(0.2, (options.closes_at - time.time()) * 0.9 / len(questions))
+        for index, question in enumerate(questions):
+            gevent.sleep(rng.uniform(0.5, 1.5) * pace)
+            if time.time() >= options.closes_at:
+                break
+            if rng.random() < 0.05:
+                continue  # left blank
+            self.autosave(question, rng.choice(self.options_of[question]), rng.random() < 0.1)
+            if rng.random() < 0.1:
+                earlier = questions[rng.randrange(index + 1)]
+                self.autosave(earlier, "" if rng.random() < 0.2 else rng.choice(self.options_of[earlier]), False)
+        # The page's countdown reaches zero on the student's own clock, give or take a second.
+        gevent.sleep(max(0.0, options.closes_at - time.time()) + rng.uniform(0.0, 1.0))
+        if rng.random() < options.submit_share:
+            self.submit()
         self.finish()
 
     def hammer(self) -> None:

@@ -15,7 +15,7 @@ PASSWORD = "bench-practise-2026"
 QUIZ_SLUG = "bench-50"
 
 
-def prepare(*, groups: dict[str, int], questions: int) -> None:
+def prepare(*, groups: dict[str, int], questions: int, slugs: list[str]) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
@@ -28,30 +28,33 @@ def prepare(*, groups: dict[str, int], questions: int) -> None:
     published = list(Question.objects.filter(status=Question.Status.PUBLISHED).order_by("key")[:questions])
     if len(published) < questions:
         raise SystemExit(f"The bank has {len(published)} published questions, fewer than {questions}.")
-    # Three hours: no paper may time out during a run, so every score comes from a submit.
-    quiz, _ = Quiz.objects.update_or_create(
-        slug=QUIZ_SLUG,
-        defaults={
-            "title": f"Benchmark: {questions} questions",
-            "instructions": "Load test.",
-            "is_published": True,
-            "time_limit": timedelta(hours=3),
-            "selection": Quiz.Selection.FIXED,
-            "shuffle_options": True,
-            "attempts_allowed": None,
-        },
-    )
-    QuizQuestion.objects.filter(quiz=quiz).delete()
-    QuizQuestion.objects.bulk_create(
-        QuizQuestion(quiz=quiz, question=question, order=order) for order, question in enumerate(published, start=1)
-    )
+    # Three hours: no paper may time out during a run, so every score comes from a submit (bench.storm
+    # gives its quiz a `closes_at`, which ends every paper at the same instant instead).
+    for slug in slugs:
+        quiz, _ = Quiz.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "title": f"Benchmark: {questions} questions",
+                "instructions": "Load test.",
+                "is_published": True,
+                "time_limit": timedelta(hours=3),
+                "selection": Quiz.Selection.FIXED,
+                "shuffle_options": True,
+                "attempts_allowed": None,
+                "closes_at": None,
+            },
+        )
+        QuizQuestion.objects.filter(quiz=quiz).delete()
+        QuizQuestion.objects.bulk_create(
+            QuizQuestion(quiz=quiz, question=question, order=order) for order, question in enumerate(published, start=1)
+        )
     user_model = get_user_model()
     password = make_password(PASSWORD)
     for prefix, count in groups.items():
         names = [f"{prefix}{number:04d}" for number in range(1, count + 1)]
         user_model.objects.filter(username__in=names).delete()
         user_model.objects.bulk_create(user_model(username=name, password=password) for name in names)
-    print(f"prepared {quiz.slug} ({questions} questions); students: {groups}")
+    print(f"prepared {', '.join(slugs)} ({questions} questions each); students: {groups}")
 
 
 def main() -> None:
@@ -64,13 +67,14 @@ def main() -> None:
         help="students to create, e.g. load-=200 (repeatable)",
     )
     parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--quiz", action="append", default=[], help=f"slug of a quiz to make (repeatable; {QUIZ_SLUG})")
     args = parser.parse_args()
     groups = {prefix: int(count) for prefix, count in (group.split("=") for group in args.group or ["load-=200"])}
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 
     django.setup()
-    prepare(groups=groups, questions=args.questions)
+    prepare(groups=groups, questions=args.questions, slugs=args.quiz or [QUIZ_SLUG])
 
 
 if __name__ == "__main__":

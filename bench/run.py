@@ -95,18 +95,17 @@ class Bench:
     def reset(self, database_url: str) -> None:
         if database_url.startswith("sqlite"):
             return  # a new file per run
-        name = urlsplit(database_url).path.lstrip("/")
-        if name == "test" or name.startswith("test_"):
-            raise SystemExit(f"Refusing to empty database {name!r}: it belongs to the test suite.")
         import psycopg
 
+        postgres_database_ensure(database_url)
         with psycopg.connect(database_url, autocommit=True) as connection:
             connection.execute("DROP SCHEMA public CASCADE")
             connection.execute("CREATE SCHEMA public")
 
-    def start_server(self, database_url: str, label: str) -> tuple[str, subprocess.Popen]:
-        port = free_port()
-        stderr = open(self.dir / f"{label}.gunicorn.log", "w")  # noqa: SIM115 (the server outlives this call)
+    def start_server(self, database_url: str, label: str, port: int | None = None) -> tuple[str, subprocess.Popen]:
+        """A gunicorn instance on `port` (a free one if None); its log goes to <label>.gunicorn.log (appended)."""
+        port = port or free_port()
+        stderr = open(self.dir / f"{label}.gunicorn.log", "a")  # noqa: SIM115 (the server outlives this call)
         server = subprocess.Popen(
             [
                 BIN / "gunicorn",
@@ -300,6 +299,21 @@ class Bench:
         result["verify"] = json.loads(verified.stdout)
         result["logs"] = scan_logs(sorted(self.dir.glob(f"{kind}-*.gunicorn.log")))
         return result
+
+
+def postgres_database_ensure(database_url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it is missing (a fresh machine has none); never a test one."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if name == "test" or name.startswith("test_"):
+        raise SystemExit(f"Refusing to use database {name!r} for a benchmark: it belongs to the test suite.")
+    # The server's own maintenance database, to create ours from.
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def acknowledged(path: Path) -> int:

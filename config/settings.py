@@ -172,7 +172,7 @@ STUDY_TOPIC_TESTS = "quiz.selectors.papers.topic_test_links"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# --- cache: rate-limit counters ---------------------------------------------------------------
+# --- cache: rate-limit counters, rendered questions, sessions ------------------------------------
 # Rate limits count in the cache. With several app instances they must share one count, so
 # production sets REDIS_URL (Django's own Redis backend); a single instance and the tests use a
 # per-process memory cache, which needs nothing running. Without Redis each gunicorn worker counts
@@ -180,12 +180,24 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A Redis that is down or restarting must cost a request a fraction of a second, not the
+            # operating system's connect timeout: every limit and session read asks it first.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         # Django's default of 300 entries would drop counts (one per address and window) under load.
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20000}}
     )
 }
+# Sessions: in the database (Django's default) on one instance. With Redis, read through it
+# (`cached_db`: a signed-in request reads its session from Redis and skips a query), but written to
+# the database too, so a Redis restart or flush signs nobody out; config/sessions.py also lets a
+# Redis that does not answer fall back to the database instead of answering 500.
+if REDIS_URL:
+    SESSION_ENGINE = "config.sessions"
 
 # --- signing in: the client's address -----------------------------------------------------------
 # Every limit below counts per address (accounts.views.client_ip). A request from one of

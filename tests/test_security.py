@@ -402,11 +402,28 @@ def test_production_settings_secure_cookies_and_transport():
         "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
         "SECURE_HSTS_PRELOAD": True,
         "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
-        # Sessions live in the database, so any instance behind the proxy serves any student.
+        # Without REDIS_URL, sessions live in the database, so any instance behind the proxy serves any student.
         "SESSION_ENGINE": "django.contrib.sessions.backends.db",
         "STATIC": "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "CONN": [60, True],
     }
+
+
+def test_production_settings_with_redis_url_share_the_cache_and_read_sessions_through_it():
+    result = in_production(
+        "import json, django; from django.conf import settings as s; django.setup();"
+        "print(json.dumps([s.SESSION_ENGINE, s.CACHES['default']]))",
+        REDIS_URL="redis://10.0.0.3:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        "config.sessions",
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://10.0.0.3:6379/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    ]
 
 
 def test_production_refuses_to_start_without_a_secret_key():
