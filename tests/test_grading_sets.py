@@ -11,17 +11,21 @@ from fractions import Fraction
 
 import pytest
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from content.models import QuestionVersion
 from content.services import question_version_current
-from quiz.models import Answer, Attempt, QuestionTally, ReviewCard, StatementTally
+from quiz import policy
+from quiz.models import Answer, Attempt, AttemptQuestion, QuestionTally, Quiz, ReviewCard, StatementTally
 from quiz.practice import CardState, card_after
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
 from quiz.selectors import progress
 from quiz.services import grading
 from quiz.services.answers import answer_save
-from quiz.services.attempts import attempt_start
+from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.services.regrade import attempts_regrade
 from quiz.services.tallies import tallies_rebuild
 from tests.factories import (
@@ -31,7 +35,7 @@ from tests.factories import (
     StatementQuestionFactory,
     UserFactory,
 )
-from tests.helpers import DAY, MINUTE, T0, db_examples, graded_attempt, right, wrong
+from tests.helpers import DAY, MINUTE, T0, answers_saved, db_examples, graded_attempt, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +260,128 @@ def test_history_mastery_reads_the_tallies_not_the_answers(student, mixed_questi
     QuestionTally.objects.filter(user=student, question=single).update(correct=7)
     row = next(m for m in progress.topic_mastery(student) if m.topic == single.topic)
     assert (row.correct, row.wrong, row.accuracy) == (7, 3, Fraction(7, 10))
+
+
+# --- the history's mastery: the tallies against every answer read ---------------------------------
+
+
+def _answers_read(user):
+    """What the history read before the tallies: every graded answer whose result is released, and
+    of those, for traps and statements, the ones no quiz seals now."""
+    now = timezone.now()
+    graded = Answer.objects.filter(policy.key_visible_q(now, prefix="attempt__"), attempt__user=user)
+    return graded, graded.exclude(policy.sealed_questions_q(now))
+
+
+def _mastery_read(user) -> dict:
+    graded, revealing = _answers_read(user)
+    topics = sorted(
+        graded.values("question__topic")
+        .annotate(
+            c=Count("pk", filter=Q(outcome="correct")),
+            w=Count("pk", filter=Q(outcome="wrong")),
+            b=Count("pk", filter=Q(outcome="blank")),
+        )
+        .order_by()
+        .values_list("question__topic", "c", "w", "b")
+    )
+    latest = revealing.filter(question=OuterRef("question")).order_by("-attempt__submitted_at", "-pk")
+    traps = sorted(
+        revealing.filter(question__is_trap=True)
+        .values("question")
+        .annotate(
+            met=Count("pk"), fell=Count("pk", filter=Q(outcome="wrong")), last=Subquery(latest.values("outcome")[:1])
+        )
+        .order_by()
+        .values_list("question", "met", "fell", "last")
+    )
+    pinned = AttemptQuestion.objects.filter(attempt=OuterRef("attempt"), question=OuterRef("question"))
+    statements: dict = {}
+    for answer in (
+        revealing.filter(Exists(pinned.filter(version__kind__in=progress.JUDGED_KINDS)), choice__isnull=False)
+        .annotate(version_id=Subquery(pinned.values("version")[:1]))
+        .select_related("choice")
+        .order_by("attempt__submitted_at", "pk")
+    ):
+        version = QuestionVersion.objects.get(pk=answer.version_id)
+        if version.choice(answer.choice.key) is None:
+            continue
+        misjudged = set(version.misjudged_by(answer.choice.key) or ())
+        for number, (label, shown) in enumerate(version.labelled_statements(), start=1):
+            row = statements.setdefault((answer.question_id, shown["key"]), [0, 0, None])
+            row[0] += 1
+            row[1] += number in misjudged
+            row[2] = (shown["text"], label)
+    return {
+        "topics": topics,
+        "traps": traps,
+        "statements": sorted((*key, *row) for key, row in statements.items() if row[1]),
+    }
+
+
+def _mastery_shown(user) -> dict:
+    """The same figures as the history shows them now, from the tallies."""
+    trap_record = progress.trap_record(user)
+    shown_traps = {row.question.pk: row for row in trap_record.rows}
+    traps = [
+        (tally.question_id, tally.correct + tally.wrong + tally.blank, tally.wrong, tally.last_outcome)
+        for tally in QuestionTally.objects.filter(user=user, question__is_trap=True).exclude(
+            policy.sealed_questions_q(timezone.now())
+        )
+    ]
+    assert trap_record.met == len(traps)
+    assert {(r.question.pk, r.met, r.fell, r.last_outcome) for r in shown_traps.values()} == {
+        row for row in traps if row[2]
+    }
+    return {
+        "topics": sorted((m.topic.pk, m.correct, m.wrong, m.blank) for m in progress.topic_mastery(user)),
+        "traps": sorted(traps),
+        "statements": sorted(
+            (row.question.pk, row.statement.key, row.judged, row.misjudged, (row.statement.text, row.label))
+            for row in progress.statement_mastery(user, limit=1000)
+        ),
+    }
+
+
+@db_examples(15)
+@given(
+    papers=st.lists(
+        st.tuples(st.booleans(), st.lists(st.sampled_from(PICKS[:4]), min_size=5, max_size=5)), min_size=1, max_size=4
+    ),
+    regrade=st.booleans(),
+)
+def test_history_mastery_from_the_tallies_equals_reading_every_answer(student, mixed_questions, papers, regrade):
+    """Papers of an open quiz and of a sealed live mock (its results withheld, its questions sealed),
+    some sharing questions, and a corrected key regraded: the figures are the same either way."""
+    with transaction.atomic():
+        for question in mixed_questions[::2]:
+            question.is_trap, question.trap_note = True, "A tempting confusion."
+            question.save()
+        drill, sealed = QuizFactory(questions=mixed_questions), None
+        started = timezone.now() - timedelta(days=2)
+        for n, (on_sealed, picks) in enumerate(papers):
+            if on_sealed and sealed is None:  # from now on its questions are sealed, those met before too
+                sealed = QuizFactory(
+                    questions=mixed_questions[2:],
+                    explanations=Quiz.Explanations.AFTER_CLOSE,
+                    closes_at=timezone.now() + DAY,
+                )
+            moment = started + n * timedelta(hours=2)
+            attempt = attempt_start(quiz=sealed if on_sealed else drill, user=student, now=moment).attempt
+            on_paper = set(attempt.items.values_list("question", flat=True))
+            chosen = {
+                q: {"right": right(q), "wrong": wrong(q), "wrong2": wrong(q, 1), "none": None}[pick]
+                for q, pick in zip(mixed_questions, picks, strict=True)
+                if q.pk in on_paper
+            }
+            answers_saved(attempt, chosen, now=moment, seconds_apart=5)
+            attempt_submit(attempt=attempt, now=moment + timedelta(minutes=5))
+        if regrade:
+            question = mixed_questions[1]
+            old, new = right(question), wrong(question)
+            old.is_correct, new.is_correct = False, True
+            old.save()
+            new.save()
+            attempts_regrade(quizzes=[quiz for quiz in (drill, sealed) if quiz], apply=True)
+        assert _mastery_shown(student) == _mastery_read(student)
+        transaction.set_rollback(True)

@@ -1,8 +1,10 @@
 """What a student's progress pages read: their history, its chart, and mastery by topic, trap and statement.
 
 Everything here reads; nothing writes. Counts come from database aggregation, so a page's query
-count does not grow with the number of attempts. Totals count outcomes; they never sum the
-rounded `Answer.marks`. Which answers' keys may be used is `policy.key_visible_q`.
+count does not grow with the number of attempts; mastery by topic, trap and statement read the
+tallies grading counts (quiz/models/tallies.py), so their cost does not grow with it either.
+Totals count outcomes; they never sum the rounded `Answer.marks`. Which answers' keys may be used
+is `policy.key_visible_q`.
 """
 
 from dataclasses import dataclass, field
@@ -20,21 +22,6 @@ from quiz.models import Answer, Attempt, QuestionTally, Quiz, ReviewCard, Statem
 from quiz.scoring import Outcome, accuracy_of
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
-
-
-def _graded_answers(user):
-    """Every graded answer of the student's closed attempts whose key they may see now.
-
-    Practice rounds are included. A quiz that shows explanations only after it closes stays out
-    until then: its trap notes and statements' truth would give away its key to friends sitting it.
-    """
-    return Answer.objects.filter(policy.key_visible_q(timezone.now(), prefix="attempt__"), attempt__user=user)
-
-
-def _revealing_answers(user):
-    """`_graded_answers` less the questions another quiz still seals: for what shows a trap note or a
-    statement's truth, which would give that quiz's key away."""
-    return _graded_answers(user).exclude(policy.sealed_questions_q(timezone.now()))
 
 
 def cards_shown(user, *, now):
