@@ -310,6 +310,9 @@ class QuestionVersion(QuestionText, models.Model):
     stem = models.TextField()
     statements = models.JSONField(default=list, blank=True, help_text="[{key, text, is_true}] in order.")
     choices = models.JSONField(default=list, help_text="[{key, text, is_correct}] in authored order.")
+    # The key's choice key, copied out of `choices` when the version is made, so that grading can
+    # compare a whole paper's answers with their keys in SQL (quiz/services/grading.py).
+    correct_key = models.CharField(max_length=20, blank=True, editable=False)
     explanation = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -337,6 +340,11 @@ class QuestionVersion(QuestionText, models.Model):
 
     def content(self) -> dict:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
+
+    @staticmethod
+    def correct_key_of(choices: list[dict]) -> str:
+        """The key of the correct choice (`content.rules` allows exactly one); blank if there is none."""
+        return next((c["key"] for c in choices if c["is_correct"]), "")
 
     def statement_rows(self) -> list[dict]:
         return self.statements

@@ -47,7 +47,12 @@ def _versions_matching(wanted: dict[int, dict]) -> dict[int, QuestionVersion]:
     for question_id, content in wanted.items():
         version = latest.get(question_id)
         if version is None or version.content() != content:
-            version = QuestionVersion(question_id=question_id, number=version.number + 1 if version else 1, **content)
+            version = QuestionVersion(
+                question_id=question_id,
+                number=version.number + 1 if version else 1,
+                correct_key=QuestionVersion.correct_key_of(content["choices"]),
+                **content,
+            )
             created.append(version)
         current[question_id] = version
     QuestionVersion.objects.bulk_create(created)

@@ -74,15 +74,22 @@ def outcome_of(*, chosen_is_correct: bool | None) -> Outcome:
 
 def totals_of(marking: Marking, outcomes: Iterable[Outcome]) -> Totals:
     outcomes = list(outcomes)
-    correct = outcomes.count(Outcome.CORRECT)
-    wrong = outcomes.count(Outcome.WRONG)
-    blank = outcomes.count(Outcome.BLANK)
+    return totals_counted(
+        marking,
+        correct=outcomes.count(Outcome.CORRECT),
+        wrong=outcomes.count(Outcome.WRONG),
+        blank=outcomes.count(Outcome.BLANK),
+    )
+
+
+def totals_counted(marking: Marking, *, correct: int, wrong: int, blank: int) -> Totals:
+    """`totals_of` from the counts of each outcome (what set-based grading has from the database)."""
     return Totals(
         correct=correct,
         wrong=wrong,
         blank=blank,
         score=marking.correct * correct - marking.penalty * wrong,
-        maximum=marking.correct * len(outcomes),
+        maximum=marking.correct * (correct + wrong + blank),
         lost=marking.penalty * wrong,
     )
 

@@ -5,6 +5,7 @@ They need PostgreSQL (row locks, one connection per thread); CI runs the suite o
 
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start, attempt_submit
 from quiz.services.errors import AttemptClosed
 from tests.factories import QuestionFactory, QuizFactory, UserFactory
-from tests.helpers import right
+from tests.helpers import MINUTE, T0, right
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -52,11 +53,10 @@ def slow_grading(monkeypatch):
     calls = []
     real = grading._grade
 
-    def grade(attempt):
-        calls.append(attempt.pk)
-        outcomes = real(attempt)
+    def grade(attempts):
+        calls.extend(attempt.pk for attempt in attempts)
+        real(attempts)
         time.sleep(0.3)  # graded, not yet committed: the window a lost answer would slip through
-        return outcomes
 
     monkeypatch.setattr(grading, "_grade", grade)
     return calls
@@ -152,3 +152,21 @@ def test_attempt_start_twice_at_once_makes_one_attempt():
     assert isinstance(first, Attempt) and isinstance(second, Attempt), (first, second)
     assert first.pk == second.pk
     assert Attempt.objects.count() == 1
+
+
+def test_two_closers_at_once_grade_each_expired_paper_once(slow_grading):
+    """Two cron closers on two machines: SKIP LOCKED hands each batch to one of them."""
+    quiz = QuizFactory(questions=QuestionFactory.create_batch(2), time_limit=MINUTE)
+    papers = [attempt_start(quiz=quiz, user=UserFactory(), now=T0).attempt for _ in range(6)]
+    later = T0 + timedelta(minutes=2)
+
+    def closer():
+        return grading.attempts_close_expired(now=later, batch_size=2)
+
+    counts = run_together(closer, closer)
+
+    # Each takes a batch of two at once; the first to finish takes the third.
+    assert sorted(counts) == [2, 4], counts
+    assert sorted(slow_grading) == sorted(paper.pk for paper in papers)  # each graded once
+    assert set(Attempt.objects.values_list("status", "blank_count")) == {(Attempt.Status.TIMED_OUT, 2)}
+    assert Answer.objects.count() == 12

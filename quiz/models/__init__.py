@@ -9,6 +9,7 @@ from under their score. One module per concern; every model is importable from `
 from quiz.models.attempts import Answer, Attempt, AttemptQuestion, ShownChoice
 from quiz.models.cards import ReviewCard
 from quiz.models.quizzes import ExtraTime, MarkingScheme, Quiz, QuizQuestion
+from quiz.models.tallies import QuestionTally, StatementJudgement, StatementTally
 
 __all__ = [
     "Answer",
@@ -16,8 +17,11 @@ __all__ = [
     "AttemptQuestion",
     "ExtraTime",
     "MarkingScheme",
+    "QuestionTally",
     "Quiz",
     "QuizQuestion",
     "ReviewCard",
     "ShownChoice",
+    "StatementJudgement",
+    "StatementTally",
 ]

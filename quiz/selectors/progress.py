@@ -1,22 +1,24 @@
 """What a student's progress pages read: their history, its chart, and mastery by topic, trap and statement.
 
 Everything here reads; nothing writes. Counts come from database aggregation, so a page's query
-count does not grow with the number of attempts. Totals count outcomes; they never sum the
-rounded `Answer.marks`. Which answers' keys may be used is `policy.key_visible_q`.
+count does not grow with the number of attempts; mastery by topic, trap and statement read the
+tallies grading counts (quiz/models/tallies.py), so their cost does not grow with it either.
+Totals count outcomes; they never sum the rounded `Answer.marks`. Which answers' keys may be used
+is `policy.key_visible_q`.
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from content.models import Question, QuestionVersion, Topic
 from content.rules import Kind
 from quiz import policy
-from quiz.models import Answer, Attempt, AttemptQuestion, Quiz, ReviewCard
+from quiz.models import Answer, Attempt, QuestionTally, Quiz, ReviewCard, StatementTally
 from quiz.scoring import CalibrationLevel, Marking, Outcome, accuracy_of, calibration
 
 CORRECT, WRONG, BLANK = Outcome.CORRECT.value, Outcome.WRONG.value, Outcome.BLANK.value
@@ -26,15 +28,9 @@ def _graded_answers(user):
     """Every graded answer of the student's closed attempts whose key they may see now.
 
     Practice rounds are included. A quiz that shows explanations only after it closes stays out
-    until then: its trap notes and statements' truth would give away its key to friends sitting it.
+    until then: its outcomes would tell its key to friends sitting it.
     """
     return Answer.objects.filter(policy.key_visible_q(timezone.now(), prefix="attempt__"), attempt__user=user)
-
-
-def _revealing_answers(user):
-    """`_graded_answers` less the questions another quiz still seals: for what shows a trap note or a
-    statement's truth, which would give that quiz's key away."""
-    return _graded_answers(user).exclude(policy.sealed_questions_q(timezone.now()))
 
 
 def cards_shown(user, *, now):
@@ -294,18 +290,31 @@ class TopicMastery:
 
 
 def topic_mastery(user) -> list[TopicMastery]:
-    """Per topic, over every graded answer: weakest accuracy first, topics never attempted last."""
-    rows = (
-        _graded_answers(user)
-        .values("question__topic")
-        .annotate(
-            correct=Count("pk", filter=Q(outcome=CORRECT)),
-            wrong=Count("pk", filter=Q(outcome=WRONG)),
-            blank=Count("pk", filter=Q(outcome=BLANK)),
-        )
+    """Per topic, over every graded answer: weakest accuracy first, topics never attempted last.
+
+    Read from the student's tallies (counted at grading), less the papers whose results are still
+    withheld (`policy.key_visible_q`): few, so the cost does not grow with the history.
+    """
+    # Found through the withheld papers (few), not by reading every answer of the student's.
+    withheld_papers = Attempt.objects.filter(user=user).exclude(policy.key_visible_q(timezone.now())).values("pk")
+    withheld = (
+        Answer.objects.filter(attempt__in=withheld_papers, question__topic=OuterRef("question__topic"))
         .order_by()
+        .values("question__topic")
     )
-    counts = {row.pop("question__topic"): row for row in rows}
+
+    def shown(outcome: str) -> Sum:
+        hidden = withheld.filter(outcome=outcome).annotate(n=Count("pk")).values("n")
+        return Sum(outcome) - Coalesce(Subquery(hidden), 0)
+
+    counts = {
+        row.pop("question__topic"): row
+        for row in QuestionTally.objects.filter(user=user)
+        .values("question__topic")
+        .annotate(correct=shown(CORRECT), wrong=shown(WRONG), blank=shown(BLANK))
+        .order_by()
+    }
+    counts = {topic: row for topic, row in counts.items() if any(row.values())}
     topics = Topic.objects.filter(pk__in=list(counts))
     mastery = [TopicMastery(topic=topic, **counts[topic.pk]) for topic in topics]
     return sorted(mastery, key=lambda m: (m.accuracy is None, m.accuracy or 0, m.topic.order, m.topic.name))
@@ -334,24 +343,25 @@ class TrapRecord:
 
 
 def trap_record(user) -> TrapRecord:
-    """Which trap questions the student fell for (chose a wrong option), naming each misconception."""
-    answers = _revealing_answers(user)
-    latest = answers.filter(question=OuterRef("question")).order_by("-attempt__submitted_at", "-pk")
+    """Which trap questions the student fell for (chose a wrong option), naming each misconception.
+
+    From the tallies, less the questions a quiz still seals (`policy.sealed_questions_q`). That
+    also leaves out every paper whose result is withheld: such a paper is of a sealed quiz, so
+    its questions are sealed (a sealed quiz needs a close: `quiz_after_close_needs_a_close`).
+    """
     rows = list(
-        answers.filter(question__is_trap=True)
-        .values("question")
-        .annotate(
-            met=Count("pk"),
-            fell=Count("pk", filter=Q(outcome=WRONG)),
-            last_outcome=Subquery(latest.values("outcome")[:1]),
-        )
-        .order_by()
+        QuestionTally.objects.filter(user=user, question__is_trap=True)
+        .exclude(policy.sealed_questions_q(timezone.now()))
+        .values("question", "correct", "wrong", "blank", "last_outcome")
     )
-    fallen = {row["question"]: row for row in rows if row["fell"]}
+    fallen = {row["question"]: row for row in rows if row["wrong"]}
     questions = Question.objects.filter(pk__in=list(fallen)).select_related("note__topic")
     trap_rows = [
         TrapRow(
-            question=q, met=fallen[q.pk]["met"], fell=fallen[q.pk]["fell"], last_outcome=fallen[q.pk]["last_outcome"]
+            question=q,
+            met=fallen[q.pk]["correct"] + fallen[q.pk]["wrong"] + fallen[q.pk]["blank"],
+            fell=fallen[q.pk]["wrong"],
+            last_outcome=fallen[q.pk]["last_outcome"],
         )
         for q in questions
     ]
@@ -389,36 +399,31 @@ JUDGED_KINDS = [Kind.STATEMENTS_CORRECT, Kind.ASSERTION_REASON]
 def statement_mastery(user, *, limit: int = 8) -> list[StatementMastery]:
     """The statements the student misjudged most, over every answered statement question.
 
-    Each answer is judged against the version its paper showed (a correct answer judged every
-    statement rightly; a wrong one exactly those `QuestionVersion.misjudged_by` names; blanks
-    judged nothing). A statement is counted by its key across versions, and shown as the
-    student's latest paper showed it.
+    Each answer was judged at grading against the version its paper showed (a correct answer
+    judged every statement rightly; a wrong one exactly those `QuestionVersion.misjudged_by`
+    names; blanks judged nothing) and counted in the student's statement tallies. A statement is
+    counted by its key across versions, and shown as the student's latest paper showed it. Sealed
+    questions stay out, as in `trap_record` (which says why that covers withheld papers too).
     """
-    pinned = AttemptQuestion.objects.filter(attempt=OuterRef("attempt"), question=OuterRef("question"))
-    answers = list(
-        _revealing_answers(user)
-        .filter(Exists(pinned.filter(version__kind__in=JUDGED_KINDS)), choice__isnull=False)
-        .annotate(version_id=Subquery(pinned.values("version")[:1]))
-        .select_related("choice", "question__note__topic")
-        .order_by("attempt__submitted_at", "pk")
+    share = ExpressionWrapper(Cast("misjudged", FloatField()) / F("judged"), output_field=FloatField())
+    tallies = list(
+        StatementTally.objects.filter(user=user, misjudged__gt=0)
+        .exclude(policy.sealed_questions_q(timezone.now()))
+        .select_related("question__note__topic")
+        .order_by(F("misjudged").desc(), share.desc(), "question__key", "number")[:limit]
     )
-    versions = QuestionVersion.objects.in_bulk({answer.version_id for answer in answers})
-    tally: dict[tuple[int, str], StatementMastery] = {}
-    for answer in answers:
-        version = versions[answer.version_id]
-        if version.choice(answer.choice.key) is None:
-            continue  # an option added after the paper started: it judged nothing the paper showed
-        misjudged = set(version.misjudged_by(answer.choice.key) or ())
-        for number, (label, shown) in enumerate(version.labelled_statements(), start=1):
-            statement = SeenStatement(key=shown["key"], number=number, text=shown["text"], is_true=shown["is_true"])
-            row = tally.setdefault(
-                (answer.question_id, statement.key),
-                StatementMastery(statement=statement, question=answer.question, label=label),
+    versions = QuestionVersion.objects.in_bulk({tally.version_id for tally in tallies})
+    rows = []
+    for tally in tallies:
+        label, shown = versions[tally.version_id].labelled_statements()[tally.number - 1]
+        statement = SeenStatement(key=shown["key"], number=tally.number, text=shown["text"], is_true=shown["is_true"])
+        rows.append(
+            StatementMastery(
+                statement=statement,
+                question=tally.question,
+                label=label,
+                judged=tally.judged,
+                misjudged=tally.misjudged,
             )
-            # Oldest answer first: the row ends showing the statement as the latest paper did.
-            row.statement, row.label = statement, label
-            row.judged += 1
-            row.misjudged += number in misjudged
-    worst = [row for row in tally.values() if row.misjudged]
-    worst.sort(key=lambda row: (-row.misjudged, -row.share, row.question.key, row.statement.number))
-    return worst[:limit]
+        )
+    return rows

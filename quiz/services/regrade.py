@@ -10,6 +10,7 @@ from content.services import question_versions_current
 from quiz.models import Answer, Attempt, AttemptQuestion, Quiz
 from quiz.scoring import Outcome, outcome_of, to_decimal, totals_of
 from quiz.services.grading import review_cards_move, totals_store
+from quiz.services.tallies import tallies_rebuild
 
 
 @dataclass(frozen=True)
@@ -79,14 +80,22 @@ def attempts_regrade(*, quizzes, apply: bool) -> list[Regrade]:
             )
             _items_repin(changed_answers)
             # An answer the corrected key now marks wrong is a miss to practise, like any other.
+            # One paper at a time: a student's papers may share a question, and each miss counts.
             for attempt in changed_attempts:
-                now_wrong = {
-                    a.question_id: Outcome.WRONG
+                now_wrong = [
+                    a.question_id
                     for a in changed_answers
                     if a.attempt_id == attempt.pk and a.outcome == Outcome.WRONG.value
-                }
+                ]
                 if now_wrong:
-                    review_cards_move(attempt=attempt, outcomes=now_wrong, now=timezone.now())
+                    review_cards_move(attempts=[attempt], questions=now_wrong, now=timezone.now())
+            # The history's tallies: recounted for the students and questions whose marks (and
+            # re-pinned versions) changed.
+            if changed_answers:
+                tallies_rebuild(
+                    users=sorted({a.user_id for a in changed_attempts}),
+                    questions=sorted({a.question_id for a in changed_answers}),
+                )
     return regrades
 
 
