@@ -741,7 +741,7 @@ def _paper_with(n: int, user) -> Attempt:
 
 # Every statement, as django_assert_num_queries counts: with the session's and the user's lookups
 # and the savepoints of the services' transactions.
-PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "state": 3, "submit": 19, "result": 10}
+PAPER_QUERIES = {"paper": 6, "confirm": 4, "autosave": 4, "state": 3, "submit": 20, "result": 10}
 
 
 def test_paper_autosave_submit_result_queries_do_not_grow(student_client, student, django_assert_num_queries):
@@ -794,8 +794,8 @@ def test_paper_autosave_submit_result_queries_do_not_grow(student_client, studen
     # The clock check reads the attempt alone.
     # The result also counts the paper's mistakes still to practise: one query.
     # The submit grades set-based (quiz/services/grading.py), whatever the paper's length: blank rows,
-    # answers, counts, totals, two review-card statements, the statement judgements to store, two tallies.
-    assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "state": 1, "submit": 15, "result": 8}
+    # answers, counts, totals, three review-card statements, the statement judgements to store, two tallies.
+    assert counts[5] == {"paper": 4, "confirm": 2, "autosave": 2, "state": 1, "submit": 16, "result": 8}
 
 
 def test_quiz_list_and_home_queries_do_not_grow(student_client, student, django_assert_num_queries):
