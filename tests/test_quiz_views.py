@@ -165,7 +165,7 @@ def test_paper_shows_saved_answers_and_palette_states(student_client, attempt, q
     html = student_client.get(url("attempt_paper", attempt)).content.decode()
 
     assert re.search(rf'value="{right(questions[0]).pk}" checked', html)
-    assert f'data-palette="{questions[0].pk}"\n                 aria-label="Question 1: Answered"' in html
+    assert re.search(rf'data-palette="{questions[0].pk}"\s+aria-label="Question 1: Answered"', html)
     assert 'aria-label="Question 2: Marked for review"' in html
     assert 'aria-label="Question 3: Not visited"' in html
     assert "<span data-answered>1</span> of 3 answered" in html

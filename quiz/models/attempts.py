@@ -150,10 +150,16 @@ class AttemptQuestion(models.Model):
             ShownChoice(pk=choice_ids.get(c["key"]), key=c["key"], text=c["text"], is_correct=c["is_correct"])
             for c in self.version.choices
         ]
-        if not self.choice_order:
-            return choices
-        rank = {pk: i for i, pk in enumerate(self.choice_order)}
-        return sorted(choices, key=lambda c: rank.get(c.pk, len(rank)))
+        return in_shown_order(choices, self.choice_order, pk=lambda choice: choice.pk)
+
+
+def in_shown_order(choices: list, choice_order: list[int], *, pk) -> list:
+    """`choices` (authored order) in the order a paper's `choice_order` of Choice ids shows them,
+    `pk(choice)` naming each one's id; one without a row left (None) sorts last."""
+    if not choice_order:
+        return choices
+    rank = {choice_id: i for i, choice_id in enumerate(choice_order)}
+    return sorted(choices, key=lambda choice: rank.get(pk(choice), len(rank)))
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,20 @@
 """What the quiz pages and the paper read: quizzes with their lengths, the paper being sat, and
 what pressing Start would do (`policy.start_check` fed with the student's attempts)."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
+from string import ascii_lowercase
 
 from django.db.models import Count, Min, Q
+from django.utils.safestring import SafeString
 
+from content import fragments
 from content.models import Question
 from quiz import policy
-from quiz.models import Answer, Attempt, ExtraTime, Quiz
-from quiz.selectors.results import paper_items
+from quiz.models import Attempt, ExtraTime, Quiz
+from quiz.models.attempts import in_shown_order
 
 PALETTE_STATES = {
     "not-visited": "Not visited",
@@ -106,32 +112,94 @@ def extra_time_of(user) -> ExtraTime | None:
     return ExtraTime.objects.filter(user=user).first()
 
 
-def paper_with_answers(attempt: Attempt) -> tuple[list, dict[int, Answer]]:
-    """The open paper's items as the student sees them, each with its saved answer and palette state."""
-    items = paper_items(attempt)
-    answers = {answer.question_id: answer for answer in attempt.answers.all()}
-    for item in items:
-        item.answer = answers.get(item.question_id)
-        item.state = _palette_state(item.answer)
-        item.state_label = PALETTE_STATES[item.state]
+@dataclass(frozen=True)
+class Paper:
+    items: list[dict]
+    answered: int
+    marked: int
+
+
+def paper_with_answers(attempt: Attempt) -> Paper:
+    """The open paper as its student sees it, in a fixed number of queries: each question's text
+    (rendered once per version for every student, `content.fragments`) with what is this student's
+    own: their question order, option order, saved answer, review mark and palette state.
+
+    Items are dicts of strings ready to print, not objects of numbers: a 100-question paper looks
+    thousands of values up in its template, a dict is the lookup Django's templates try first,
+    and a safe string is printed without formatting or escaping it again (ids are digits).
+    """
+    # With its Choice rows' ids by key in the same query (a version names its options by key,
+    # answers and the option order by row): a row per option, one query fewer than reading them apart.
+    rows, choice_ids = {}, defaultdict(dict)
+    stamps = {}
+    for question_id, position, version_id, created_at, order, key, pk in attempt.items.order_by("position").values_list(
+        "question_id",
+        "position",
+        "version_id",
+        "version__created_at",
+        "choice_order",
+        "question__choices__key",
+        "question__choices__id",
+    ):
+        rows.setdefault(question_id, (question_id, position, version_id, order))
+        stamps[version_id] = created_at
+        if key is not None:
+            choice_ids[question_id][key] = pk
+    rows = list(rows.values())
+    texts = fragments.version_texts(stamps)
+    saved = {
+        question: (choice, marked)
+        for question, choice, marked in attempt.answers.values_list("question_id", "choice_id", "marked")
+    }
+    items = []
+    for question_id, position, version_id, order in rows:
+        text, ids = texts[version_id], choice_ids[question_id]
+        chosen, marked = saved.get(question_id, (None, False))
         # An option whose row was removed since the start cannot be answered: the paper leaves it out.
-        item.choices = [choice for choice in item.choices if choice.pk is not None]
-    return items, answers
+        options = [(ids[key], label) for key, label in text.choices if key in ids]
+        options = in_shown_order(options, order, pk=itemgetter(0))
+        state = _palette_state(question_id in saved, chosen, marked)
+        items.append(
+            {
+                "question_id": _digits(question_id),
+                "number": position,
+                "position": _digits(position),
+                "version_id": version_id,
+                "text": text.html,
+                "choices": [
+                    {"pk": _digits(pk), "letter": letter, "text": label, "checked": pk == chosen}
+                    for letter, (pk, label) in zip(ascii_lowercase, options, strict=False)
+                ],
+                "chosen": chosen,
+                "marked": marked,
+                # What the page last knew saved (`views._form_answers`): "<choice id or empty>:<1 or 0>".
+                "was": f"{'' if chosen is None else chosen}:{int(marked)}",
+                "state": state,
+                "state_label": PALETTE_STATES[state],
+                "current": False,
+            }
+        )
+    answered = sum(1 for choice, _ in saved.values() if choice is not None)
+    return Paper(items=items, answered=answered, marked=sum(1 for _, marked in saved.values() if marked))
 
 
-def paper_show_one(items: list, *, position: int) -> None:
-    """One question per screen: flag the question shown (`item.current`). Being on screen is being
+def _digits(number: int) -> SafeString:
+    return SafeString(number)
+
+
+def paper_show_one(items: list[dict], *, position: int) -> None:
+    """One question per screen: flag the question shown (`current`). Being on screen is being
     visited, so a question never opened before shows as not answered, as in the exam hall."""
     for item in items:
-        item.current = item.position == position
-        if item.current and item.state == "not-visited":
-            item.state = "not-answered"
-            item.state_label = PALETTE_STATES[item.state]
+        item["current"] = item["number"] == position
+        if item["current"] and item["state"] == "not-visited":
+            item["state"] = "not-answered"
+            item["state_label"] = PALETTE_STATES[item["state"]]
 
 
-def _palette_state(answer: Answer | None) -> str:
-    if answer is None:
+def _palette_state(saved: bool, choice_id: int | None, marked: bool) -> str:
+    if not saved:
         return "not-visited"
-    if answer.choice_id is not None:
-        return "answered-marked" if answer.marked else "answered"
-    return "marked" if answer.marked else "not-answered"
+    if choice_id is not None:
+        return "answered-marked" if marked else "answered"
+    return "marked" if marked else "not-answered"

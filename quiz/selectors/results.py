@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from string import ascii_lowercase
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q
 
+from content import fragments
 from content.models import Choice, Question
 from quiz import policy
 from quiz.models import Attempt, Quiz
@@ -66,14 +68,21 @@ def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
     if for_review:
         items = items.select_related("question__topic", "question__note__topic", "question__note__source")
     items = list(items)
-    choice_ids = defaultdict(dict)
-    for question_id, key, pk in Choice.objects.filter(question__in=[i.question_id for i in items]).values_list(
-        "question_id", "key", "pk"
-    ):
-        choice_ids[question_id][key] = pk
+    choice_ids = choice_ids_by_key([i.question_id for i in items])
     for item in items:
         item.choices = item.shown_choices(choice_ids[item.question_id])
     return items
+
+
+def choice_ids_by_key(question_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{question id: {choice key: Choice id}}, in one query: a version names its options by key,
+    answers and a paper's option order by the rows' ids."""
+    choice_ids = defaultdict(dict)
+    for question_id, key, pk in Choice.objects.filter(question__in=question_ids).values_list(
+        "question_id", "key", "pk"
+    ):
+        choice_ids[question_id][key] = pk
+    return choice_ids
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,10 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
         shown = [item for item in items if item.outcome == show]
     else:
         shown = items
+    versions = {item.version_id: item.version for item in shown}
+    texts = fragments.version_texts({pk: version.created_at for pk, version in versions.items()}, versions=versions)
+    # The key's fragment is read only for the questions whose key this review shows.
+    keys = fragments.version_keys({item.version_id: item.version for item in shown if not item.sealed})
     topic_rows = sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name))
     # The rows' marks add up to the total shown beneath them (and to the paper's score when no key is sealed).
     for row, shown_score in zip(topic_rows, apportion([row.score for row in topic_rows]), strict=True):
@@ -153,7 +166,7 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
     )
     topic_total.score_shown = to_decimal(topic_total.score)
     return {
-        "items": shown,
+        "items": [_review_row(item, text=texts[item.version_id], key=keys.get(item.version_id)) for item in shown],
         "topic_rows": topic_rows,
         "topic_total": topic_total,
         "show": show,
@@ -161,6 +174,40 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
         "trap_count": sum(1 for item in items if item.question.is_trap and not item.sealed),
         "traps_fallen": sum(1 for item in items if item.fell_for_trap),
         "sealed_count": len(sealed),
+    }
+
+
+def _review_row(item, *, text: fragments.VersionText, key: fragments.VersionKey | None) -> dict:
+    """One question of a review as quiz/_review_question.html prints it (`quiz_tags.review_questions`
+    keeps each rendering by these fields): a sealed question carries no key, outcome or explanation."""
+    answer, question, note = item.answer, item.question, item.question.note
+    chosen = answer.choice_id if answer else None
+    return {
+        "question_id": item.question_id,
+        "position": item.position,
+        "is_trap": question.is_trap,
+        "sealed": item.sealed,
+        "outcome": item.outcome,
+        "marks": answer.marks if answer and not item.sealed else "",
+        "marked": bool(answer and answer.marked),
+        "text": text.html,
+        "choices": [
+            {
+                "letter": letter,
+                "text": choice.text,
+                "is_key": choice.is_correct and not item.sealed,
+                "chosen": choice.pk is not None and choice.pk == chosen,
+            }
+            for letter, choice in zip(ascii_lowercase, item.choices, strict=False)
+        ],
+        "key": None if item.sealed else key,
+        "misjudged": item.misjudged,
+        "trap_note": question.trap_note if item.fell_for_trap else "",
+        "fell_for_trap": item.fell_for_trap,
+        "note_url": note.get_absolute_url(),
+        "note_heading": note.heading,
+        "note_source": note.source.title,
+        "note_section": note.section,
     }
 
 
