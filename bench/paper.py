@@ -4,16 +4,19 @@ view, in one run: `python -m bench.paper [--questions 100] [--students 10] [--ca
 One process, production settings (DEBUG off, every middleware), a throwaway database (in-memory
 SQLite by default, or `test_<name>` made beside the PostgreSQL database `--database-url` names),
 the question bank loaded (`load_bank`, so the texts are the real ones) and a fixed quiz of its
-first `--questions` published questions with options shuffled. `--students` students each start a
-paper, answer 60 % of it (a few marked for review) and a second paper is submitted for the result;
-requests go round the students, so each is another student's paper of the same questions (a
-cache of rendered questions is shared by them; its first fill is not measured).
+first `--questions` published questions with options shuffled. For each of `--students`: one
+student who has just started (nothing answered: the start storm), one mid-sitting (60 % answered
+at random, a tenth of those marked for review) and one who has submitted (the result, with its
+review). Requests go round the students, so each is another student's paper of the same
+questions; every page is requested once per student before measuring (the caches' first fill,
+which the first students of a mock pay, is not in the figures).
 
 Requests go through Django's whole stack via its test client (no template instrumentation: the
 test environment is not set up), with the CSRF check enforced and `X-Forwarded-Proto: https` as
-behind the TLS proxy. A round is `--calls` requests of each: bare write, paper, paper one question
-per screen, result; each line is this process's CPU per request (`time.process_time`), the
-median of the rounds, and the ratio to the bare write is taken round by round, then its median.
+behind the TLS proxy. A round is `--calls` requests of each line; each line is this process's
+CPU per request (`time.process_time`), the median of the rounds, and the ratio to the bare write
+is taken round by round, then its median. "No rendering kept" empties the per-question
+renderings (`quiz_tags`) before each request: a sitting whose answers no other paper shares.
 The database server's own CPU (PostgreSQL) is not in it.
 
 It also prints the paper's bytes on the wire: as the app sends it, and gzip-compressed at the
@@ -66,6 +69,7 @@ from django.urls import reverse  # noqa: E402
 from content.models import Question  # noqa: E402
 from quiz.models import Attempt, Quiz, QuizQuestion  # noqa: E402
 from quiz.services import answers, attempts  # noqa: E402
+from quiz.templatetags import quiz_tags  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 
 CSRF = "b" * 32  # an unmasked secret: the cookie and the header carry the same one
@@ -103,7 +107,7 @@ def sat(quiz: Quiz, user) -> Attempt:
     return attempt
 
 
-def build() -> tuple[list[tuple[Client, str, Client, str]], int]:
+def build() -> tuple[list[tuple], int]:
     call_command("load_bank", verbosity=0)
     published = list(Question.objects.filter(status=Question.Status.PUBLISHED).order_by("key")[: args.questions])
     if len(published) < args.questions:
@@ -126,14 +130,18 @@ def build() -> tuple[list[tuple[Client, str, Client, str]], int]:
         # Two students each: one sitting the paper, one who has submitted it (no review shows to a
         # student while they sit another paper).
         sitting, done = UserFactory(username=f"paper-{number}"), UserFactory(username=f"result-{number}")
+        starting = UserFactory(username=f"start-{number}")
         paper = sat(quiz, sitting)
         closed = attempts.attempt_submit(attempt=sat(quiz, done))
+        fresh = attempts.attempt_start(quiz=quiz, user=starting).attempt
         students.append(
             (
                 client_for(sitting),
                 reverse("attempt_paper", args=[paper.public_id]),
                 client_for(done),
                 reverse("attempt_result", args=[closed.public_id]),
+                client_for(starting),
+                reverse("attempt_paper", args=[fresh.public_id]),
             )
         )
     return students, len(published)
@@ -162,21 +170,33 @@ def measure() -> None:
         ok(client.post(reverse("bench_write"), {"key": i % 50, "value": i}, HTTP_X_CSRFTOKEN=CSRF, **HTTPS))
 
     def paper(i):
-        client, path, _, _ = students[i % n]
+        client, path = students[i % n][:2]
+        ok(client.get(path, **HTTPS))
+
+    def paper_start(i):
+        client, path = students[i % n][4:]
         ok(client.get(path, **HTTPS))
 
     def paper_one(i):
-        client, path, _, _ = students[i % n]
+        client, path = students[i % n][:2]
         ok(client.get(f"{path}?q={i % count + 1}", **HTTPS))
 
+    def paper_unkept(i):
+        # As if no other student's paper had shown any question as this one does (a reload late in
+        # a sitting, its answers its own): every question rendered for this request.
+        quiz_tags._KEPT.clear()
+        paper(i)
+
     def result(i):
-        _, _, client, path = students[i % n]
+        client, path = students[i % n][2:4]
         ok(client.get(path, **HTTPS))
 
     lines = {
         "bare write (bench/views.py)": bare,
-        "paper, every question": paper,
-        "paper, one question per screen": paper_one,
+        "paper at the start (nothing answered), every question": paper_start,
+        "paper mid-sitting, every question": paper,
+        "paper mid-sitting, one question per screen": paper_one,
+        "paper mid-sitting, every question, no rendering kept": paper_unkept,
         "result (review of every question)": result,
     }
     # Every page once per student first: compiled templates, and a cache of rendered questions
@@ -184,7 +204,7 @@ def measure() -> None:
     for action in lines.values():
         for i in range(n):
             action(i)
-    _, _, client, path = students[0]
+    client, path = students[0][2:4]
     if b"Question by question" not in ok(client.get(path, **HTTPS)).content:
         raise SystemExit("The result shows no review: it would measure the wrong page.")
     if args.profile:
@@ -209,7 +229,7 @@ def measure() -> None:
         each = ", ".join(f"{r:.1f}" for r in ratios)
         print(f"| {label} | {statistics.median(times):.2f} | {statistics.median(ratios):.1f} | {each} |")
 
-    client, path, _, _ = students[0]
+    client, path = students[0][:2]
     body = ok(client.get(path, **HTTPS)).content
     print(f"\n{connection.vendor}, {count} questions, {n} students, {args.rounds} rounds of {args.calls} requests")
     print("\n| the paper on the wire | bytes | CPU ms to compress |\n| --- | ---: | ---: |")

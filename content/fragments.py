@@ -19,10 +19,11 @@ how a question reads never serves what the previous release rendered.
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache as memoized
 
 from django.core.cache import cache
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -47,16 +48,20 @@ class VersionText:
     choices: tuple[tuple[str, str], ...]  # (key, text) in authored order: no key, no truth
 
 
+def stamp(path: str = "created_at") -> Cast:
+    """A version's `created_at` as the database writes it, to annotate a query with (`path` from its
+    model): with the id it names a version for good, where SQLite hands a deleted row's id to the
+    next one (a question deleted before it was ever set). As text, as no datetime need be built."""
+    return Cast(path, output_field=CharField())
+
+
 def version_texts(
-    stamps: dict[int, datetime], *, versions: dict[int, QuestionVersion] | None = None
+    stamps: dict[int, str], *, versions: dict[int, QuestionVersion] | None = None
 ) -> dict[int, VersionText]:
     """Each version's text by id, from the cache; the missing ones rendered and stored, from
-    `versions` when the caller has them loaded, else read in one query.
-
-    `stamps` are the versions' `created_at` by id: with the id they name a version for good, where
-    SQLite hands a deleted row's id to the next one (a question deleted before it was ever set).
-    """
-    names = {pk: _name(pk, created_at) for pk, created_at in stamps.items()}
+    `versions` when the caller has them loaded, else read in one query. `stamps`: each version's
+    `stamp()`, by id."""
+    names = {pk: f"{pk}.{created}" for pk, created in stamps.items()}
     found = {pk: _texts[name] for pk, name in names.items() if name in _texts}
     if len(found) < len(names):
         wanted = {pk: name for pk, name in names.items() if pk not in found}
@@ -88,10 +93,10 @@ class VersionKey:
     explanation: SafeString
 
 
-def version_keys(versions: dict[int, QuestionVersion]) -> dict[int, VersionKey]:
-    """Each version's key by id. Call it only for versions whose key the viewer may see now: the
-    caller's review has asked `policy.review_check`."""
-    names = {pk: _name(pk, version.created_at) for pk, version in versions.items()}
+def version_keys(versions: dict[int, QuestionVersion], *, stamps: dict[int, str]) -> dict[int, VersionKey]:
+    """Each version's key by id (`stamps` as for `version_texts`). Call it only for versions whose
+    key the viewer may see now: the caller's review has asked `policy.review_check`."""
+    names = {pk: f"{pk}.{stamps[pk]}" for pk in versions}
     found = _cached(KEY_TEMPLATE, names)
     rendered = {
         pk: tuple(
@@ -103,10 +108,6 @@ def version_keys(versions: dict[int, QuestionVersion]) -> dict[int, VersionKey]:
     _store(KEY_TEMPLATE, {names[pk]: value for pk, value in rendered.items()})
     # Rendered by our templates, which escape what authors wrote.
     return {pk: VersionKey(*map(mark_safe, parts)) for pk, parts in (found | rendered).items()}
-
-
-def _name(pk: int, created_at: datetime) -> str:
-    return f"{pk}.{created_at.timestamp():.6f}"
 
 
 @memoized

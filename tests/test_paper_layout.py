@@ -240,7 +240,7 @@ def test_paper_one_per_screen_queries_do_not_grow(student_client, student, djang
                 choice_id=wrong(question).pk,
                 marked=False,
             )
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):  # the first paper of these versions: it reads them to render their texts
             count = queries_for(student_client, paper(attempt) + f"?q={n}", app_only=True)
         moved = queries_for(
             student_client, submit(attempt), method="post", data=form(questions, q="1", intent="next"), status=302
@@ -251,4 +251,4 @@ def test_paper_one_per_screen_queries_do_not_grow(student_client, student, djang
     small, large = measure(5), measure(50)
     assert small == large
     # The paper as on one page (test_quiz_views' PAPER_QUERIES); Save & Next reads the question on screen.
-    assert small == (4, 9)
+    assert small == (5, 9)

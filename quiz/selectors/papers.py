@@ -1,7 +1,6 @@
 """What the quiz pages and the paper read: quizzes with their lengths, the paper being sat, and
 what pressing Start would do (`policy.start_check` fed with the student's attempts)."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -15,6 +14,7 @@ from content.models import Question
 from quiz import policy
 from quiz.models import Attempt, ExtraTime, Quiz
 from quiz.models.attempts import in_shown_order
+from quiz.selectors.results import choice_ids_by_key
 
 PALETTE_STATES = {
     "not-visited": "Not visited",
@@ -128,31 +128,20 @@ def paper_with_answers(attempt: Attempt) -> Paper:
     thousands of values up in its template, a dict is the lookup Django's templates try first,
     and a safe string is printed without formatting or escaping it again (ids are digits).
     """
-    # With its Choice rows' ids by key in the same query (a version names its options by key,
-    # answers and the option order by row): a row per option, one query fewer than reading them apart.
-    rows, choice_ids = {}, defaultdict(dict)
-    stamps = {}
-    for question_id, position, version_id, created_at, order, key, pk in attempt.items.order_by("position").values_list(
-        "question_id",
-        "position",
-        "version_id",
-        "version__created_at",
-        "choice_order",
-        "question__choices__key",
-        "question__choices__id",
-    ):
-        rows.setdefault(question_id, (question_id, position, version_id, order))
-        stamps[version_id] = created_at
-        if key is not None:
-            choice_ids[question_id][key] = pk
-    rows = list(rows.values())
+    rows = list(
+        attempt.items.order_by("position")
+        .annotate(stamp=fragments.stamp("version__created_at"))
+        .values_list("question_id", "position", "version_id", "stamp", "choice_order")
+    )
+    stamps = {version_id: stamp for _, _, version_id, stamp, _ in rows}
+    choice_ids = choice_ids_by_key([row[0] for row in rows])
     texts = fragments.version_texts(stamps)
     saved = {
         question: (choice, marked)
         for question, choice, marked in attempt.answers.values_list("question_id", "choice_id", "marked")
     }
     items = []
-    for question_id, position, version_id, order in rows:
+    for question_id, position, version_id, _, order in rows:
         text, ids = texts[version_id], choice_ids[question_id]
         chosen, marked = saved.get(question_id, (None, False))
         # An option whose row was removed since the start cannot be answered: the paper leaves it out.

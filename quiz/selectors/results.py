@@ -64,7 +64,11 @@ def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
     What is shown (stem, statements, options, explanation) comes from the version; a review also
     loads the question, for what is not versioned (topic, note, trap note).
     """
-    items = attempt.items.order_by("position").select_related("version")
+    items = (
+        attempt.items.order_by("position")
+        .select_related("version")
+        .annotate(stamp=fragments.stamp("version__created_at"))
+    )
     if for_review:
         items = items.select_related("question__topic", "question__note__topic", "question__note__source")
     items = list(items)
@@ -150,9 +154,10 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
     else:
         shown = items
     versions = {item.version_id: item.version for item in shown}
-    texts = fragments.version_texts({pk: version.created_at for pk, version in versions.items()}, versions=versions)
+    stamps = {item.version_id: item.stamp for item in shown}
+    texts = fragments.version_texts(stamps, versions=versions)
     # The key's fragment is read only for the questions whose key this review shows.
-    keys = fragments.version_keys({item.version_id: item.version for item in shown if not item.sealed})
+    keys = fragments.version_keys({i.version_id: i.version for i in shown if not i.sealed}, stamps=stamps)
     topic_rows = sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name))
     # The rows' marks add up to the total shown beneath them (and to the paper's score when no key is sealed).
     for row, shown_score in zip(topic_rows, apportion([row.score for row in topic_rows]), strict=True):
