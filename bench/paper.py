@@ -184,7 +184,7 @@ def measure() -> None:
     def paper_unkept(i):
         # As if no other student's paper had shown any question as this one does (a reload late in
         # a sitting, its answers its own): every question rendered for this request.
-        quiz_tags._KEPT.clear()
+        getattr(quiz_tags, "_KEPT", {}).clear()  # (a version of the app before it kept any: nothing to empty)
         paper(i)
 
     def result(i):

@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.run [--students 200] [--databases sqlite,postgres] [--help]
 
 For each database: a fresh database (SQLite in WAL mode under bench/.run/, or PostgreSQL's
-`h_bench`, emptied), migrated and prepared (bench/prepare.py); gunicorn with 2 sync workers in
-production settings on a free port; then
+`h_bench`, created if the server has none yet, else emptied), migrated and prepared
+(bench/prepare.py); gunicorn with 2 sync workers in production settings on a free port; then
 
 1. students: N simulated students sign in, sit the 50-question quiz autosaving every answer, and
    submit (bench/locustfile.py). Midway the driver SIGKILLs a gunicorn worker and, on PostgreSQL,
@@ -98,6 +98,7 @@ class Bench:
         name = urlsplit(database_url).path.lstrip("/")
         if name == "test" or name.startswith("test_"):
             raise SystemExit(f"Refusing to empty database {name!r}: it belongs to the test suite.")
+        database_create(database_url)
         import psycopg
 
         with psycopg.connect(database_url, autocommit=True) as connection:
@@ -300,6 +301,20 @@ class Bench:
         result["verify"] = json.loads(verified.stdout)
         result["logs"] = scan_logs(sorted(self.dir.glob(f"{kind}-*.gunicorn.log")))
         return result
+
+
+def database_create(database_url: str) -> None:
+    """Create the benchmark's PostgreSQL database if it is not there yet (a fresh machine), through
+    the server's maintenance database `postgres`: connecting to a database that does not exist fails."""
+    import psycopg
+    from psycopg import sql
+
+    name = urlsplit(database_url).path.lstrip("/")
+    maintenance = urlsplit(database_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            log(f"creating database {name}")
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def acknowledged(path: Path) -> int:

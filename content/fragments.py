@@ -61,7 +61,7 @@ def version_texts(
     """Each version's text by id, from the cache; the missing ones rendered and stored, from
     `versions` when the caller has them loaded, else read in one query. `stamps`: each version's
     `stamp()`, by id."""
-    names = {pk: f"{pk}.{created}" for pk, created in stamps.items()}
+    names = {pk: _name(pk, created) for pk, created in stamps.items()}
     found = {pk: _texts[name] for pk, name in names.items() if name in _texts}
     if len(found) < len(names):
         wanted = {pk: name for pk, name in names.items() if pk not in found}
@@ -96,7 +96,7 @@ class VersionKey:
 def version_keys(versions: dict[int, QuestionVersion], *, stamps: dict[int, str]) -> dict[int, VersionKey]:
     """Each version's key by id (`stamps` as for `version_texts`). Call it only for versions whose
     key the viewer may see now: the caller's review has asked `policy.review_check`."""
-    names = {pk: f"{pk}.{stamps[pk]}" for pk in versions}
+    names = {pk: _name(pk, stamps[pk]) for pk in versions}
     found = _cached(KEY_TEMPLATE, names)
     rendered = {
         pk: tuple(
@@ -108,6 +108,11 @@ def version_keys(versions: dict[int, QuestionVersion], *, stamps: dict[int, str]
     _store(KEY_TEMPLATE, {names[pk]: value for pk, value in rendered.items()})
     # Rendered by our templates, which escape what authors wrote.
     return {pk: VersionKey(*map(mark_safe, parts)) for pk, parts in (found | rendered).items()}
+
+
+def _name(pk: int, created: str) -> str:
+    # Its digits only: a cache key with a space would be refused by memcached (Django warns).
+    return f"{pk}.{''.join(filter(str.isdigit, created))}"
 
 
 @memoized
