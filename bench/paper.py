@@ -15,8 +15,8 @@ Requests go through Django's whole stack via its test client (no template instru
 test environment is not set up), with the CSRF check enforced and `X-Forwarded-Proto: https` as
 behind the TLS proxy. A round is `--calls` requests of each line; each line is this process's
 CPU per request (`time.process_time`), the median of the rounds, and the ratio to the bare write
-is taken round by round, then its median. "No rendering kept" empties the per-question
-renderings (`quiz_tags`) before each request: a sitting whose answers no other paper shares.
+is taken round by round, then its median. "No rendering kept" gives each request an empty store
+of per-question renderings (`quiz_tags`): a sitting whose answers no other paper shares.
 The database server's own CPU (PostgreSQL) is not in it.
 
 It also prints the paper's bytes on the wire: as the app sends it, and gzip-compressed at the
@@ -184,8 +184,13 @@ def measure() -> None:
     def paper_unkept(i):
         # As if no other student's paper had shown any question as this one does (a reload late in
         # a sitting, its answers its own): every question rendered for this request.
-        getattr(quiz_tags, "_KEPT", {}).clear()  # (a version of the app before it kept any: nothing to empty)
-        paper(i)
+        # An empty store for this request only: the other lines keep what they have kept.
+        kept = getattr(quiz_tags, "_KEPT", None)  # (None: a version of the app before it kept any)
+        quiz_tags._KEPT = {}
+        try:
+            paper(i)
+        finally:
+            quiz_tags._KEPT = kept
 
     def result(i):
         client, path = students[i % n][2:4]

@@ -1,8 +1,9 @@
 """How a question version reads, rendered once and shared by every student through the cache.
 
 A `QuestionVersion` never changes once made (`content.services` makes a new one for every edit),
-so what it renders to is keyed by its id and never needs invalidating: an edit makes a new
-version, whose id misses the cache, and a paper pinned to the old one keeps reading the old one.
+so what it renders to is named by the version (its id and creation stamp) and never needs
+invalidating: an edit makes a new version, which misses the cache, and a paper pinned to the old
+one keeps reading the old one.
 Two fragments, cached apart so that neither carries what the other's reader may not see:
 
 - the **text** (`version_texts`, kept in each process's memory too): `content/_question_text.html`
@@ -35,7 +36,7 @@ TEXT_TEMPLATE = "content/_question_text.html"
 KEY_TEMPLATE = "content/_question_key.html"
 # Immutable content needs no expiry; this only lets a release's orphaned entries leave Redis.
 TIMEOUT = 7 * 24 * 3600
-# Each process also keeps the texts it has read, by version id: nothing to invalidate (a version
+# Each process also keeps the texts it has read, by the version's name: nothing to invalidate (a version
 # never changes, and a release that changes the template restarts the process), and reading a
 # paper's hundred texts from here costs nothing where the shared cache would unpickle each. Bounded.
 _texts: dict[str, "VersionText"] = {}
@@ -48,7 +49,7 @@ class VersionText:
     choices: tuple[tuple[str, str], ...]  # (key, text) in authored order: no key, no truth
 
 
-def stamp(path: str = "created_at") -> Cast:
+def stamp(path: str) -> Cast:
     """A version's `created_at` as the database writes it, to annotate a query with (`path` from its
     model): with the id it names a version for good, where SQLite hands a deleted row's id to the
     next one (a question deleted before it was ever set). As text, as no datetime need be built."""

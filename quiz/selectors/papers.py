@@ -173,6 +173,7 @@ def paper_with_answers(attempt: Attempt) -> Paper:
 
 
 def _digits(number: int) -> SafeString:
+    """An id or a position as the page prints it: digits, which need no escaping."""
     return SafeString(number)
 
 
