@@ -56,12 +56,23 @@ def stamp(path: str) -> Cast:
     return Cast(path, output_field=CharField())
 
 
-def version_texts(
-    stamps: dict[int, str], *, versions: dict[int, QuestionVersion] | None = None
-) -> dict[int, VersionText]:
-    """Each version's text by id, from the cache; the missing ones rendered and stored, from
-    `versions` when the caller has them loaded, else read in one query. `stamps`: each version's
-    `stamp()`, by id."""
+class VersionLoader:
+    """Versions read only when a cache misses them, each at most once for a page: one query for
+    the texts and the keys it renders together."""
+
+    def __init__(self):
+        self.loaded: dict[int, QuestionVersion] = {}
+
+    def load(self, version_ids: list[int]) -> dict[int, QuestionVersion]:
+        wanted = [pk for pk in version_ids if pk not in self.loaded]
+        if wanted:
+            self.loaded |= QuestionVersion.objects.in_bulk(wanted)
+        return self.loaded
+
+
+def version_texts(stamps: dict[int, str], *, versions: VersionLoader | None = None) -> dict[int, VersionText]:
+    """Each version's text by id, from the cache; the missing ones rendered and stored, read
+    through `versions` (one query). `stamps`: each version's `stamp()`, by id."""
     names = {pk: _name(pk, created) for pk, created in stamps.items()}
     found = {pk: _texts[name] for pk, name in names.items() if name in _texts}
     if len(found) < len(names):
@@ -69,7 +80,7 @@ def version_texts(
         shared = _cached(TEXT_TEMPLATE, wanted)
         missing = [pk for pk in wanted if pk not in shared]
         if missing:
-            loaded = versions if versions is not None else QuestionVersion.objects.in_bulk(missing)
+            loaded = (versions or VersionLoader()).load(missing)
             rendered = {
                 pk: (
                     render_to_string(TEXT_TEMPLATE, {"question": loaded[pk]}),
@@ -92,23 +103,40 @@ def version_texts(
 class VersionKey:
     truth: SafeString  # each statement's truth ("" for a single-answer question)
     explanation: SafeString
+    correct: tuple[str, ...]  # the right option's key (its keys, should a version have several)
+    kind: str
+    labels: tuple[str, ...]  # the statements' labels, as the options name them ("1", "Statement-I")
+    misjudged: tuple[tuple[str, tuple[int, ...] | None], ...]  # by option key: `misjudged_by`
 
 
-def version_keys(versions: dict[int, QuestionVersion], *, stamps: dict[int, str]) -> dict[int, VersionKey]:
+def version_keys(stamps: dict[int, str], *, versions: VersionLoader | None = None) -> dict[int, VersionKey]:
     """Each version's key by id (`stamps` as for `version_texts`). Call it only for versions whose
     key the viewer may see now: the caller's review has asked `policy.review_check`."""
-    names = {pk: _name(pk, stamps[pk]) for pk in versions}
+    names = {pk: _name(pk, created) for pk, created in stamps.items()}
     found = _cached(KEY_TEMPLATE, names)
-    rendered = {
-        pk: tuple(
-            render_to_string(KEY_TEMPLATE, {"question": version, "part": part}) for part in ("truth", "explanation")
-        )
-        for pk, version in versions.items()
-        if pk not in found
-    }
-    _store(KEY_TEMPLATE, {names[pk]: value for pk, value in rendered.items()})
+    missing = [pk for pk in names if pk not in found]
+    rendered = {}
+    if missing:
+        loaded = (versions or VersionLoader()).load(missing)
+        rendered = {pk: _key_of(loaded[pk]) for pk in missing}
+        _store(KEY_TEMPLATE, {names[pk]: value for pk, value in rendered.items()})
     # Rendered by our templates, which escape what authors wrote.
-    return {pk: VersionKey(*map(mark_safe, parts)) for pk, parts in (found | rendered).items()}
+    return {
+        pk: VersionKey(mark_safe(truth), mark_safe(explanation), *rest)  # noqa: S308
+        for pk, (truth, explanation, *rest) in (found | rendered).items()
+    }
+
+
+def _key_of(version: QuestionVersion) -> tuple:
+    """What `VersionKey` holds, as plain values for the cache."""
+    html = [render_to_string(KEY_TEMPLATE, {"question": version, "part": part}) for part in ("truth", "explanation")]
+    correct = tuple(c["key"] for c in version.choices if c["is_correct"])
+    labels = tuple(label for label, _ in version.labelled_statements()) if version.is_statement_kind else ()
+    misjudged = tuple(
+        (c["key"], None if (numbers := version.misjudged_by(c["key"])) is None else tuple(numbers))
+        for c in version.choices
+    )
+    return (*html, correct, version.kind, labels, misjudged if labels else ())
 
 
 def _name(pk: int, created: str) -> str:

@@ -13,11 +13,13 @@ from fractions import Fraction
 from string import ascii_lowercase
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q
+from django.urls import reverse
 
 from content import fragments
-from content.models import Choice, Question
+from content.models import Choice, Note, Question, Topic
 from quiz import policy
 from quiz.models import Attempt, Quiz
+from quiz.models.attempts import in_shown_order
 from quiz.scoring import Outcome, apportion, to_decimal
 from quiz.selectors.progress import TopicMastery
 
@@ -58,26 +60,6 @@ def results_withheld(attempts, *, viewer, now: datetime) -> None:
         )
 
 
-def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
-    """The paper's items with their pinned versions and options as the student saw them, in a fixed number of queries.
-
-    What is shown (stem, statements, options, explanation) comes from the version; a review also
-    loads the question, for what is not versioned (topic, note, trap note).
-    """
-    items = (
-        attempt.items.order_by("position")
-        .select_related("version")
-        .annotate(stamp=fragments.stamp("version__created_at"))
-    )
-    if for_review:
-        items = items.select_related("question__topic", "question__note__topic", "question__note__source")
-    items = list(items)
-    choice_ids = choice_ids_by_key([i.question_id for i in items])
-    for item in items:
-        item.choices = item.shown_choices(choice_ids[item.question_id])
-    return items
-
-
 def choice_ids_by_key(question_ids: list[int]) -> dict[int, dict[str, int]]:
     """{question id: {choice key: Choice id}}, in one query: a version names its options by key,
     answers and a paper's option order by the rows' ids."""
@@ -101,14 +83,36 @@ class Misjudged:
     labels: tuple[str, ...] | None
 
 
-def _misjudged(version, answer) -> Misjudged | None:
-    if not version.is_statement_kind or version.choice(answer.choice.key) is None:
-        return None
-    numbers = version.misjudged_by(answer.choice.key)
+def _misjudged(key: fragments.VersionKey, choice_key: str) -> Misjudged | None:
+    by_choice = dict(key.misjudged)
+    if not key.labels or choice_key not in by_choice:
+        return None  # not a statement question, or an option the version never had
+    numbers = by_choice[choice_key]
     if numbers is None:
-        return Misjudged(kind=version.kind, labels=None)
-    labels = dict(enumerate((label for label, _ in version.labelled_statements()), start=1))
-    return Misjudged(kind=version.kind, labels=tuple(labels[number] for number in numbers))
+        return Misjudged(kind=key.kind, labels=None)
+    return Misjudged(kind=key.kind, labels=tuple(key.labels[number - 1] for number in numbers))
+
+
+# What a review reads of each question, as values: building a hundred rows of models (question,
+# topic, note, its topic and source, version) cost more than the rest of the result page.
+REVIEW_FIELDS = (
+    "question_id",
+    "position",
+    "version_id",
+    "stamp",
+    "choice_order",
+    "question__is_trap",
+    "question__trap_note",
+    "question__topic_id",
+    "question__topic__slug",
+    "question__topic__name",
+    "question__topic__order",
+    "question__note__key",
+    "question__note__heading",
+    "question__note__section",
+    "question__note__topic__slug",
+    "question__note__source__title",
+)
 
 
 def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: bool = True) -> dict:
@@ -119,45 +123,66 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
     student's answer only: no key, outcome, explanation or trap, and it is left out of the topic
     rows and the outcome filters until that quiz releases it. Not with `hide_sealed` False (staff
     reading another student's paper: `policy.reads_as_staff`).
+
+    Texts and keys come from `content.fragments` (a version's key is read only for a question
+    whose key this review shows); the versions themselves are read only when not cached yet.
     """
-    items = paper_items(attempt, for_review=True)
-    answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    items = [
+        dict(zip(REVIEW_FIELDS, row, strict=True))
+        for row in attempt.items.order_by("position")
+        .annotate(stamp=fragments.stamp("version__created_at"))
+        .values_list(*REVIEW_FIELDS)
+    ]
+    question_ids = [item["question_id"] for item in items]
+    choice_ids = choice_ids_by_key(question_ids)
+    answers = {
+        row[0]: row
+        for row in attempt.answers.values_list("question_id", "choice_id", "choice__key", "marked", "outcome", "marks")
+    }
     sealed = set()
     if hide_sealed:
         sealed = set(
-            Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=[i.question_id for i in items])
+            Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=question_ids)
             .values_list("pk", flat=True)
             .distinct()
         )
+    versions = fragments.VersionLoader()
+    texts = fragments.version_texts({item["version_id"]: item["stamp"] for item in items}, versions=versions)
+    keys = fragments.version_keys(
+        {item["version_id"]: item["stamp"] for item in items if item["question_id"] not in sealed}, versions=versions
+    )
     marking = attempt.marking
     topics: OrderedDict[int, TopicMastery] = OrderedDict()
     for item in items:
-        question = item.question
-        answer = answers.get(question.pk)
-        item.answer = answer
-        item.sealed = question.pk in sealed
-        if item.sealed:
-            item.outcome, item.misjudged, item.fell_for_trap = "sealed", None, False
+        answer = answers.get(item["question_id"])
+        item["answer"], item["sealed"] = answer, item["question_id"] in sealed
+        if item["sealed"]:
+            item["outcome"], item["misjudged"], item["fell_for_trap"] = "sealed", None, False
             continue
-        item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
-        item.misjudged = _misjudged(item.version, answer) if item.outcome == Outcome.WRONG else None
-        item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
-        row = topics.setdefault(question.topic_id, TopicMastery(topic=question.topic))
-        outcome = Outcome(item.outcome)
+        item["outcome"] = answer[4] if answer and answer[4] else Outcome.BLANK.value
+        wrong = item["outcome"] == Outcome.WRONG
+        item["misjudged"] = _misjudged(keys[item["version_id"]], answer[2]) if wrong else None
+        item["fell_for_trap"] = item["question__is_trap"] and wrong
+        topic_id = item["question__topic_id"]
+        if topic_id not in topics:
+            topic = Topic(
+                id=topic_id,
+                slug=item["question__topic__slug"],
+                name=item["question__topic__name"],
+                order=item["question__topic__order"],
+            )
+            topics[topic_id] = TopicMastery(topic=topic)
+        row = topics[topic_id]
+        outcome = Outcome(item["outcome"])
         setattr(row, outcome.value, getattr(row, outcome.value) + 1)
         row.score += marking.marks_for(outcome)
     show = show if show in REVIEW_FILTERS else "all"
     if show == "marked":
-        shown = [item for item in items if item.answer and item.answer.marked]
+        shown = [item for item in items if item["answer"] and item["answer"][3]]
     elif show != "all":
-        shown = [item for item in items if item.outcome == show]
+        shown = [item for item in items if item["outcome"] == show]
     else:
         shown = items
-    versions = {item.version_id: item.version for item in shown}
-    stamps = {item.version_id: item.stamp for item in shown}
-    texts = fragments.version_texts(stamps, versions=versions)
-    # The key's fragment is read only for the questions whose key this review shows.
-    keys = fragments.version_keys({i.version_id: i.version for i in shown if not i.sealed}, stamps=stamps)
     topic_rows = sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name))
     # The rows' marks add up to the total shown beneath them (and to the paper's score when no key is sealed).
     for row, shown_score in zip(topic_rows, apportion([row.score for row in topic_rows]), strict=True):
@@ -170,49 +195,60 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
         score=sum((row.score for row in topic_rows), Fraction(0)),
     )
     topic_total.score_shown = to_decimal(topic_total.score)
+    topic_urls = {}  # reversed once per topic, not once per question
     return {
-        "items": [_review_row(item, text=texts[item.version_id], key=keys.get(item.version_id)) for item in shown],
+        "items": [
+            _review_row(
+                item,
+                text=texts[item["version_id"]],
+                key=keys.get(item["version_id"]),
+                choice_ids=choice_ids[item["question_id"]],
+                topic_urls=topic_urls,
+            )
+            for item in shown
+        ],
         "topic_rows": topic_rows,
         "topic_total": topic_total,
         "show": show,
         "filters": REVIEW_FILTERS,
-        "trap_count": sum(1 for item in items if item.question.is_trap and not item.sealed),
-        "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+        "trap_count": sum(1 for item in items if item["question__is_trap"] and not item["sealed"]),
+        "traps_fallen": sum(1 for item in items if item["fell_for_trap"]),
         "sealed_count": len(sealed),
     }
 
 
-def _review_row(item, *, text: fragments.VersionText, key: fragments.VersionKey | None) -> dict:
+def _review_row(item: dict, *, text, key, choice_ids: dict[str, int], topic_urls: dict) -> dict:
     """One question of a review as quiz/_review_question.html prints it (`quiz_tags.review_questions`
     keeps each rendering by these fields): a sealed question carries no key, outcome or explanation."""
-    answer, question, note = item.answer, item.question, item.question.note
-    chosen = answer.choice_id if answer else None
+    answer, sealed = item["answer"], item["sealed"]
+    chosen = answer[2] if answer else None  # the chosen option's key
+    correct = () if sealed or key is None else key.correct
+    # In the order the student saw them; one whose row was removed since sorts last, as on the paper.
+    options = in_shown_order(list(text.choices), item["choice_order"], pk=lambda option: choice_ids.get(option[0]))
+    slug = item["question__note__topic__slug"]
+    if slug not in topic_urls:
+        topic_urls[slug] = reverse("study_topic", args=[slug])
     return {
-        "question_id": item.question_id,
-        "position": item.position,
-        "is_trap": question.is_trap,
-        "sealed": item.sealed,
-        "outcome": item.outcome,
-        "marks": answer.marks if answer and not item.sealed else "",
-        "marked": bool(answer and answer.marked),
+        "question_id": item["question_id"],
+        "position": item["position"],
+        "is_trap": item["question__is_trap"],
+        "sealed": sealed,
+        "outcome": item["outcome"],
+        "marks": answer[5] if answer and not sealed else "",
+        "marked": bool(answer and answer[3]),
         "text": text.html,
         "choices": [
-            {
-                "letter": letter,
-                "text": choice.text,
-                "is_key": choice.is_correct and not item.sealed,
-                "chosen": choice.pk is not None and choice.pk == chosen,
-            }
-            for letter, choice in zip(ascii_lowercase, item.choices, strict=False)
+            {"letter": letter, "text": label, "is_key": option_key in correct, "chosen": option_key == chosen}
+            for letter, (option_key, label) in zip(ascii_lowercase, options, strict=False)
         ],
-        "key": None if item.sealed else key,
-        "misjudged": item.misjudged,
-        "trap_note": question.trap_note if item.fell_for_trap else "",
-        "fell_for_trap": item.fell_for_trap,
-        "note_url": note.get_absolute_url(),
-        "note_heading": note.heading,
-        "note_source": note.source.title,
-        "note_section": note.section,
+        "key": None if sealed else key,
+        "misjudged": item["misjudged"],
+        "trap_note": item["question__trap_note"] if item["fell_for_trap"] else "",
+        "fell_for_trap": item["fell_for_trap"],
+        "note_url": Note.url_in(topic_urls[slug], key=item["question__note__key"]),
+        "note_heading": item["question__note__heading"],
+        "note_source": item["question__note__source__title"],
+        "note_section": item["question__note__section"],
     }
 
 
