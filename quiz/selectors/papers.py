@@ -7,7 +7,6 @@ from operator import itemgetter
 from string import ascii_lowercase
 
 from django.db.models import Count, Min, Q
-from django.utils.safestring import SafeString
 
 from content import fragments
 from content.models import Question
@@ -124,9 +123,9 @@ def paper_with_answers(attempt: Attempt) -> Paper:
     (rendered once per version for every student, `content.fragments`) with what is this student's
     own: their question order, option order, saved answer, review mark and palette state.
 
-    Items are dicts of strings ready to print, not objects of numbers: a 100-question paper looks
-    thousands of values up in its template, a dict is the lookup Django's templates try first,
-    and a safe string is printed without formatting or escaping it again (ids are digits).
+    Items are dicts, not objects: a 100-question paper looks thousands of values up in its
+    template (when a question's rendering is not kept, `quiz_tags.paper_questions`), and a dict is
+    the lookup Django's templates try first.
     """
     rows = list(
         attempt.items.order_by("position")
@@ -150,13 +149,12 @@ def paper_with_answers(attempt: Attempt) -> Paper:
         state = _palette_state(question_id in saved, chosen, marked)
         items.append(
             {
-                "question_id": _digits(question_id),
-                "number": position,
-                "position": _digits(position),
+                "question_id": question_id,
+                "position": position,
                 "version_id": version_id,
                 "text": text.html,
                 "choices": [
-                    {"pk": _digits(pk), "letter": letter, "text": label, "checked": pk == chosen}
+                    {"pk": pk, "letter": letter, "text": label, "checked": pk == chosen}
                     for letter, (pk, label) in zip(ascii_lowercase, options, strict=False)
                 ],
                 "chosen": chosen,
@@ -172,16 +170,11 @@ def paper_with_answers(attempt: Attempt) -> Paper:
     return Paper(items=items, answered=answered, marked=sum(1 for _, marked in saved.values() if marked))
 
 
-def _digits(number: int) -> SafeString:
-    """An id or a position as the page prints it: digits, which need no escaping."""
-    return SafeString(number)
-
-
 def paper_show_one(items: list[dict], *, position: int) -> None:
     """One question per screen: flag the question shown (`current`). Being on screen is being
     visited, so a question never opened before shows as not answered, as in the exam hall."""
     for item in items:
-        item["current"] = item["number"] == position
+        item["current"] = item["position"] == position
         if item["current"] and item["state"] == "not-visited":
             item["state"] = "not-answered"
             item["state_label"] = PALETTE_STATES[item["state"]]

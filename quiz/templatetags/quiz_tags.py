@@ -177,7 +177,8 @@ def review_questions(items: list[dict]) -> SafeString:
 
 
 def _item_key(item: dict) -> tuple:
-    return tuple((name, _frozen(value)) for name, value in item.items())
+    # Its values in the selector's fixed order of fields: a field added is one more value.
+    return tuple(map(_frozen, item.values()))
 
 
 def _frozen(value):
