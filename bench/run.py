@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.run [--students 200] [--databases sqlite,postgres] [--help]
 
 For each database: a fresh database (SQLite in WAL mode under bench/.run/, or PostgreSQL's
-`h_bench`, emptied), migrated and prepared (bench/prepare.py); gunicorn with 2 sync workers in
-production settings on a free port; then
+`h_bench`, created if the server has none yet, else emptied), migrated and prepared
+(bench/prepare.py); gunicorn with 2 sync workers in production settings on a free port; then
 
 1. students: N simulated students sign in, sit the 50-question quiz autosaving every answer, and
    submit (bench/locustfile.py). Midway the driver SIGKILLs a gunicorn worker and, on PostgreSQL,

@@ -85,7 +85,12 @@ class Note(models.Model):
         return self.heading
 
     def get_absolute_url(self) -> str:
-        return f"{self.topic.get_absolute_url()}#note-{self.key}"
+        return self.url_in(self.topic.get_absolute_url(), key=self.key)
+
+    @staticmethod
+    def url_in(topic_url: str, *, key: str) -> str:
+        """A note's address on its topic's page, for a caller that reads notes as values."""
+        return f"{topic_url}#note-{key}"
 
 
 class Misconception(models.Model):

@@ -212,7 +212,8 @@ def attempt_paper(request, public_id: UUID):
     attempt = _get_attempt_for_user(request, public_id)
     if not attempt.is_open:
         return redirect("attempt_result", public_id=attempt.public_id)
-    items, saved = papers.paper_with_answers(attempt)
+    paper = papers.paper_with_answers(attempt)
+    items = paper.items
     one_per_screen = attempt.layout == Attempt.Layout.ONE
     current = 1
     if one_per_screen and "q" in request.GET:
@@ -227,10 +228,11 @@ def attempt_paper(request, public_id: UUID):
         "attempt": attempt,
         "quiz": attempt.quiz,
         "items": items,
+        "question_count": len(items),
         "one_per_screen": one_per_screen,
         "current": current,
-        "answered": sum(1 for a in saved.values() if a.choice_id is not None),
-        "marked": sum(1 for a in saved.values() if a.marked),
+        "answered": paper.answered,
+        "marked": paper.marked,
         "seconds_left": policy.seconds_left(attempt, timezone.now()),
         "states": papers.PALETTE_STATES,
         "layouts": Attempt.Layout,

@@ -59,10 +59,11 @@ def test_paper_one_per_screen_shows_the_numbered_question_alone(student_client, 
     assert '<input type="hidden" name="q" value="2">' in html
     assert 'data-layout="one"' in html
     # The question on screen is visited; the palette's cells are buttons of the form, the current one marked.
-    assert (
-        f'value="go-2" class="palette-item state-not-answered" data-palette="{questions[1].pk}"\n'
-        '                 aria-label="Question 2: Not answered" aria-current="step">2</button>'
-    ) in html
+    assert re.search(
+        rf'value="go-2" class="palette-item state-not-answered" data-palette="{questions[1].pk}"\s+'
+        'aria-label="Question 2: Not answered" aria-current="step">2</button>',
+        html,
+    )
     assert 'aria-label="Question 1: Not visited">1</button>' in html
     for intent in ("mark-next", "prev", "next", f"clear-{questions[1].pk}"):
         assert f'name="intent" value="{intent}"' in html
@@ -239,7 +240,7 @@ def test_paper_one_per_screen_queries_do_not_grow(student_client, student, djang
                 choice_id=wrong(question).pk,
                 marked=False,
             )
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):  # the first paper of these versions: it reads them to render their texts
             count = queries_for(student_client, paper(attempt) + f"?q={n}", app_only=True)
         moved = queries_for(
             student_client, submit(attempt), method="post", data=form(questions, q="1", intent="next"), status=302
@@ -250,4 +251,4 @@ def test_paper_one_per_screen_queries_do_not_grow(student_client, student, djang
     small, large = measure(5), measure(50)
     assert small == large
     # The paper as on one page (test_quiz_views' PAPER_QUERIES); Save & Next reads the question on screen.
-    assert small == (4, 9)
+    assert small == (5, 9)

@@ -227,12 +227,12 @@ def test_sealed_key_does_not_leak_through_another_quizs_review(client, live_mock
     page = client.get(reverse("attempt_result", args=[attempt.public_id]))
     html = page.content.decode()
     assert page.context["sealed_count"] == 1
-    assert [item.sealed for item in page.context["items"]] == [True, False]
+    assert [item["sealed"] for item in page.context["items"]] == [True, False]
     assert html.count("✓ The answer") == 1  # the other question's key only
     assert html.count("is-key") == 1
     assert shared.explanation not in html
     assert [
-        item.question_id
+        item["question_id"]
         for item in client.get(reverse("attempt_result", args=[attempt.public_id]), {"show": "wrong"}).context["items"]
     ] == [other.pk]
 

@@ -143,7 +143,7 @@ def test_paper_risk_leaves_out_a_question_another_quiz_seals(student, six, time_
     review = results.attempt_review(attempt, show="all", now=T0)
     sure = review["risk"].group("sure")
     assert (review["sealed_count"], sure.correct, sure.wrong) == (1, 1, 0)
-    assert [bar.item.outcome for bar in review["timing"].bars] == ["correct", "sealed"]
+    assert [bar.item["outcome"] for bar in review["timing"].bars] == ["correct", "sealed"]
     assert Answer.objects.filter(attempt=attempt, confidence="sure").count() == 2
 
 

@@ -6,7 +6,7 @@ content with PROTECT, so a question a student has answered can be unpublished bu
 from under their score. One module per concern; every model is importable from `quiz.models`.
 """
 
-from quiz.models.attempts import Answer, Attempt, AttemptQuestion, ShownChoice
+from quiz.models.attempts import Answer, Attempt, AttemptQuestion
 from quiz.models.cards import ReviewCard
 from quiz.models.quizzes import ExtraTime, MarkingScheme, Quiz, QuizQuestion
 from quiz.models.tallies import QuestionTally, StatementJudgement, StatementTally
@@ -21,7 +21,6 @@ __all__ = [
     "Quiz",
     "QuizQuestion",
     "ReviewCard",
-    "ShownChoice",
     "StatementJudgement",
     "StatementTally",
 ]

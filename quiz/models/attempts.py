@@ -2,7 +2,6 @@
 pinned to the versions shown, and its answers."""
 
 import uuid
-from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
@@ -139,31 +138,16 @@ class AttemptQuestion(models.Model):
     def __str__(self) -> str:
         return f"{self.position}. {self.question}"
 
-    def shown_choices(self, choice_ids: dict[str, int]) -> list["ShownChoice"]:
-        """The pinned version's choices in the order this student sees them (needs `version` loaded).
 
-        `choice_ids` maps this question's choice keys to their ids: answers and the shuffled
-        `choice_order` name Choice rows, the version names them by key. A choice with no row
-        left (removed since; never one a student answered) has no id, and sorts last.
-        """
-        choices = [
-            ShownChoice(pk=choice_ids.get(c["key"]), key=c["key"], text=c["text"], is_correct=c["is_correct"])
-            for c in self.version.choices
-        ]
-        if not self.choice_order:
-            return choices
-        rank = {pk: i for i, pk in enumerate(self.choice_order)}
-        return sorted(choices, key=lambda c: rank.get(c.pk, len(rank)))
-
-
-@dataclass(frozen=True)
-class ShownChoice:
-    """One option of a pinned version, with the id of the Choice row answers point at."""
-
-    pk: int | None
-    key: str
-    text: str
-    is_correct: bool
+def in_shown_order(choices: list, choice_order: list[int], *, pk) -> list:
+    """A version's options (authored order) in the order a paper's `choice_order` of Choice ids
+    shows them, `pk(choice)` naming each one's Choice id (answers and the order name rows, a
+    version names its options by key). One without a row left (removed since; never one a student
+    answered) has no id, and sorts last."""
+    if not choice_order:
+        return choices
+    rank = {choice_id: i for i, choice_id in enumerate(choice_order)}
+    return sorted(choices, key=lambda choice: rank.get(pk(choice), len(rank)))
 
 
 class AnswerQuerySet(models.QuerySet):

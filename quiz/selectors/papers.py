@@ -1,14 +1,19 @@
 """What the quiz pages and the paper read: quizzes with their lengths, the paper being sat, and
 what pressing Start would do (`policy.start_check` fed with the student's attempts)."""
 
+from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
+from string import ascii_lowercase
 
 from django.db.models import Count, Min, Q
 
+from content import fragments
 from content.models import Question
 from quiz import policy
-from quiz.models import Answer, Attempt, ExtraTime, Quiz
-from quiz.selectors.results import paper_items
+from quiz.models import Attempt, ExtraTime, Quiz
+from quiz.models.attempts import in_shown_order
+from quiz.selectors.results import choice_ids_by_key
 
 PALETTE_STATES = {
     "not-visited": "Not visited",
@@ -106,32 +111,81 @@ def extra_time_of(user) -> ExtraTime | None:
     return ExtraTime.objects.filter(user=user).first()
 
 
-def paper_with_answers(attempt: Attempt) -> tuple[list, dict[int, Answer]]:
-    """The open paper's items as the student sees them, each with its saved answer and palette state."""
-    items = paper_items(attempt)
-    answers = {answer.question_id: answer for answer in attempt.answers.all()}
-    for item in items:
-        item.answer = answers.get(item.question_id)
-        item.state = _palette_state(item.answer)
-        item.state_label = PALETTE_STATES[item.state]
+@dataclass(frozen=True)
+class Paper:
+    items: list[dict]
+    answered: int
+    marked: int
+
+
+def paper_with_answers(attempt: Attempt) -> Paper:
+    """The open paper as its student sees it, in a fixed number of queries: each question's text
+    (rendered once per version for every student, `content.fragments`) with what is this student's
+    own: their question order, option order, saved answer, review mark and palette state.
+
+    Items are dicts, not objects: a 100-question paper looks thousands of values up in its
+    template (when a question's rendering is not kept, `quiz_tags.paper_questions`), and a dict is
+    the lookup Django's templates try first.
+    """
+    rows = list(
+        attempt.items.order_by("position")
+        .annotate(stamp=fragments.stamp("version__created_at"))
+        .values_list("question_id", "position", "version_id", "stamp", "choice_order")
+    )
+    stamps = {version_id: stamp for _, _, version_id, stamp, _ in rows}
+    choice_ids = choice_ids_by_key([row[0] for row in rows])
+    texts = fragments.version_texts(stamps)
+    saved = {
+        question: (choice, marked, confidence)
+        for question, choice, marked, confidence in attempt.answers.values_list(
+            "question_id", "choice_id", "marked", "confidence"
+        )
+    }
+    items = []
+    for question_id, position, version_id, _, order in rows:
+        text, ids = texts[version_id], choice_ids[question_id]
+        chosen, marked, confidence = saved.get(question_id, (None, False, ""))
         # An option whose row was removed since the start cannot be answered: the paper leaves it out.
-        item.choices = [choice for choice in item.choices if choice.pk is not None]
-    return items, answers
+        options = [(ids[key], label) for key, label in text.choices if key in ids]
+        options = in_shown_order(options, order, pk=itemgetter(0))
+        state = _palette_state(question_id in saved, chosen, marked)
+        items.append(
+            {
+                "question_id": question_id,
+                "position": position,
+                "version_id": version_id,
+                "text": text.html,
+                "choices": [
+                    {"pk": pk, "letter": letter, "text": label, "checked": pk == chosen}
+                    for letter, (pk, label) in zip(ascii_lowercase, options, strict=False)
+                ],
+                "chosen": chosen,
+                "marked": marked,
+                "confidence": confidence,
+                # What the page last knew saved (`views._form_answers`): "<choice id or empty>:<1 or 0>:<tag>".
+                "was": f"{'' if chosen is None else chosen}:{int(marked)}:{confidence}",
+                "state": state,
+                "state_label": PALETTE_STATES[state],
+                "current": False,
+            }
+        )
+    answered = sum(1 for choice, _, _ in saved.values() if choice is not None)
+    return Paper(items=items, answered=answered, marked=sum(1 for _, marked, _ in saved.values() if marked))
 
 
-def paper_show_one(items: list, *, position: int) -> None:
-    """One question per screen: flag the question shown (`item.current`). Being on screen is being
+def paper_show_one(items: list[dict], *, position: int) -> None:
+    """One question per screen: flag the question shown (`current`). Being on screen is being
     visited, so a question never opened before shows as not answered, as in the exam hall."""
     for item in items:
-        item.current = item.position == position
-        if item.current and item.state == "not-visited":
-            item.state = "not-answered"
-            item.state_label = PALETTE_STATES[item.state]
+        item["current"] = item["position"] == position
+        if item["current"] and item["state"] == "not-visited":
+            item["state"] = "not-answered"
+            item["state_label"] = PALETTE_STATES[item["state"]]
 
 
-def _palette_state(answer: Answer | None) -> str:
-    if answer is None:
+def _palette_state(saved: bool, choice_id: int | None, marked: bool) -> str:
+    if not saved:
         return "not-visited"
-    if answer.choice_id is not None:
-        return "answered-marked" if answer.marked else "answered"
-    return "marked" if answer.marked else "not-answered"
+    if choice_id is not None:
+        return "answered-marked" if marked else "answered"
+    return "marked" if marked else "not-answered"

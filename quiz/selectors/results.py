@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from string import ascii_lowercase
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, FloatField, Max, Min, Q, Sum
 from django.db.models.functions import Cast
+from django.urls import reverse
 
-from content.models import Choice, Question
+from content import fragments
+from content.models import Choice, Note, Question, Topic
 from quiz import policy
 from quiz.models import Attempt, Quiz
+from quiz.models.attempts import in_shown_order
 from quiz.scoring import Outcome, RiskReport, apportion, risk_report, to_decimal
 from quiz.selectors.progress import TopicMastery
 
@@ -57,24 +61,15 @@ def results_withheld(attempts, *, viewer, now: datetime) -> None:
         )
 
 
-def paper_items(attempt: Attempt, *, for_review: bool = False) -> list:
-    """The paper's items with their pinned versions and options as the student saw them, in a fixed number of queries.
-
-    What is shown (stem, statements, options, explanation) comes from the version; a review also
-    loads the question, for what is not versioned (topic, note, trap note).
-    """
-    items = attempt.items.order_by("position").select_related("version")
-    if for_review:
-        items = items.select_related("question__topic", "question__note__topic", "question__note__source")
-    items = list(items)
+def choice_ids_by_key(question_ids: list[int]) -> dict[int, dict[str, int]]:
+    """{question id: {choice key: Choice id}}, in one query: a version names its options by key,
+    answers and a paper's option order by the rows' ids."""
     choice_ids = defaultdict(dict)
-    for question_id, key, pk in Choice.objects.filter(question__in=[i.question_id for i in items]).values_list(
+    for question_id, key, pk in Choice.objects.filter(question__in=question_ids).values_list(
         "question_id", "key", "pk"
     ):
         choice_ids[question_id][key] = pk
-    for item in items:
-        item.choices = item.shown_choices(choice_ids[item.question_id])
-    return items
+    return choice_ids
 
 
 @dataclass(frozen=True)
@@ -89,14 +84,51 @@ class Misjudged:
     labels: tuple[str, ...] | None
 
 
-def _misjudged(version, answer) -> Misjudged | None:
-    if not version.is_statement_kind or version.choice(answer.choice.key) is None:
-        return None
-    numbers = version.misjudged_by(answer.choice.key)
+def _misjudged(key: fragments.VersionKey, choice_key: str) -> Misjudged | None:
+    by_choice = dict(key.misjudged)
+    if not key.labels or choice_key not in by_choice:
+        return None  # not a statement question, or an option the version never had
+    numbers = by_choice[choice_key]
     if numbers is None:
-        return Misjudged(kind=version.kind, labels=None)
-    labels = dict(enumerate((label for label, _ in version.labelled_statements()), start=1))
-    return Misjudged(kind=version.kind, labels=tuple(labels[number] for number in numbers))
+        return Misjudged(kind=key.kind, labels=None)
+    return Misjudged(kind=key.kind, labels=tuple(key.labels[number - 1] for number in numbers))
+
+
+# What a review reads of each question, as values: building a hundred rows of models (question,
+# topic, note, its topic and source, version) cost more than the rest of the result page.
+REVIEW_FIELDS = (
+    "question_id",
+    "position",
+    "version_id",
+    "stamp",
+    "choice_order",
+    "question__is_trap",
+    "question__trap_note",
+    "question__topic_id",
+    "question__topic__slug",
+    "question__topic__name",
+    "question__topic__order",
+    "question__note__key",
+    "question__note__heading",
+    "question__note__section",
+    "question__note__topic__slug",
+    "question__note__source__title",
+)
+
+# What a review reads of each answer, as a tuple (the rows below index it): the choice's key, mark,
+# outcome and marks for the review, and the tag and times for the risk report and the time chart.
+ANSWER_FIELDS = (
+    "question_id",
+    "choice_id",
+    "choice__key",
+    "marked",
+    "outcome",
+    "marks",
+    "confidence",
+    "time_spent",
+    "active_seconds",
+)
+CONFIDENCE, TIME_SPENT, ACTIVE_SECONDS = 6, 7, 8
 
 
 def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: bool = True) -> dict:
@@ -107,38 +139,61 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
     student's answer only: no key, outcome, explanation or trap, and it is left out of the topic
     rows and the outcome filters until that quiz releases it. Not with `hide_sealed` False (staff
     reading another student's paper: `policy.reads_as_staff`).
+
+    Texts and keys come from `content.fragments` (a version's key is read only for a question
+    whose key this review shows); the versions themselves are read only when not cached yet.
     """
-    items = paper_items(attempt, for_review=True)
-    answers = {a.question_id: a for a in attempt.answers.select_related("choice")}
+    items = [
+        dict(zip(REVIEW_FIELDS, row, strict=True))
+        for row in attempt.items.order_by("position")
+        .annotate(stamp=fragments.stamp("version__created_at"))
+        .values_list(*REVIEW_FIELDS)
+    ]
+    question_ids = [item["question_id"] for item in items]
+    choice_ids = choice_ids_by_key(question_ids)
+    answers = {row[0]: row for row in attempt.answers.values_list(*ANSWER_FIELDS)}
     sealed = set()
     if hide_sealed:
         sealed = set(
-            Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=[i.question_id for i in items])
+            Question.objects.filter(policy.sealed_questions_q(now, field="pk"), pk__in=question_ids)
             .values_list("pk", flat=True)
             .distinct()
         )
+    versions = fragments.VersionLoader()
+    texts = fragments.version_texts({item["version_id"]: item["stamp"] for item in items}, versions=versions)
+    keys = fragments.version_keys(
+        {item["version_id"]: item["stamp"] for item in items if item["question_id"] not in sealed}, versions=versions
+    )
     marking = attempt.marking
     topics: OrderedDict[int, TopicMastery] = OrderedDict()
     for item in items:
-        question = item.question
-        answer = answers.get(question.pk)
-        item.answer = answer
-        item.sealed = question.pk in sealed
-        if item.sealed:
-            item.outcome, item.misjudged, item.fell_for_trap = "sealed", None, False
+        answer = answers.get(item["question_id"])
+        item["answer"], item["sealed"] = answer, item["question_id"] in sealed
+        if item["sealed"]:
+            item["outcome"], item["misjudged"], item["fell_for_trap"] = "sealed", None, False
             continue
-        item.outcome = answer.outcome if answer and answer.outcome else Outcome.BLANK.value
-        item.misjudged = _misjudged(item.version, answer) if item.outcome == Outcome.WRONG else None
-        item.fell_for_trap = question.is_trap and item.outcome == Outcome.WRONG
-        row = topics.setdefault(question.topic_id, TopicMastery(topic=question.topic))
-        outcome = Outcome(item.outcome)
+        item["outcome"] = answer[4] if answer and answer[4] else Outcome.BLANK.value
+        wrong = item["outcome"] == Outcome.WRONG
+        item["misjudged"] = _misjudged(keys[item["version_id"]], answer[2]) if wrong else None
+        item["fell_for_trap"] = item["question__is_trap"] and wrong
+        topic_id = item["question__topic_id"]
+        if topic_id not in topics:
+            topic = Topic(
+                id=topic_id,
+                slug=item["question__topic__slug"],
+                name=item["question__topic__name"],
+                order=item["question__topic__order"],
+            )
+            topics[topic_id] = TopicMastery(topic=topic)
+        row = topics[topic_id]
+        outcome = Outcome(item["outcome"])
         setattr(row, outcome.value, getattr(row, outcome.value) + 1)
         row.score += marking.marks_for(outcome)
     show = show if show in REVIEW_FILTERS else "all"
     if show == "marked":
-        shown = [item for item in items if item.answer and item.answer.marked]
+        shown = [item for item in items if item["answer"] and item["answer"][3]]
     elif show != "all":
-        shown = [item for item in items if item.outcome == show]
+        shown = [item for item in items if item["outcome"] == show]
     else:
         shown = items
     topic_rows = sorted(topics.values(), key=lambda row: (row.topic.order, row.topic.name))
@@ -153,16 +208,26 @@ def attempt_review(attempt: Attempt, *, show: str, now: datetime, hide_sealed: b
         score=sum((row.score for row in topic_rows), Fraction(0)),
     )
     topic_total.score_shown = to_decimal(topic_total.score)
+    topic_urls = {}  # reversed once per topic, not once per question
     return {
-        "items": shown,
+        "items": [
+            _review_row(
+                item,
+                text=texts[item["version_id"]],
+                key=keys.get(item["version_id"]),
+                choice_ids=choice_ids[item["question_id"]],
+                topic_urls=topic_urls,
+            )
+            for item in shown
+        ],
         "risk": paper_risk(attempt, items),
         "timing": paper_timing(attempt, items),
         "topic_rows": topic_rows,
         "topic_total": topic_total,
         "show": show,
         "filters": REVIEW_FILTERS,
-        "trap_count": sum(1 for item in items if item.question.is_trap and not item.sealed),
-        "traps_fallen": sum(1 for item in items if item.fell_for_trap),
+        "trap_count": sum(1 for item in items if item["question__is_trap"] and not item["sealed"]),
+        "traps_fallen": sum(1 for item in items if item["fell_for_trap"]),
         "sealed_count": len(sealed),
     }
 
@@ -177,13 +242,17 @@ def paper_risk(attempt: Attempt, items: list) -> RiskReport:
     """A closed paper's answers grouped by the confidence the student gave them (`scoring.risk_report`)."""
     return risk_report(
         attempt.marking,
-        ((item.answer.confidence if item.answer else "", Outcome(item.outcome)) for item in items if not item.sealed),
+        (
+            (item["answer"][CONFIDENCE] if item["answer"] else "", Outcome(item["outcome"]))
+            for item in items
+            if not item["sealed"]
+        ),
     )
 
 
 @dataclass(frozen=True)
 class TimeBar:
-    item: object  # the review's item: position, question id, answer, outcome
+    item: dict  # the review's row (`attempt_review`): position, question id, answer, outcome
     seconds: int
     x: float
     y: float
@@ -193,7 +262,7 @@ class TimeBar:
 
     @property
     def confidence(self) -> str:
-        return self.item.answer.confidence if self.item.answer else ""
+        return self.item["answer"][CONFIDENCE] if self.item["answer"] else ""
 
 
 @dataclass(frozen=True)
@@ -226,7 +295,8 @@ def paper_timing(attempt: Attempt, items: list, *, width: int = 640, height: int
     """Seconds spent per question against the paper's pace (its time allowed over its questions:
     72 s a question for UPSC), as graded (`Answer.time_spent`: measured, or estimated)."""
     seconds = [
-        round(item.answer.time_spent.total_seconds()) if item.answer and item.answer.time_spent else 0 for item in items
+        round(item["answer"][TIME_SPENT].total_seconds()) if item["answer"] and item["answer"][TIME_SPENT] else 0
+        for item in items
     ]
     pace = None
     if attempt.is_timed and attempt.question_count:
@@ -252,7 +322,7 @@ def paper_timing(attempt: Attempt, items: list, *, width: int = 640, height: int
         )
         for i, (item, value) in enumerate(zip(items, seconds, strict=True))
     ]
-    slowest = sorted((bar for bar in bars if bar.seconds), key=lambda bar: (-bar.seconds, bar.item.position))
+    slowest = sorted((bar for bar in bars if bar.seconds), key=lambda bar: (-bar.seconds, bar.item["position"]))
     return TimeChart(
         width=width,
         height=height,
@@ -264,7 +334,7 @@ def paper_timing(attempt: Attempt, items: list, *, width: int = 640, height: int
         gridlines=[(y_of(value), value) for value in range(0, ceiling + 1, step)],
         pace=pace,
         pace_y=y_of(pace) if pace else None,
-        measured=any(item.answer and item.answer.active_seconds for item in items),
+        measured=any(item["answer"] and item["answer"][ACTIVE_SECONDS] for item in items),
         slowest=slowest[:SLOWEST],
     )
 
@@ -279,6 +349,41 @@ class Cohort:
     average: Decimal | None
     top_percent: Decimal
     average_percent: Decimal
+
+
+def _review_row(item: dict, *, text, key, choice_ids: dict[str, int], topic_urls: dict) -> dict:
+    """One question of a review as quiz/_review_question.html prints it (`quiz_tags.review_questions`
+    keeps each rendering by these fields): a sealed question carries no key, outcome or explanation."""
+    answer, sealed = item["answer"], item["sealed"]
+    chosen = answer[2] if answer else None  # the chosen option's key
+    correct = () if sealed or key is None else key.correct
+    # In the order the student saw them; one whose row was removed since sorts last, as on the paper.
+    options = in_shown_order(list(text.choices), item["choice_order"], pk=lambda option: choice_ids.get(option[0]))
+    slug = item["question__note__topic__slug"]
+    if slug not in topic_urls:
+        topic_urls[slug] = reverse("study_topic", args=[slug])
+    return {
+        "question_id": item["question_id"],
+        "position": item["position"],
+        "is_trap": item["question__is_trap"],
+        "sealed": sealed,
+        "outcome": item["outcome"],
+        "marks": answer[5] if answer and not sealed else "",
+        "marked": bool(answer and answer[3]),
+        "text": text.html,
+        "choices": [
+            {"letter": letter, "text": label, "is_key": option_key in correct, "chosen": option_key == chosen}
+            for letter, (option_key, label) in zip(ascii_lowercase, options, strict=False)
+        ],
+        "key": None if sealed else key,
+        "misjudged": item["misjudged"],
+        "trap_note": item["question__trap_note"] if item["fell_for_trap"] else "",
+        "fell_for_trap": item["fell_for_trap"],
+        "note_url": Note.url_in(topic_urls[slug], key=item["question__note__key"]),
+        "note_heading": item["question__note__heading"],
+        "note_source": item["question__note__source__title"],
+        "note_section": item["question__note__section"],
+    }
 
 
 @dataclass(frozen=True)

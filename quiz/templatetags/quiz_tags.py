@@ -3,6 +3,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django import template
+from django.template.loader import get_template
+from django.utils.safestring import SafeString
 
 from quiz import wording
 from quiz.scoring import Marking, to_decimal
@@ -139,3 +141,82 @@ def interval(value) -> str:
     if value is None:
         return "\u2013"
     return f"{wording.whole_percent(value.low)}\u2013{wording.whole_percent(value.high)}"
+
+
+# What the paper renders per question, kept in each process by exactly what it shows (a release
+# restarts the process, so a changed template is never served stale). Bounded: emptied when full.
+_KEPT: dict[tuple, SafeString] = {}
+KEPT_RENDERINGS = 40_000
+
+
+def _kept(key: tuple, template_name: str, context: dict) -> SafeString:
+    html = _KEPT.get(key)
+    if html is None:
+        if len(_KEPT) >= KEPT_RENDERINGS:
+            _KEPT.clear()
+        html = _KEPT[key] = get_template(template_name).render(context)
+    return html
+
+
+@register.simple_tag(takes_context=True)
+def paper_questions(context, items: list[dict]) -> SafeString:
+    """The paper's questions, each quiz/_paper_question.html with an item of `papers.paper_with_answers`.
+
+    A question's rendering is a function of its item's fields (the shared text, the position, the
+    options in the order shown, the saved answer, the mark, the state), the layout and the paper's
+    length, so it is kept by exactly those and reused by any student with the same: a room starting
+    a mock at once sees each question with nothing answered, in one of a few option orders.
+    Rendering a hundred questions afresh for every student costs more than the rest of the paper
+    together. A field added to the item is in the key by construction. One tag for the whole
+    loop: a template tag's own call costs as much as a kept question.
+    """
+    shown = {"one_per_screen": context["one_per_screen"], "question_count": context["question_count"]}
+    return SafeString(
+        "".join(
+            _kept(
+                ("question", *shown.values(), *_item_key(item)),
+                "quiz/_paper_question.html",
+                # The tags' labels are the same for every paper: not part of the key.
+                shown | {"item": item, "confidences": wording.CONFIDENCE_LABELS},
+            )
+            for item in items
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def palette(context, items: list[dict]) -> SafeString:
+    """The paper's palette cells (quiz/_palette_cell.html), kept as `paper_questions` keeps questions."""
+    one_per_screen = context["one_per_screen"]
+    return SafeString(
+        "".join(
+            _kept(
+                ("palette", one_per_screen, item["question_id"], item["position"], item["state"], item["current"]),
+                "quiz/_palette_cell.html",
+                {"item": item, "one_per_screen": one_per_screen},
+            )
+            for item in items
+        )
+    )
+
+
+@register.simple_tag
+def review_questions(items: list[dict]) -> SafeString:
+    """A review's questions, each quiz/_review_question.html with an item of `results.attempt_review`,
+    kept as `paper_questions` keeps the paper's: by every field of the item, which holds a key only
+    where the review may show it, so a rendering with a key is never one a sealed row could match."""
+    return SafeString(
+        "".join(_kept(("review", *_item_key(item)), "quiz/_review_question.html", {"item": item}) for item in items)
+    )
+
+
+def _item_key(item: dict) -> tuple:
+    # Its values in the selector's fixed order of fields: a field added is one more value.
+    return tuple(map(_frozen, item.values()))
+
+
+def _frozen(value):
+    """A field of an item as part of a key: its options (a list of dicts) as tuples."""
+    if isinstance(value, list):
+        return tuple(tuple(choice.values()) for choice in value)
+    return value

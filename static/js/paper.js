@@ -251,6 +251,10 @@
   const unsent = new Map();
   let workingOn = null;
   let since = null; // performance.now() when the current stretch began; null while not counting
+  // False from a move the student made (focus, palette, keys, Next) until the question moved to is
+  // in view: the page scrolls to it smoothly, and halfway there the question left behind is still
+  // the one most in view (the observer below would have sent the student's time and keys back to it).
+  let arrived = true;
 
   const counting = () => document.visibilityState === "visible" && document.hasFocus() && !submitting && !closed;
 
@@ -286,7 +290,11 @@
       (entries) => {
         for (const entry of entries) inView.set(entry.target, entry.intersectionRatio);
         const here = workingOn && byId.get(workingOn);
-        if (here && (inView.get(here) || 0) > 0.25) return;
+        if (here && (inView.get(here) || 0) > 0.25) {
+          arrived = true;
+          return;
+        }
+        if (here && !arrived) return;
         let best = null;
         for (const [section, ratio] of inView) if (ratio > 0 && (!best || ratio > inView.get(best))) best = section;
         if (best) {
@@ -581,6 +589,7 @@
   function go(section) {
     if (!section) return;
     if (onePerScreen) showOnly(section);
+    arrived = false;
     current = section;
     working(section);
     visit(section);
@@ -610,6 +619,7 @@
   form.addEventListener("focusin", (event) => {
     const section = event.target.closest("section.question");
     if (section) {
+      arrived = false;
       current = section;
       visit(section);
       working(section);
