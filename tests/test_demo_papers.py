@@ -107,3 +107,19 @@ def test_create_demo_papers_needs_the_demo_student_and_the_bank(db):
     ):
         run("create_demo_papers")
     assert Attempt.objects.count() == 0
+
+
+def test_demo_papers_carry_tags_and_measured_time_for_the_risk_report_and_calibration(demo):
+    from django.contrib.auth import get_user_model
+
+    from quiz.selectors.progress import confidence_calibration
+
+    student = get_user_model().objects.get(username="student")
+    answered = Attempt.objects.get(user=student, quiz__slug="trap-drill", number=1).answers.exclude(choice=None)
+    assert answered.exclude(confidence="").count() >= answered.count() * 3 // 4
+    assert not answered.filter(active_seconds=0).exists()
+    with time_machine.travel(NOW, tick=False):
+        levels = {level.group.confidence: level for level in confidence_calibration(student)}
+    # Enough sure and 50:50 answers for History to advise on them; the guesses are too few yet.
+    assert (levels["sure"].enough, levels["fifty"].enough, levels["guess"].enough) == (True, True, False)
+    assert ReviewCard.objects.filter(user=student, sure_miss=True).exists()

@@ -40,6 +40,11 @@ DEMO_PAPERS = (
 )
 
 
+TAGS = ("sure", "fifty", "guess", "")
+TAGGED_RIGHT = (6, 4, 1, 0)
+TAGGED_WRONG = (1, 5, 3, 1)
+
+
 def demo_papers_create(*, user, now: datetime) -> list[Attempt]:
     """Sit `DEMO_PAPERS` as `user`, each on its day before `now`, and return them, oldest first.
 
@@ -66,11 +71,15 @@ def _sit(paper: DemoPaper, *, quiz: Quiz, user, now: datetime) -> Attempt:
     order = rng.sample(range(len(items)), len(items))
     right, wrong = set(order[: paper.right]), set(order[paper.right : paper.right + paper.wrong])
     marked = rng.choice(sorted(wrong or right or {0}))
+    # How sure they said they were, drawn apart so the answers above stay what they were: mostly sure or
+    # 50:50 when right, more often a guess when wrong, and now and then sure and wrong (issue 15's report).
+    tags = random.Random(f"tags-{paper.quiz}-{paper.days_ago}-{paper.at}")  # noqa: S311 (demo data)
     moment = began
     for n, item in enumerate(items):
         if n not in right and n not in wrong:
             continue
-        moment += timedelta(seconds=rng.randint(25, 55))  # a reader's pace, well inside the time allowed
+        seconds = rng.randint(25, 55)  # a reader's pace, well inside the time allowed, as the page measures it
+        moment += timedelta(seconds=seconds)
         choices = list(item.question.choices.order_by("order"))
         choice = (
             next(c for c in choices if c.is_correct)
@@ -83,6 +92,8 @@ def _sit(paper: DemoPaper, *, quiz: Quiz, user, now: datetime) -> Attempt:
             question_id=item.question_id,
             choice_id=choice.pk,
             marked=n == marked,
+            confidence=tags.choices(TAGS, weights=TAGGED_RIGHT if n in right else TAGGED_WRONG)[0],
+            seconds=seconds,
             now=moment,
         )
     return attempt_submit(
