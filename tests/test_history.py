@@ -51,9 +51,9 @@ def three_papers(student, quiz, questions):
 def test_history_lists_closed_attempts_newest_first_with_totals(student_client, three_papers):
     html = student_client.get(reverse("history")).content.decode()
     assert rows(html) == [
-        "22 Nov 2026, 16:31 Drill (attempt 3) \u22123.33 / 10.00 0.0% 0 / 5 / 0 1 min Submitted",
-        "22 Nov 2026, 15:31 Drill (attempt 2) 10.00 / 10.00 100.0% 5 / 0 / 0 1 min Submitted",
-        "22 Nov 2026, 14:30 Drill 5.33 / 10.00 75.0% 3 / 1 / 1 50 s Submitted",
+        "22 Nov 2026, 16:31 Drill (attempt 3) \u22123.33 / 10.00 5 of 5 0.0% 0 / 5 / 0 1 min Submitted",
+        "22 Nov 2026, 15:31 Drill (attempt 2) 10.00 / 10.00 5 of 5 100.0% 5 / 0 / 0 1 min Submitted",
+        "22 Nov 2026, 14:30 Drill 5.33 / 10.00 4 of 5 75.0% 3 / 1 / 1 50 s Submitted",
     ]
     for attempt in three_papers:
         assert f'href="{reverse("attempt_result", args=[attempt.public_id])}"' in html
@@ -81,7 +81,7 @@ def test_history_filters_by_quiz(student_client, student, three_papers, question
     other_quiz = QuizFactory(slug="mock", title="Mock", questions=questions[:1])
     graded_attempt(user=student, quiz=other_quiz, picks={}, now=T0 + 3 * HOUR)
     html = student_client.get(reverse("history"), {"quiz": "mock"}).content.decode()
-    assert rows(html) == ["22 Nov 2026, 17:30 Mock 0.00 / 2.00 \u2013 0 / 0 / 1 10 s Submitted"]
+    assert rows(html) == ["22 Nov 2026, 17:30 Mock 0.00 / 2.00 0 of 1 \u2013 0 / 0 / 1 10 s Submitted"]
     assert '<option value="mock" selected>Mock</option>' in html
     assert len(rows(student_client.get(reverse("history")).content.decode())) == 4
 

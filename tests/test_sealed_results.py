@@ -131,8 +131,8 @@ def test_score_oracle_history_home_and_quiz_page_list_the_paper_without_its_scor
 
     html = _page(student_client, "history")
     assert history_rows(html) == [
-        f"22 Nov 2026, 14:31 Live mock Result at {RELEASE} \u2013 \u2013 40 s Submitted",
-        "22 Nov 2026, 14:30 Drill 2.00 / 2.00 100.0% 1 / 0 / 0 20 s Submitted",
+        f"22 Nov 2026, 14:31 Live mock Result at {RELEASE} \u2013 \u2013 \u2013 40 s Submitted",
+        "22 Nov 2026, 14:30 Drill 2.00 / 2.00 1 of 1 100.0% 1 / 0 / 0 20 s Submitted",
     ]
     # The totals and the chart count the drill only, and say what they leave out.
     assert '<div class="fs-3 fw-semibold" data-papers>1</div>' in html

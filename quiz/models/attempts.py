@@ -106,6 +106,11 @@ class Attempt(MarkingScheme, models.Model):
         return self.status == self.Status.IN_PROGRESS
 
     @property
+    def attempted(self) -> int:
+        """Questions answered, right or wrong: under negative marking, how many the student risked."""
+        return self.correct_count + self.wrong_count
+
+    @property
     def accuracy(self) -> Fraction | None:
         return accuracy_of(correct=self.correct_count, wrong=self.wrong_count)
 
