@@ -67,6 +67,23 @@ def _short_timeouts(request):
         request.getfixturevalue("page").set_default_timeout(10_000)
 
 
+@pytest.fixture(autouse=True)
+def _page_quiet_before_the_flush(request):
+    """A paper keeps talking to the server after a test's last step: its clock's checks, the saves of
+    measured time, a save as the page goes away. One that reached the live server while the database
+    was flushed after the test locked SQLite's tables ("database table is locked"), and the next test
+    found the last one's paper. Set up after the database (so torn down before its flush), this
+    refuses every request of the page's context and closes the page first."""
+    if "page" not in request.fixturenames or "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    page = request.getfixturevalue("page")
+    yield
+    page.context.route("**/*", lambda route: route.abort())
+    page.close()
+
+
 @pytest.fixture
 def screenshot():
     """Save a full-page screenshot named for what it shows, to look at and to show in the README;
