@@ -291,11 +291,15 @@ def totals_store(attempt: Attempt, totals) -> None:
 
 
 # A miss: box 1, and "sure but wrong" kept, or set by a wrong answer tagged Sure (`practice.sure_miss_after`).
+# New cards are made in the paper's order: a round lists cards of one box and day by when they were
+# made (`progress.ROUND_ORDER`), and PostgreSQL inserts a SELECT's rows in no set order without one.
 _CARDS_MISSED_SQL = """
 INSERT INTO {cards} (user_id, question_id, box, due_on, misses, last_seen_at, sure_miss)
 SELECT t.user_id, a.question_id, 1, %s, 1, %s, (a.outcome = %s AND a.confidence = %s)
 FROM {answers} a JOIN {attempts} t ON t.id = a.attempt_id
+    JOIN {items} aq ON aq.attempt_id = a.attempt_id AND aq.question_id = a.question_id
 WHERE a.attempt_id IN ({ids}) AND a.outcome IN ({missed}){only}
+ORDER BY a.attempt_id, aq.position
 ON CONFLICT (user_id, question_id) DO UPDATE SET
     box = 1, due_on = excluded.due_on, misses = {cards}.misses + 1, last_seen_at = excluded.last_seen_at,
     sure_miss = ({cards}.sure_miss OR excluded.sure_miss)
@@ -353,6 +357,7 @@ def review_cards_move(*, attempts: list[Attempt], now: datetime, questions: list
             cards=ReviewCard._meta.db_table,
             answers=Answer._meta.db_table,
             attempts=Attempt._meta.db_table,
+            items=AttemptQuestion._meta.db_table,
             ids=id_sql,
             missed=", ".join(["%s"] * len(missed)),
             only=only_sql,
