@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz.models import Answer, Attempt
-from quiz.services.answers import answer_save
 from quiz.services.attempts import attempt_start
 from tests.factories import QuestionFactory, QuizFactory
-from tests.helpers import right, wrong
+from tests.helpers import answers_saved, right, wrong
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +69,7 @@ def test_confidence_autosave_tag_without_an_option_is_saved_blank(student_client
 
 def test_confidence_autosave_left_out_leaves_it_as_it_was(student_client, attempt, questions):
     q = questions[0]
-    answer_save(
-        user=attempt.user,
-        attempt_public_id=attempt.public_id,
-        question_id=q.pk,
-        choice_id=None,
-        marked=False,
-        confidence="sure",
-    )
+    answers_saved(attempt, {q: None}, now=timezone.now(), confidences={q: "sure"})
     # A client from before confidence: no `confidence`, a two-part `was`.
     _save(student_client, attempt, question=q.pk, choice=wrong(q).pk, was=":0")
     assert (_answer(attempt, q).choice_id, _answer(attempt, q).confidence) == (wrong(q).pk, "sure")
@@ -84,14 +77,7 @@ def test_confidence_autosave_left_out_leaves_it_as_it_was(student_client, attemp
 
 def test_confidence_autosave_was_keeps_a_tag_saved_elsewhere(student_client, attempt, questions):
     q = questions[0]
-    answer_save(
-        user=attempt.user,
-        attempt_public_id=attempt.public_id,
-        question_id=q.pk,
-        choice_id=right(q).pk,
-        marked=False,
-        confidence="sure",
-    )
+    answers_saved(attempt, {q: right(q)}, now=timezone.now(), confidences={q: "sure"})
     # A stale page that saw Q1 answered but untagged changes only its mark: the tag saved since stays.
     _save(
         student_client, attempt, question=q.pk, choice=right(q).pk, marked="on", confidence="", was=f"{right(q).pk}:0:"
@@ -106,14 +92,7 @@ def test_confidence_autosave_was_keeps_a_tag_saved_elsewhere(student_client, att
 
 def test_confidence_autosave_unknown_was_applies_all_it_sends(student_client, attempt, questions):
     q = questions[0]
-    answer_save(
-        user=attempt.user,
-        attempt_public_id=attempt.public_id,
-        question_id=q.pk,
-        choice_id=right(q).pk,
-        marked=False,
-        confidence="sure",
-    )
+    answers_saved(attempt, {q: right(q)}, now=timezone.now(), confidences={q: "sure"})
     _save(student_client, attempt, question=q.pk, choice=right(q).pk, confidence="", was="?")
     assert _answer(attempt, q).confidence == ""
 
@@ -237,14 +216,7 @@ def test_confidence_form_saves_tags_and_clears_an_unchecked_group(student_client
 
 def test_confidence_form_from_a_stale_tab_keeps_a_tag_saved_elsewhere(student_client, attempt, questions):
     q = questions[0]
-    answer_save(
-        user=attempt.user,
-        attempt_public_id=attempt.public_id,
-        question_id=q.pk,
-        choice_id=None,
-        marked=False,
-        confidence="sure",
-    )
+    answers_saved(attempt, {q: None}, now=timezone.now(), confidences={q: "sure"})
     student_client.post(reverse("attempt_submit", args=[attempt.public_id]), _form(attempt, questions))
     assert _answer(attempt, q).confidence == "sure"
 
@@ -272,14 +244,7 @@ def test_confidence_form_submit_saves_tags_then_grades(student_client, attempt, 
 
 def test_confidence_paper_renders_the_group_with_what_was_saved(student_client, attempt, questions):
     q = questions[0]
-    answer_save(
-        user=attempt.user,
-        attempt_public_id=attempt.public_id,
-        question_id=q.pk,
-        choice_id=right(q).pk,
-        marked=False,
-        confidence="fifty",
-    )
+    answers_saved(attempt, {q: right(q)}, now=timezone.now(), confidences={q: "fifty"})
     html = student_client.get(reverse("attempt_paper", args=[attempt.public_id])).content.decode()
     assert f'name="was-{q.pk}" value="{right(q).pk}:0:fifty"' in html
     assert f'name="was-{questions[1].pk}" value=":0:"' in html
